@@ -1,0 +1,1 @@
+// Placeholder: the extension crate is being built (see issue 3).
