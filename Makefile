@@ -1,0 +1,58 @@
+# wu-runcloud — two commands from `git clone` to a working system:
+#   make demo     install what is missing, build, start the local stack, run the demo scenario
+#   make test     every test suite; closing line `suites: N passed, M failed`
+# See README.md. Everything the stack writes lives under .data/ (git-ignored).
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+
+.PHONY: help deps build release test e2e demo demo-stop demo-status install uninstall bench
+
+help:
+	@echo "make demo        install prerequisites, build (release), start the local stack and run the demo"
+	@echo "make demo-stop   stop every process the demo started (by pid)"
+	@echo "make test        build (debug) and run every test suite; non-zero exit on any failure"
+	@echo "make e2e         only the end-to-end suite (php-fpm + nginx + WordPress + browser)"
+	@echo "make deps        install missing Debian packages, cargo-php and the e2e npm packages"
+	@echo "make build       debug build of the extension and the simulator"
+	@echo "make release     release build of the extension and the simulator"
+	@echo "make install     production: install wu_runcloud.so for PHP CLI and FPM (needs root)"
+	@echo "make uninstall   reverse 'make install'"
+	@echo "make bench       run bench/run.sh"
+
+deps:
+	@scripts/deps.sh
+
+build:
+	$(CARGO) build -p wu_runcloud -p runcloud-sim
+
+release:
+	$(CARGO) build --release -p wu_runcloud -p runcloud-sim
+
+test: deps
+	@tests/run-all.sh
+
+e2e: deps build
+	@tests/e2e/run.sh
+
+demo: deps release
+	@scripts/demo.sh up
+
+demo-stop:
+	@scripts/demo.sh down
+
+demo-status:
+	@scripts/demo.sh status
+
+# Production install builds with cargo as the invoking user, then installs as root.
+install: release
+	@scripts/install.sh install target/release/libwu_runcloud.so
+
+uninstall:
+	@scripts/install.sh uninstall
+
+bench:
+	@if [ -x bench/run.sh ]; then bench/run.sh; \
+	else echo "make bench: bench/run.sh does not exist (yet); nothing was measured" >&2; exit 1; fi

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# `make test`: build (debug), then every suite in order. Every suite runs even when an earlier
+# one failed; a suite script that does not exist is a FAILED suite, never a skipped one.
+# The last line is exactly `suites: N passed, M failed`; the exit status is 1 if M > 0.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export WU_RUNCLOUD_EXT="$root/target/debug/libwu_runcloud.so"
+export RUNCLOUD_SIM_BIN="$root/target/debug/runcloud-sim"
+logs="$root/tests/artifacts/logs"
+mkdir -p "$logs"
+
+passed=0 failed=0 report=()
+
+# run NAME COMMAND... : runs one suite, output to the terminal and to tests/artifacts/logs/NAME.log
+run() {
+  local name=$1; shift
+  local start=$SECONDS rc
+  echo
+  echo "=== suite $name: $* ==="
+  if [ ! -e "$1" ] && ! command -v "$1" >/dev/null 2>&1; then
+    echo "FAILED: suite script $1 does not exist" | tee "$logs/$name.log"
+    rc=127
+  else
+    "$@" </dev/null 2>&1 | tee "$logs/$name.log"
+    rc=${PIPESTATUS[0]}
+  fi
+  local took=$((SECONDS - start))
+  if [ "$rc" = 0 ]; then
+    passed=$((passed + 1)); report+=("PASS  $name (${took}s)")
+  else
+    failed=$((failed + 1)); report+=("FAIL  $name (exit $rc, ${took}s, log: tests/artifacts/logs/$name.log)")
+  fi
+}
+
+run build     cargo build -p wu_runcloud -p runcloud-sim
+run rust      cargo test --workspace
+run stubs     tests/php/check-stubs.sh
+run php       tests/php/run.sh
+run wordpress tests/wordpress/run.sh
+run e2e       tests/e2e/run.sh
+
+echo
+echo "=== summary ==="
+printf '%s\n' "${report[@]}"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" = 0 ]
