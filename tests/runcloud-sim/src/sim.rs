@@ -1,0 +1,296 @@
+//! Everything the simulator knows besides the account itself: settings, faults, the request
+//! log, counters, the redeploy log and the rate-limit windows. One `Mutex` guards it all;
+//! every critical section is short and synchronous.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::state::State;
+
+/// Run-time settings (`POST /_sim/config`). `v2_accepts_bearer` lives in [`State`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub rate_limit: Option<u32>,
+    pub retry_after: bool,
+    pub empty_links: String,
+    pub pagination: String,
+    pub require_accept_json: bool,
+    pub latency_ms: u64,
+}
+
+impl Config {
+    pub fn new(rate_limit: Option<u32>, latency_ms: u64) -> Self {
+        Config {
+            rate_limit,
+            retry_after: true,
+            empty_links: "object".into(),
+            pagination: "standard".into(),
+            require_accept_json: false,
+            latency_ms,
+        }
+    }
+}
+
+pub const FAULT_KINDS: [&str; 11] = [
+    "latency",
+    "status",
+    "rate_limit",
+    "malformed_json",
+    "truncated_json",
+    "wrong_content_type",
+    "reset",
+    "hang",
+    "redirect",
+    "links_array",
+    "last_page",
+];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    #[serde(default)]
+    pub id: u64,
+    #[serde(default = "any_method")]
+    pub method: String,
+    pub path: String,
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u64>,
+}
+
+fn any_method() -> String {
+    "*".into()
+}
+
+impl Fault {
+    /// `*` matches exactly one segment; a trailing `**` matches whatever is left (even nothing).
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        if self.method != "*" && !self.method.eq_ignore_ascii_case(method) {
+            return false;
+        }
+        let mut pat = self.path.split('/');
+        let mut got = path.split('/');
+        loop {
+            match (pat.next(), got.next()) {
+                (Some("**"), _) => return pat.next().is_none(),
+                (Some(p), Some(g)) if p == "*" || p == g => {}
+                (None, None) => return true,
+                _ => return false,
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub time: f64,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub auth: &'static str,
+    pub accept: Option<String>,
+    pub content_type: Option<String>,
+    pub user_agent: Option<String>,
+    pub body: Value,
+    pub status: Option<u16>,
+    pub connection: u64,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counters {
+    pub requests: u64,
+    pub connections: u64,
+    pub redeploys: u64,
+    pub rate_limited: u64,
+    pub faults_fired: u64,
+    /// Every TCP connection accepted since start, control calls included (never reset).
+    pub tcp_accepted: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Redeploy {
+    pub time: f64,
+    pub api: &'static str,
+    pub server_id: u64,
+    pub webapp_id: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_id: Option<u64>,
+    pub ssl_id: u64,
+    pub route: &'static str,
+    pub names: Vec<String>,
+}
+
+/// Oldest log entries are dropped beyond this, so a long benchmark cannot exhaust memory.
+const LOG_CAP: usize = 200_000;
+pub const WINDOW: Duration = Duration::from_secs(60);
+
+pub struct Inner {
+    pub state: State,
+    pub config: Config,
+    pub startup_config: Config,
+    pub faults: Vec<Fault>,
+    pub next_fault_id: u64,
+    pub log: VecDeque<LogEntry>,
+    pub next_seq: u64,
+    pub counters: Counters,
+    pub redeploys: Vec<Redeploy>,
+    pub windows: HashMap<String, (Instant, u32)>,
+    /// Bumped by every reset so connections are counted again afterwards.
+    pub epoch: u64,
+}
+
+pub struct Sim {
+    inner: Mutex<Inner>,
+    pub base_url: String,
+}
+
+pub enum RateCheck {
+    Off,
+    Ok { limit: u32, remaining: u32 },
+    Over { limit: u32, retry_after: u64, reset_at: u64 },
+}
+
+impl Sim {
+    pub fn new(state: State, config: Config, base_url: String) -> Self {
+        Sim {
+            inner: Mutex::new(Inner {
+                state,
+                startup_config: config.clone(),
+                config,
+                faults: Vec::new(),
+                next_fault_id: 0,
+                log: VecDeque::new(),
+                next_seq: 0,
+                counters: Counters::default(),
+                redeploys: Vec::new(),
+                windows: HashMap::new(),
+                epoch: 0,
+            }),
+            base_url,
+        }
+    }
+
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock must not take the whole simulator down.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Inner {
+    pub fn reset(&mut self, state: State) {
+        self.state = state;
+        self.config = self.startup_config.clone();
+        self.faults.clear();
+        self.log.clear();
+        self.counters = Counters { tcp_accepted: self.counters.tcp_accepted, ..Counters::default() };
+        self.redeploys.clear();
+        self.windows.clear();
+        self.epoch += 1;
+    }
+
+    /// The first matching fault, consuming one of its `times`.
+    pub fn take_fault(&mut self, method: &str, path: &str) -> Option<Fault> {
+        let idx = self.faults.iter().position(|f| f.matches(method, path))?;
+        let fault = self.faults[idx].clone();
+        if let Some(times) = self.faults[idx].times.as_mut() {
+            *times -= 1;
+            if *times == 0 {
+                self.faults.remove(idx);
+            }
+        }
+        self.counters.faults_fired += 1;
+        Some(fault)
+    }
+
+    pub fn push_log(&mut self, mut entry: LogEntry) -> u64 {
+        self.next_seq += 1;
+        entry.seq = self.next_seq;
+        if self.log.len() >= LOG_CAP {
+            self.log.pop_front();
+        }
+        self.log.push_back(entry);
+        self.next_seq
+    }
+
+    pub fn set_log_status(&mut self, seq: u64, status: u16) {
+        let Some(first) = self.log.front().map(|e| e.seq) else { return };
+        if seq < first {
+            return;
+        }
+        if let Some(e) = self.log.get_mut((seq - first) as usize) {
+            if e.seq == seq {
+                e.status = Some(status);
+            }
+        }
+    }
+
+    /// Fixed 60 s window per credential, opened by its first request.
+    pub fn rate_check(&mut self, key: &str) -> RateCheck {
+        let Some(limit) = self.config.rate_limit else { return RateCheck::Off };
+        let now = Instant::now();
+        let window = self.windows.entry(key.to_string()).or_insert((now, 0));
+        if now.duration_since(window.0) >= WINDOW {
+            *window = (now, 0);
+        }
+        let left = WINDOW.saturating_sub(now.duration_since(window.0));
+        if window.1 >= limit {
+            self.counters.rate_limited += 1;
+            let retry_after = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+            return RateCheck::Over {
+                limit,
+                retry_after: retry_after.max(1),
+                reset_at: crate::time::now_secs() + retry_after.max(1),
+            };
+        }
+        window.1 += 1;
+        RateCheck::Ok { limit, remaining: limit - window.1 }
+    }
+
+    pub fn record_redeploy(&mut self, r: Redeploy) {
+        self.counters.redeploys += 1;
+        self.redeploys.push(r);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(method: &str, path: &str) -> Fault {
+        Fault {
+            id: 0,
+            method: method.into(),
+            path: path.into(),
+            kind: "status".into(),
+            status: None,
+            ms: None,
+            retry_after: None,
+            times: None,
+        }
+    }
+
+    #[test]
+    fn fault_patterns_match_one_segment_per_star_and_the_rest_for_a_trailing_double_star() {
+        let f = fault("POST", "/api/*/servers/*/webapps/*/domains");
+        assert!(f.matches("POST", "/api/v3/servers/1/webapps/2/domains"));
+        assert!(f.matches("post", "/api/v2/servers/1/webapps/2/domains"));
+        assert!(!f.matches("GET", "/api/v3/servers/1/webapps/2/domains"));
+        assert!(!f.matches("POST", "/api/v3/servers/1/webapps/2/domains/3"));
+        assert!(!f.matches("POST", "/api/v3/servers/1/webapps/domains"));
+        let all = fault("*", "/api/**");
+        assert!(all.matches("DELETE", "/api/v3/servers/1/webapps/2/domains/3"));
+        assert!(all.matches("GET", "/api/"));
+        assert!(!all.matches("GET", "/_sim/requests"));
+    }
+}
