@@ -545,7 +545,7 @@ mod tests {
             assert!(valid_hostname(ok), "{ok} should be accepted");
         }
         let long_label = format!("{}.test", "a".repeat(64));
-        let too_long = format!("{}.test", ["a".repeat(60); 5].join("."));
+        let too_long = format!("{}.test", vec!["a".repeat(60); 5].join("."));
         for bad in [
             "", "localhost", "not a domain", "http://a.test", "a.test/path", "-a.test", "a-.test",
             "a..test", ".a.test", "a.test.", "*.a.test", "1.2.3.4", "a_b.test", &long_label, &too_long,
