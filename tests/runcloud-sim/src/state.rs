@@ -431,7 +431,7 @@ fn default_servers() -> Vec<SeedServer> {
 
 impl State {
     pub fn from_json(body: &[u8]) -> Result<State, String> {
-        if body.iter().all(u8::is_ascii_whitespace) {
+        if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
             return State::from_seed(Seed::default());
         }
         let seed: Seed = serde_json::from_slice(body).map_err(|e| format!("invalid state JSON: {e}"))?;
