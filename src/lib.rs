@@ -1,1 +1,91 @@
-// Placeholder: the extension crate is being built (see issue 3).
+//! `wu_runcloud`: keeps a WordPress multisite network's domains in sync with a RunCloud web
+//! application. This file is the registry only: functions, exception classes, INI entries,
+//! the phpinfo() section and the lifecycle hooks.
+
+// The Zend-free modules: unit-tested with `cargo test -p wu_runcloud`.
+mod api;
+mod client;
+mod config;
+mod domain_name;
+mod error;
+mod operations;
+mod retry;
+mod value;
+
+// The Zend-facing modules: tested through `php -d extension=…` (tests/php).
+mod exception;
+mod functions;
+
+use ext_php_rs::flags::IniEntryPermission;
+use ext_php_rs::prelude::*;
+use ext_php_rs::zend::{IniEntryDef, IniEntryDefs, ModuleEntry};
+use ext_php_rs::{info_table_end, info_table_row, info_table_start};
+
+use exception::{
+    AuthenticationException, InvalidArgumentException, NotFoundException, RateLimitException, RunCloudException,
+    TransportException, ValidationException,
+};
+use functions::{INI_CONNECT_TIMEOUT, INI_RETRIES, INI_TIMEOUT};
+
+static INI: IniEntryDefs<4> = IniEntryDefs::new([
+    // Seconds one logical request may take, retries and backoff included.
+    IniEntryDef::new(INI_TIMEOUT, c"15", IniEntryPermission::All),
+    IniEntryDef::new(INI_CONNECT_TIMEOUT, c"5", IniEntryPermission::All),
+    IniEntryDef::new(INI_RETRIES, c"3", IniEntryPermission::All),
+    IniEntryDef::end(),
+]);
+
+/// MINIT runs once in the php-fpm master before it forks: register, never build a client here.
+pub fn minit(_ty: i32, module_number: i32) -> i32 {
+    IniEntryDef::register(INI.as_slice(), module_number);
+    0
+}
+
+/// Joins this worker's HTTP runtime thread before PHP unloads the library; forgets clients
+/// inherited across a fork. A panic must not cross this `extern "C"` boundary.
+extern "C" fn mshutdown(_ty: i32, _module_number: i32) -> i32 {
+    let _ = std::panic::catch_unwind(client::shutdown);
+    0
+}
+
+unsafe extern "C" {
+    // Exported by the PHP binary (DISPLAY_INI_ENTRIES() in C).
+    fn display_ini_entries(module: *mut ModuleEntry);
+}
+
+/// The `phpinfo()` / `php --ri wu_runcloud` section: version, TLS backend and INI values.
+/// Never a credential: configuration is per call and never stored.
+extern "C" fn minfo(module: *mut ModuleEntry) {
+    let _ = std::panic::catch_unwind(|| {
+        info_table_start!();
+        info_table_row!("wu_runcloud support", "enabled");
+        info_table_row!("version", env!("CARGO_PKG_VERSION"));
+        info_table_row!("RunCloud API", "v3 (Bearer token), v2 (key + secret, legacy)");
+        info_table_row!("HTTP client", "reqwest (blocking), redirects not followed");
+        info_table_row!("TLS backend", "rustls (aws-lc-rs), platform roots + optional ca_file");
+        let built = client::clients_built().to_string();
+        info_table_row!("HTTP clients built by this process", built.as_str());
+        info_table_end!();
+    });
+    // SAFETY: `module` is the entry PHP passes to this very hook.
+    unsafe { display_ini_entries(module) };
+}
+
+#[php_module]
+#[php(startup = "minit")]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    let module = module
+        .shutdown_function(mshutdown)
+        .info_function(minfo)
+        .class::<RunCloudException>()
+        .class::<AuthenticationException>()
+        .class::<NotFoundException>()
+        .class::<ValidationException>()
+        .class::<RateLimitException>()
+        .class::<TransportException>()
+        .class::<InvalidArgumentException>()
+        ;
+    // The `wu_runcloud_*` functions (registered next to their definitions: the macro's
+    // registration types are private to that module).
+    functions::register(module)
+}

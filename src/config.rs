@@ -1,0 +1,403 @@
+//! The per-call configuration array (`$config`), parsed and checked before any request.
+//!
+//! Secrets live in [`Secret`], whose `Debug` prints `[redacted]`, so no `{:?}` of a
+//! [`Config`] can leak them.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::domain_name::quote;
+use crate::error::Error;
+use crate::value::Value;
+
+/// RunCloud's production API root (the client appends `/api/v3` or `/api/v2`).
+pub const DEFAULT_BASE_URL: &str = "https://manage.runcloud.io";
+
+/// A credential. Never printed: `Debug` and `Display` show `[redacted]`.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// How we authenticate, which also fixes the API generation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Auth {
+    /// v3: `Authorization: Bearer <token>` on `/api/v3`.
+    Token(Secret),
+    /// Legacy v2: HTTP Basic `key:secret` on `/api/v2`.
+    KeySecret { key: Secret, secret: Secret },
+}
+
+impl Auth {
+    pub fn api_version(&self) -> &'static str {
+        match self {
+            Auth::Token(_) => "v3",
+            Auth::KeySecret { .. } => "v2",
+        }
+    }
+
+    /// Names the credential kind for messages, never its value.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Auth::Token(_) => "the v3 API token (api_token)",
+            Auth::KeySecret { .. } => "the v2 API key and secret (api_key/api_secret)",
+        }
+    }
+}
+
+/// Defaults that come from the INI settings `wu_runcloud.*`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Defaults {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retries: u32,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults { timeout: Duration::from_secs(15), connect_timeout: Duration::from_secs(5), retries: 3 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub auth: Auth,
+    pub server_id: u64,
+    pub app_id: u64,
+    /// API root without `/api/vN` and without a trailing slash.
+    pub base_url: String,
+    pub ca_file: Option<PathBuf>,
+    /// Budget for one logical request, retries and backoff included.
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retries: u32,
+}
+
+impl Config {
+    /// Parses the PHP `$config` array. Every problem is an `InvalidArgument` naming the key.
+    pub fn from_value(value: &Value, defaults: Defaults) -> Result<Config, Error> {
+        let empty = Value::Map(vec![]);
+        // `[]` is a PHP list: treat it as an empty configuration.
+        let value = match value {
+            Value::List(items) if items.is_empty() => &empty,
+            v => v,
+        };
+        let Value::Map(_) = value else {
+            return Err(invalid(format!("the configuration must be an array with keys, got {}", value.type_name())));
+        };
+        let get = |key: &str| value.get(key).filter(|v| !matches!(v, Value::Null));
+
+        let token = opt_string(get("api_token"), "api_token")?.filter(|s| !s.is_empty());
+        let key = opt_string(get("api_key"), "api_key")?.filter(|s| !s.is_empty());
+        let secret = opt_string(get("api_secret"), "api_secret")?.filter(|s| !s.is_empty());
+        let auth = match (token, key, secret) {
+            (Some(t), _, _) => Auth::Token(Secret(t)),
+            (None, Some(k), Some(s)) => Auth::KeySecret { key: Secret(k), secret: Secret(s) },
+            (None, Some(_), None) => return Err(invalid("api_key is set but api_secret is missing or empty".into())),
+            (None, None, Some(_)) => return Err(invalid("api_secret is set but api_key is missing or empty".into())),
+            (None, None, None) => {
+                return Err(invalid(
+                    "no RunCloud credentials: set api_token (API v3) or api_key and api_secret (legacy API v2)".into(),
+                ));
+            }
+        };
+
+        let server_id = id(get("server_id"), "server_id")?;
+        let app_id = id(get("app_id"), "app_id")?;
+        let base_url = match opt_string(get("base_url"), "base_url")? {
+            Some(u) => base_url(&u)?,
+            None => DEFAULT_BASE_URL.to_string(),
+        };
+        let ca_file = match opt_string(get("ca_file"), "ca_file")?.filter(|s| !s.is_empty()) {
+            Some(path) => {
+                let path = PathBuf::from(path);
+                if let Err(e) = std::fs::metadata(&path) {
+                    return Err(invalid(format!("ca_file {} cannot be read: {e}", quote(&path.to_string_lossy()))));
+                }
+                Some(path)
+            }
+            None => None,
+        };
+        let timeout = seconds(get("timeout"), "timeout")?.unwrap_or(defaults.timeout);
+        let connect_timeout = seconds(get("connect_timeout"), "connect_timeout")?.unwrap_or(defaults.connect_timeout);
+        let retries = match get("retries") {
+            None => defaults.retries,
+            Some(v) => match int_like(v) {
+                Some(n) if (0..=10).contains(&n) => n as u32,
+                _ => return Err(invalid(format!("retries must be an integer from 0 to 10, got {}", show(v)))),
+            },
+        };
+        Ok(Config { auth, server_id, app_id, base_url, ca_file, timeout, connect_timeout, retries })
+    }
+
+    /// `https://…/api/v3` or `…/api/v2`.
+    pub fn api_root(&self) -> String {
+        format!("{}/api/{}", self.base_url, self.auth.api_version())
+    }
+
+    /// The secret strings of this configuration, for last-line redaction of messages.
+    pub fn secrets(&self) -> Vec<&str> {
+        match &self.auth {
+            Auth::Token(t) => vec![t.expose()],
+            Auth::KeySecret { key, secret } => vec![key.expose(), secret.expose()],
+        }
+    }
+}
+
+fn invalid(message: String) -> Error {
+    Error::InvalidArgument(format!("invalid RunCloud configuration: {message}"))
+}
+
+/// Shows a non-secret config value in a message.
+fn show(v: &Value) -> String {
+    match v {
+        Value::Str(s) => format!("string {}", quote(s)),
+        Value::Int(i) => format!("int {i}"),
+        Value::Float(f) => format!("float {f}"),
+        Value::Bool(b) => format!("bool {b}"),
+        other => other.type_name().to_string(),
+    }
+}
+
+fn opt_string(v: Option<&Value>, key: &str) -> Result<Option<String>, Error> {
+    match v {
+        None => Ok(None),
+        Some(Value::Str(s)) => Ok(Some(s.trim().to_string())),
+        // Never show the value: it may be a secret.
+        Some(other) => Err(invalid(format!("{key} must be a string, got {}", other.type_name()))),
+    }
+}
+
+fn int_like(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::Str(s) if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn id(v: Option<&Value>, key: &str) -> Result<u64, Error> {
+    match v {
+        None => Err(invalid(format!("{key} is missing; it is the number in the RunCloud dashboard URL"))),
+        Some(v) => match int_like(v) {
+            Some(n) if n > 0 => Ok(n as u64),
+            _ => Err(invalid(format!("{key} must be a positive integer or a numeric string, got {}", show(v)))),
+        },
+    }
+}
+
+fn seconds(v: Option<&Value>, key: &str) -> Result<Option<Duration>, Error> {
+    let Some(v) = v else { return Ok(None) };
+    let n = match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Str(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match n {
+        Some(n) if n.is_finite() && n > 0.0 && n <= 600.0 => Ok(Some(Duration::from_secs_f64(n))),
+        _ => Err(invalid(format!("{key} must be a number of seconds above 0 and at most 600, got {}", show(v)))),
+    }
+}
+
+/// Checks and normalises `base_url`: https, or http for loopback hosts only; no query,
+/// fragment or credentials; no trailing slash; a trailing `/api/v2` or `/api/v3` is dropped
+/// because the client adds the version matching the credentials.
+fn base_url(raw: &str) -> Result<String, Error> {
+    let url = reqwest::Url::parse(raw)
+        .map_err(|e| invalid(format!("base_url {} is not a valid URL: {e}", quote(raw))))?;
+    let host = url.host_str().unwrap_or_default();
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(host) => {}
+        "http" => {
+            return Err(invalid(format!(
+                "base_url {} uses plain http for a non-loopback host; use https so credentials are never sent in clear text",
+                quote(raw)
+            )));
+        }
+        other => return Err(invalid(format!("base_url {} has the unsupported scheme {}", quote(raw), quote(other)))),
+    }
+    if host.is_empty() {
+        return Err(invalid(format!("base_url {} has no host", quote(raw))));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid("base_url must not contain credentials".into()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(format!("base_url {} must not have a query or fragment", quote(raw))));
+    }
+    let mut path = url.path().trim_end_matches('/').to_string();
+    for suffix in ["/api/v3", "/api/v2"] {
+        if let Some(p) = path.strip_suffix(suffix) {
+            path = p.to_string();
+        }
+    }
+    let mut root = format!("{}://{}", url.scheme(), url.host_str().unwrap_or_default());
+    if let Some(port) = url.port() {
+        root.push_str(&format!(":{port}"));
+    }
+    root.push_str(&path);
+    Ok(root)
+}
+
+fn is_loopback(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(entries: Vec<(&str, Value)>) -> Result<Config, Error> {
+        Config::from_value(&Value::map(entries), Defaults::default())
+    }
+
+    fn token_cfg(extra: Vec<(&str, Value)>) -> Result<Config, Error> {
+        let mut e = vec![
+            ("api_token", Value::str("tok-SECRET-1")),
+            ("server_id", Value::Int(11667)),
+            ("app_id", Value::str("940288")),
+        ];
+        e.extend(extra);
+        cfg(e)
+    }
+
+    fn err(r: Result<Config, Error>) -> String {
+        match r {
+            Ok(c) => panic!("expected the configuration to be rejected, got {c:?}"),
+            Err(e) => {
+                assert_eq!(e.code(), 0);
+                e.to_string()
+            }
+        }
+    }
+
+    #[test]
+    fn a_token_selects_v3_and_ids_may_be_numeric_strings() {
+        let c = token_cfg(vec![]).unwrap();
+        assert_eq!(c.auth.api_version(), "v3");
+        assert_eq!((c.server_id, c.app_id), (11667, 940288));
+        assert_eq!(c.api_root(), "https://manage.runcloud.io/api/v3");
+        assert_eq!(c.timeout, Duration::from_secs(15));
+        assert_eq!(c.retries, 3);
+    }
+
+    #[test]
+    fn key_and_secret_select_v2_and_a_token_wins_over_them() {
+        let c = cfg(vec![
+            ("api_key", Value::str("k")),
+            ("api_secret", Value::str("s")),
+            ("server_id", Value::Int(1)),
+            ("app_id", Value::Int(2)),
+        ])
+        .unwrap();
+        assert_eq!(c.api_root(), "https://manage.runcloud.io/api/v2");
+        let c = token_cfg(vec![("api_key", Value::str("k")), ("api_secret", Value::str("s"))]).unwrap();
+        assert_eq!(c.auth.api_version(), "v3", "a defined token must win over key+secret");
+    }
+
+    #[test]
+    fn missing_or_partial_credentials_are_rejected_by_name() {
+        let m = err(cfg(vec![("server_id", Value::Int(1)), ("app_id", Value::Int(2))]));
+        assert!(m.contains("no RunCloud credentials"), "{m}");
+        let m = err(cfg(vec![("api_key", Value::str("k")), ("server_id", Value::Int(1)), ("app_id", Value::Int(2))]));
+        assert!(m.contains("api_secret is set") || m.contains("api_secret is missing"), "{m}");
+        let m = err(cfg(vec![("api_token", Value::str("")), ("server_id", Value::Int(1)), ("app_id", Value::Int(2))]));
+        assert!(m.contains("no RunCloud credentials"), "an empty token is no token: {m}");
+    }
+
+    #[test]
+    fn non_numeric_zero_or_missing_ids_are_rejected_naming_the_key() {
+        for (v, key) in [
+            (Value::str("abc"), "server_id"),
+            (Value::Int(0), "server_id"),
+            (Value::Int(-5), "server_id"),
+            (Value::str("12a"), "server_id"),
+            (Value::Float(1.5), "server_id"),
+        ] {
+            let m = err(cfg(vec![("api_token", Value::str("t")), ("server_id", v.clone()), ("app_id", Value::Int(2))]));
+            assert!(m.contains(key), "rejecting server_id {v:?} should name {key}: {m}");
+        }
+        let m = err(cfg(vec![("api_token", Value::str("t")), ("server_id", Value::Int(1))]));
+        assert!(m.contains("app_id is missing"), "{m}");
+    }
+
+    #[test]
+    fn base_url_rules() {
+        for (raw, expected) in [
+            ("https://manage.runcloud.io/", "https://manage.runcloud.io"),
+            ("https://manage.runcloud.io/api/v3", "https://manage.runcloud.io"),
+            ("https://proxy.example/runcloud/api/v2/", "https://proxy.example/runcloud"),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("http://127.9.9.9:1", "http://127.9.9.9:1"),
+            ("http://[::1]:9000/", "http://[::1]:9000"),
+            ("http://localhost:9000", "http://localhost:9000"),
+        ] {
+            let c = token_cfg(vec![("base_url", Value::str(raw))]).unwrap();
+            assert_eq!(c.base_url, expected, "base_url {raw}");
+        }
+        for (raw, why) in [
+            ("http://manage.runcloud.io", "plain http"),
+            ("http://10.0.0.1", "plain http"),
+            ("ftp://x.example", "unsupported scheme"),
+            ("not a url", "not a valid URL"),
+            ("https://u:p@x.example", "credentials"),
+            ("https://x.example/?a=1", "query"),
+        ] {
+            let m = err(token_cfg(vec![("base_url", Value::str(raw))]));
+            assert!(m.contains(why), "base_url {raw} should be rejected with {why:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn timeouts_and_retries_override_the_ini_defaults_within_bounds() {
+        let c = token_cfg(vec![
+            ("timeout", Value::Float(1.5)),
+            ("connect_timeout", Value::Int(2)),
+            ("retries", Value::Int(0)),
+        ])
+        .unwrap();
+        assert_eq!(c.timeout, Duration::from_millis(1500));
+        assert_eq!(c.connect_timeout, Duration::from_secs(2));
+        assert_eq!(c.retries, 0);
+        assert!(err(token_cfg(vec![("timeout", Value::Int(0))])).contains("timeout"));
+        assert!(err(token_cfg(vec![("retries", Value::Int(99))])).contains("retries"));
+        assert!(err(token_cfg(vec![("ca_file", Value::str("/nonexistent/ca.pem"))])).contains("ca_file"));
+    }
+
+    #[test]
+    fn debug_output_never_contains_secrets() {
+        let c = cfg(vec![
+            ("api_key", Value::str("KEY-VALUE-123")),
+            ("api_secret", Value::str("SECRET-VALUE-456")),
+            ("server_id", Value::Int(1)),
+            ("app_id", Value::Int(2)),
+        ])
+        .unwrap();
+        let dbg = format!("{c:?} {:?}", c.auth);
+        assert!(!dbg.contains("KEY-VALUE-123") && !dbg.contains("SECRET-VALUE-456"), "{dbg}");
+        assert!(dbg.contains("[redacted]"));
+        let t = token_cfg(vec![]).unwrap();
+        assert!(!format!("{t:?}").contains("tok-SECRET-1"));
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_type_is_rejected_without_showing_it() {
+        let m = err(cfg(vec![("api_token", Value::Int(123456789)), ("server_id", Value::Int(1)), ("app_id", Value::Int(2))]));
+        assert!(m.contains("api_token must be a string") && !m.contains("123456789"), "{m}");
+    }
+}
