@@ -261,7 +261,9 @@ pub fn percent_decode(s: &str) -> String {
 }
 
 /// The Fractal paginator envelope, or the `meta.lastPage` variant.
-fn paginate(req: &Req, items: impl ExactSizeIterator<Item = Value> + Clone, total: usize) -> Reply {
+/// Only the requested page is rendered, so a page of a 10,000-domain app costs O(page).
+fn paginate<T>(req: &Req, items: &[T], render: impl Fn(&T) -> Value) -> Reply {
+    let total = items.len();
     let page = req.param("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
     let per_page_given = req.param("perPage");
     let per_page = per_page_given
@@ -271,7 +273,7 @@ fn paginate(req: &Req, items: impl ExactSizeIterator<Item = Value> + Clone, tota
         .clamp(1, 40) as usize;
     let total_pages = total.div_ceil(per_page).max(1);
     let start = (page - 1).saturating_mul(per_page);
-    let data: Vec<Value> = items.skip(start).take(per_page).collect();
+    let data: Vec<Value> = items.iter().skip(start).take(per_page).map(render).collect();
     if req.style.last_page {
         return ok(json!({
             "data": data,
@@ -371,26 +373,18 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
     match route {
         Ping => ok(json!({ "message": "pong" })),
         ListServers => {
-            let items: Vec<Value> =
-                state.servers.values().filter(|x| search_filter(req, &x.name)).map(|x| x.to_json()).collect();
-            let n = items.len();
-            paginate(req, items.into_iter(), n)
+            let items: Vec<_> = state.servers.values().filter(|x| search_filter(req, &x.name)).collect();
+            paginate(req, &items, |x| x.to_json())
         }
         ShowServer(s) => ok(state.servers[&s].to_json()),
         ListApps(s) => {
-            let items: Vec<Value> = state.servers[&s]
-                .webapps
-                .values()
-                .filter(|a| search_filter(req, &a.name))
-                .map(|a| a.to_json(s))
-                .collect();
-            let n = items.len();
-            paginate(req, items.into_iter(), n)
+            let items: Vec<_> = state.servers[&s].webapps.values().filter(|a| search_filter(req, &a.name)).collect();
+            paginate(req, &items, |a| a.to_json(s))
         }
         ShowApp(s, w) => ok(state.app(s, w).unwrap().to_json(s)),
         ListDomains(s, w) => {
             let app = state.app(s, w).unwrap();
-            paginate(req, app.domains.iter().map(|d| d.to_json()), app.domains.len())
+            paginate(req, &app.domains, |d| d.to_json())
         }
         CreateDomain(s, w) => create_domain(state, s, w, req),
         ShowDomain(s, w, d) => match domain_of(state, s, w, d) {

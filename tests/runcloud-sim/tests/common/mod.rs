@@ -110,8 +110,22 @@ impl Sim {
     }
 }
 
+unsafe extern "C" {
+    fn kill(pid: i32, sig: i32) -> i32;
+}
+
 impl Drop for Sim {
+    /// SIGTERM first so the simulator removes its temporary CA directory, SIGKILL if it lingers.
     fn drop(&mut self) {
+        // SAFETY: plain kill(2) on the pid of the child we spawned and have not reaped yet.
+        unsafe { kill(self.pid as i32, 15) };
+        let t = std::time::Instant::now();
+        while t.elapsed() < Duration::from_secs(2) {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

@@ -1,0 +1,74 @@
+//! How fast the simulator answers keep-alive list pages on loopback, so it is never the
+//! bottleneck of a benchmark. Prints the figure; fails only if it is absurdly slow.
+//! The README's "Throughput" section quotes `cargo test --release -p runcloud-sim --test throughput -- --nocapture`.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Sends `GET path` on a keep-alive connection and returns the status after reading the body.
+fn get(reader: &mut BufReader<TcpStream>, host: &str, path: &str) -> u16 {
+    write!(
+        reader.get_mut(),
+        "GET {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer sim-token\r\nAccept: application/json\r\n\r\n"
+    )
+    .unwrap();
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    let status: u16 = line.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("bad status line {line:?}"));
+    let mut len = 0usize;
+    loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        if line == "\r\n" {
+            break;
+        }
+        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap();
+        }
+    }
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).unwrap();
+    status
+}
+
+#[test]
+fn the_simulator_answers_over_five_hundred_keep_alive_list_pages_per_second_even_in_debug() {
+    let sim = Sim::start_with(&["--rate-limit", "off"]);
+    sim.bulk_add(9_999);
+    let host = sim.url.trim_start_matches("http://").to_string();
+    let duration = Duration::from_secs(3);
+    for connections in [1usize, 4] {
+        let threads: Vec<_> = (0..connections)
+            .map(|c| {
+                let host = host.clone();
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(TcpStream::connect(&host).unwrap());
+                    reader.get_ref().set_nodelay(true).unwrap();
+                    let t = Instant::now();
+                    let mut n = 0u64;
+                    while t.elapsed() < duration {
+                        let page = (n as usize * 7 + c) % 500 + 1;
+                        let path = format!("/api/v3/servers/{SERVER}/webapps/{APP}/domains?page={page}");
+                        assert_eq!(get(&mut reader, &host, &path), 200);
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        let total: u64 = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        let rate = total as f64 / duration.as_secs_f64();
+        eprintln!(
+            "runcloud-sim throughput: {rate:.0} req/s with {connections} keep-alive connection(s), GET domains page of 20 out of 10,000 ({} build)",
+            if cfg!(debug_assertions) { "debug" } else { "release" }
+        );
+        assert!(rate > 500.0, "{rate:.0} req/s is far too slow for a benchmark stand-in");
+    }
+    let c = sim.get("/counters");
+    assert_eq!(c["connections"], 5, "one connection per client thread: {c}");
+}
