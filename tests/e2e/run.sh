@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# End-to-end suite: the production shape on loopback. Starts scripts/stack.sh (simulator,
+# MariaDB, WordPress multisite with the plugin network-activated, php-fpm with the extension
+# in 2 static workers, nginx on $E2E_ADDR:$E2E_PORT, default 127.0.0.2:80 so it can run next to
+# the demo on 127.0.0.1:80), then runs:
+#   1. PHPUnit tests through nginx + php-fpm (tests/e2e/*Test.php)
+#   2. the browser test in headless Chromium (tests/e2e/browser.mjs)
+#   3. a graceful stop of php-fpm with no worker killed by a signal
+# and always stops every process it started. Screenshots and logs: tests/artifacts/e2e/.
+# Env: WU_RUNCLOUD_EXT (default target/debug/libwu_runcloud.so), RUNCLOUD_SIM_BIN (default
+# target/debug/runcloud-sim), E2E_ADDR, E2E_PORT.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+ext=${WU_RUNCLOUD_EXT:-$root/target/debug/libwu_runcloud.so}
+sim=${RUNCLOUD_SIM_BIN:-$root/target/debug/runcloud-sim}
+dir="$root/.data/e2e"
+artifacts="$root/tests/artifacts/e2e"
+rm -rf "$artifacts"; mkdir -p "$artifacts"
+
+passed=0 failed=0 results=()
+record() { # record NAME RC
+  if [ "$2" = 0 ]; then passed=$((passed + 1)); results+=("PASS  $1"); else failed=$((failed + 1)); results+=("FAIL  $1"); fi
+}
+finish() {
+  scripts/stack.sh down --dir "$dir" >/dev/null 2>&1 || true
+  for f in php-fpm/php-fpm.log php-fpm/php-errors.log nginx/logs/error.log wordpress/debug.log sim/stderr.log; do
+    [ -f "$dir/$f" ] && cp "$dir/$f" "$artifacts/$(echo "$f" | tr / _)"
+  done
+  echo
+  echo "=== e2e summary ==="
+  printf '%s\n' "${results[@]}"
+  echo "e2e: $passed passed, $failed failed"
+  [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
+}
+trap 'finish; exit $?' EXIT
+
+echo "e2e: starting the stack (extension $ext)"
+if ! scripts/stack.sh up --dir "$dir" --ext "$ext" --sim "$sim" \
+     --addr "${E2E_ADDR:-127.0.0.2}" --port "${E2E_PORT:-80}" --domain wu-e2e.localhost \
+     --probe --sim-args "--rate-limit off" --terminate 30; then
+  record "stack starts (simulator, MariaDB, WordPress, php-fpm, nginx)" 1
+  exit 1
+fi
+record "stack starts (simulator, MariaDB, WordPress, php-fpm, nginx)" 0
+export E2E_STACK_ENV="$dir/stack.env" E2E_ARTIFACTS="$artifacts"
+
+echo; echo "=== e2e: PHPUnit through nginx + php-fpm ==="
+phpunit -c tests/e2e/phpunit.xml --testdox
+record "PHPUnit e2e tests (tests/e2e/*Test.php)" $?
+
+echo; echo "=== e2e: browser test (headless Chromium) ==="
+node tests/e2e/browser.mjs
+record "browser test (tests/e2e/browser.mjs)" $?
+
+echo; echo "=== e2e: graceful stop ==="
+fpm_pid=$(cat "$dir/php-fpm/php-fpm.pid")
+kill -QUIT "$fpm_pid"
+for _ in $(seq 1 150); do kill -0 "$fpm_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$fpm_pid" 2>/dev/null; then
+  echo "FAIL: php-fpm master $fpm_pid still running 15 s after SIGQUIT"; record "php-fpm stops gracefully" 1
+elif grep -n 'exited on signal' "$dir/php-fpm/php-fpm.log"; then
+  echo "FAIL: expected no php-fpm worker to die on a signal at any time (lines above)"; record "no php-fpm worker ever died on a signal" 1
+else
+  echo "ok: php-fpm stopped; no worker died on a signal during the whole run"
+  record "no php-fpm worker ever died on a signal" 0
+fi
