@@ -1,0 +1,47 @@
+<?php
+/**
+ * Loads a real WordPress multisite (installed by run.sh) into the PHPUnit process.
+ *
+ * Environment: WU_TEST_WP_DIR (the install), WU_TEST_SIM_URL (the RunCloud simulator),
+ * WU_TEST_DOMAIN (network domain), WU_TEST_UM=1 to load the Ultimate Multisite test double
+ * as the mu-plugins directory.
+ */
+
+$wp_dir = getenv('WU_TEST_WP_DIR');
+if (!$wp_dir || !is_file($wp_dir . '/wp-config.php')) {
+	fwrite(STDERR, "WU_TEST_WP_DIR must point at a WordPress install made by tests/wordpress/run.sh\n");
+	exit(1);
+}
+if (!getenv('WU_TEST_SIM_URL')) {
+	fwrite(STDERR, "WU_TEST_SIM_URL must be the RunCloud simulator's URL\n");
+	exit(1);
+}
+
+$domain = getenv('WU_TEST_DOMAIN') ?: 'network.test';
+$_SERVER['HTTP_HOST']       = $domain;
+$_SERVER['SERVER_NAME']     = $domain;
+$_SERVER['REQUEST_URI']     = '/';
+$_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
+$_SERVER['REQUEST_METHOD']  = 'GET';
+$_SERVER['REMOTE_ADDR']     = '127.0.0.1';
+
+if (getenv('WU_TEST_UM') === '1') {
+	// The Ultimate Multisite double loads like the real plugin would: before ours.
+	define('WPMU_PLUGIN_DIR', __DIR__ . '/doubles/ultimate-multisite');
+}
+
+// PHPUnit includes this file from a method: WordPress's file-scope variables must be globals.
+global $wpdb, $current_site, $current_blog, $wp_rewrite, $shortcode_tags, $wp, $wp_query,
+	$wp_the_query, $wp_roles, $wp_filter, $wp_actions, $wp_current_filter, $table_prefix,
+	$wp_version, $wp_db_version, $domain, $path, $site_id, $public, $blog_id, $wp_object_cache,
+	$wp_plugin_paths, $wp_locale, $wp_embed, $wp_widget_factory, $pagenow, $wp_scripts, $wp_styles;
+
+require $wp_dir . '/wp-load.php';
+require_once ABSPATH . 'wp-admin/includes/admin.php';
+
+if (!function_exists('WU_RunCloud\\Plugin::boot') && !class_exists('WU_RunCloud\\Plugin')) {
+	fwrite(STDERR, "The wu-runcloud plugin did not load: is it network-activated in $wp_dir?\n");
+	exit(1);
+}
+
+require __DIR__ . '/lib/TestCase.php';

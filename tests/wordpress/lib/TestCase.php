@@ -1,0 +1,208 @@
+<?php
+/**
+ * Base test case: a clean plugin state and a freshly reset RunCloud simulator per test.
+ *
+ * There is no WordPress develop test suite here (no composer): this class does the little
+ * that is needed — reset our tables/options/cron events, delete extra sites, reset the
+ * simulator — and gives tests readable helpers over the simulator's control API.
+ */
+
+namespace WU_RunCloud\Tests;
+
+use WU_RunCloud\Domains;
+use WU_RunCloud\Domain_Sync;
+use WU_RunCloud\Log;
+use WU_RunCloud\Plugin;
+use WU_RunCloud\Queue;
+use WU_RunCloud\Settings;
+
+abstract class TestCase extends \PHPUnit\Framework\TestCase {
+
+	public const SERVER = 11667;
+	public const APP    = 940288;
+
+	/** @var array<int, array{0:string,1:callable,2:int}> filters added by a test, removed in tearDown */
+	private array $test_filters = [];
+
+	protected function setUp(): void {
+		parent::setUp();
+		global $wpdb;
+		wp_set_current_user(1);
+
+		// Delete sites left by the previous test while the plugin is off, so it records nothing.
+		Settings::set_enabled(false);
+		foreach (get_sites(['fields' => 'ids', 'number' => 0, 'site__not_in' => [get_main_site_id()]]) as $blog_id) {
+			wp_delete_site((int) $blog_id);
+		}
+		foreach ([Queue::table(), Domains::table(), Log::table()] as $table) {
+			$wpdb->query("TRUNCATE TABLE {$table}");
+		}
+		foreach ([Domain_Sync::LAST_TEST_OPTION, \WU_RunCloud\Reconciler::LAST_SYNC_OPTION, \WU_RunCloud\Network_Admin::TOKEN_NOTICE_OPTION] as $option) {
+			delete_network_option(null, $option);
+		}
+		delete_site_transient(Domain_Sync::WILDCARD_CACHE);
+		delete_site_transient('wu_runcloud_flash_1');
+		delete_site_transient('wu_runcloud_preview_1');
+		wp_clear_scheduled_hook(Queue::WORKER_HOOK);
+		wp_clear_scheduled_hook(Plugin::RECONCILE_HOOK);
+
+		$this->sim('POST', '/_sim/reset');
+		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
+
+		// No in-extension retries: the plugin's own backoff is what these tests observe.
+		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['retries' => 0, 'timeout' => 10.0, 'connect_timeout' => 5.0]);
+		Settings::set_enabled(true);
+	}
+
+	protected function tearDown(): void {
+		foreach ($this->test_filters as [$hook, $callback, $priority]) {
+			remove_filter($hook, $callback, $priority);
+		}
+		$this->test_filters = [];
+		$_POST = $_GET = $_REQUEST = [];
+		parent::tearDown();
+	}
+
+	protected function add_test_filter(string $hook, callable $callback, int $priority = 10, int $args = 1): void {
+		add_filter($hook, $callback, $priority, $args);
+		$this->test_filters[] = [$hook, $callback, $priority];
+	}
+
+	// ---- simulator ----------------------------------------------------------------------
+
+	/** Call the simulator's control API; returns decoded JSON. */
+	protected function sim(string $method, string $path, $body = null) {
+		$url     = rtrim((string) getenv('WU_TEST_SIM_URL'), '/') . $path;
+		$context = stream_context_create(['http' => [
+			'method'        => $method,
+			'header'        => "Content-Type: application/json\r\nAccept: application/json\r\n",
+			'content'       => $body === null ? '' : json_encode($body),
+			'ignore_errors' => true,
+			'timeout'       => 10,
+		]]);
+		$raw = @file_get_contents($url, false, $context);
+		$this->assertNotFalse($raw, "The simulator did not answer {$method} {$path}");
+		$status = isset($http_response_header[0]) && preg_match('/\s(\d{3})\s/', $http_response_header[0], $m) ? (int) $m[1] : 0;
+		$this->assertTrue($status >= 200 && $status < 300, "Simulator control call {$method} {$path} answered {$status}: {$raw}");
+		return $raw === '' ? null : json_decode($raw, true);
+	}
+
+	/** API requests the simulator received, optionally filtered by method and a path regex. */
+	protected function api_requests(?string $method = null, ?string $path_regex = null): array {
+		return array_values(array_filter((array) $this->sim('GET', '/_sim/requests'), static function ($r) use ($method, $path_regex) {
+			return ($method === null || $r['method'] === $method)
+				&& ($path_regex === null || preg_match($path_regex, $r['path']));
+		}));
+	}
+
+	/** POSTs that create a domain on the test app. */
+	protected function domain_posts(?string $name = null): array {
+		return array_values(array_filter(
+			$this->api_requests('POST', '#/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains$#'),
+			static fn($r) => $name === null || (is_array($r['body']) && strtolower((string) ($r['body']['name'] ?? '')) === $name)
+		));
+	}
+
+	protected function describe_requests(): string {
+		return implode("\n", array_map(static fn($r) => "{$r['method']} {$r['path']} -> {$r['status']}", $this->api_requests()));
+	}
+
+	/** Names of the domains on the test app, straight from the simulator's state. */
+	protected function sim_domains(): array {
+		$out = [];
+		foreach ((array) $this->sim('GET', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains') as $d) {
+			$out[] = strtolower($d['name']);
+		}
+		sort($out);
+		return $out;
+	}
+
+	protected function sim_domain(string $name): ?array {
+		foreach ((array) $this->sim('GET', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains') as $d) {
+			if (strtolower($d['name']) === $name) {
+				return $d;
+			}
+		}
+		return null;
+	}
+
+	protected function seed_domains(array $names): void {
+		$this->sim('POST', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains', ['names' => $names]);
+	}
+
+	protected function redeploys(): array {
+		return (array) $this->sim('GET', '/_sim/redeploys');
+	}
+
+	protected function add_fault(array $fault): void {
+		$this->sim('POST', '/_sim/faults', $fault);
+	}
+
+	// ---- WordPress ----------------------------------------------------------------------
+
+	protected function is_subdomain_install(): bool {
+		return defined('SUBDOMAIN_INSTALL') && SUBDOMAIN_INSTALL;
+	}
+
+	/** Create a site the way the network's mode does (foo.network.test or network.test/foo/). */
+	protected function create_site(string $slug): \WP_Site {
+		$network = get_network();
+		$args    = $this->is_subdomain_install()
+			? ['domain' => $slug . '.' . $network->domain, 'path' => '/']
+			: ['domain' => $network->domain, 'path' => '/' . $slug . '/'];
+		$id = wp_insert_site($args + ['network_id' => (int) $network->id, 'user_id' => 1, 'title' => $slug]);
+		$this->assertIsInt($id, 'wp_insert_site failed: ' . (is_wp_error($id) ? $id->get_error_message() : ''));
+		return get_site($id);
+	}
+
+	/** The ops rows, oldest first, for assertions. */
+	protected function ops(?string $domain = null): array {
+		global $wpdb;
+		$table = Queue::table();
+		return $domain === null
+			? (array) $wpdb->get_results("SELECT * FROM {$table} ORDER BY id")
+			: (array) $wpdb->get_results($wpdb->prepare("SELECT * FROM {$table} WHERE domain = %s ORDER BY id", $domain));
+	}
+
+	protected function describe_ops(): string {
+		return implode("\n", array_map(static fn($o) => "#{$o->id} {$o->op} '{$o->domain}' {$o->status} attempts={$o->attempts} http={$o->last_status} err={$o->last_error}", $this->ops()));
+	}
+
+	/**
+	 * Run our due WP-Cron events as wp-cron.php would at time $now (DISABLE_WP_CRON is set
+	 * in the test install, so nothing runs unless a test asks). Returns the hooks run.
+	 */
+	protected function run_due_cron(?int $now = null): array {
+		$now = $now ?? time();
+		$ran = [];
+		foreach ((array) _get_cron_array() as $timestamp => $hooks) {
+			if ($timestamp > $now) {
+				continue;
+			}
+			foreach ($hooks as $hook => $events) {
+				if (strpos($hook, 'wu_runcloud_') !== 0) {
+					continue;
+				}
+				foreach ($events as $event) {
+					wp_unschedule_event($timestamp, $hook, $event['args']);
+					do_action_ref_array($hook, $event['args']);
+					$ran[] = $hook;
+				}
+			}
+		}
+		return $ran;
+	}
+
+	/** Run the worker as its scheduled cron event would, after checking it is scheduled. */
+	protected function run_worker_now(): void {
+		$next = wp_next_scheduled(Queue::WORKER_HOOK);
+		$this->assertNotFalse($next, "Expected the worker to be scheduled in WP-Cron; ops:\n" . $this->describe_ops());
+		$this->assertLessThanOrEqual(time() + 1, $next, 'Expected the worker to be due now');
+		$this->run_due_cron();
+	}
+
+	/** Run the coalesced SSL redeploy as if its window had passed. */
+	protected function run_after_ssl_window(): void {
+		Domain_Sync::process_due(time() + Domain_Sync::ssl_delay() + 1);
+	}
+}

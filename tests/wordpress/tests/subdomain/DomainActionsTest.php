@@ -1,0 +1,119 @@
+<?php
+/**
+ * The four Ultimate Multisite actions, handled by the plugin on its own (no UM loaded):
+ * recorded by the hook, performed by the worker through the extension, against the simulator.
+ */
+
+namespace WU_RunCloud\Tests;
+
+use WU_RunCloud\Domains;
+use WU_RunCloud\Queue;
+
+final class DomainActionsTest extends TestCase {
+
+	public function test_wu_add_domain_only_records_then_the_worker_adds_it_and_one_ssl_redeploy_follows(): void {
+		do_action('wu_add_domain', 'shop.example.com', 1);
+
+		$this->assertSame([], $this->api_requests(), "The hook must not talk to RunCloud itself; it did:\n" . $this->describe_requests());
+		$ops = $this->ops('shop.example.com');
+		$this->assertCount(1, $ops, 'Expected one recorded add operation');
+		$this->assertSame('pending', $ops[0]->status);
+
+		$this->run_worker_now();
+
+		$this->assertContains('shop.example.com', $this->sim_domains(), "Expected the domain on the RunCloud app after the worker ran; requests:\n" . $this->describe_requests());
+		$this->assertCount(1, $this->domain_posts('shop.example.com'), 'Expected exactly one POST creating the domain');
+		$row = Domains::get('shop.example.com');
+		$this->assertNotNull($row, 'Expected the RunCloud id to be stored');
+		$this->assertSame((int) $this->sim_domain('shop.example.com')['id'], (int) $row->runcloud_id, 'Stored id must be RunCloud\'s id');
+		$this->assertSame(1, (int) $row->managed, 'A domain we created is marked as added by us');
+
+		$this->assertSame([], $this->redeploys(), 'SSL is redeployed once after the coalescing window, not per add');
+		$this->run_after_ssl_window();
+		$redeploys = $this->redeploys();
+		$this->assertCount(1, $redeploys, 'Expected one SSL redeploy after the window');
+		$this->assertContains('shop.example.com', array_map('strtolower', $redeploys[0]['names']), 'The redeployed certificate must cover the new domain');
+	}
+
+	public function test_many_adds_in_one_window_lead_to_a_single_ssl_redeploy(): void {
+		foreach (['a.example.com', 'b.example.com', 'c.example.com', 'd.example.com'] as $domain) {
+			do_action('wu_add_domain', $domain, 1);
+		}
+		$this->run_worker_now();
+		$this->assertCount(4, $this->domain_posts(), "Expected four domain POSTs; requests:\n" . $this->describe_requests());
+		$this->run_after_ssl_window();
+		$this->assertCount(1, $this->redeploys(), "Four adds in one window must cause exactly one redeploy; ops:\n" . $this->describe_ops());
+	}
+
+	public function test_wu_remove_domain_deletes_by_the_stored_id_without_a_lookup(): void {
+		do_action('wu_add_domain', 'gone.example.com', 1);
+		$this->run_worker_now();
+		$id = Domains::runcloud_id('gone.example.com');
+		$this->assertNotNull($id, 'Expected the id stored by the add');
+		$this->sim('DELETE', '/_sim/requests');
+
+		do_action('wu_remove_domain', 'gone.example.com', 1);
+		$this->run_worker_now();
+
+		$this->assertNotContains('gone.example.com', $this->sim_domains(), 'Expected the domain removed from RunCloud');
+		$requests = $this->api_requests();
+		$this->assertCount(1, $requests, "Expected a single request (DELETE by id), got:\n" . $this->describe_requests());
+		$this->assertSame('DELETE', $requests[0]['method']);
+		$this->assertStringEndsWith('/domains/' . $id, $requests[0]['path'], 'The DELETE must use the stored RunCloud id');
+		$this->assertNull(Domains::get('gone.example.com'), 'The domain is no longer tracked once removed');
+	}
+
+	public function test_removing_a_domain_that_runcloud_does_not_have_succeeds_without_error(): void {
+		do_action('wu_remove_domain', 'never-there.example.com', 1);
+		$this->run_worker_now();
+		$op = $this->ops('never-there.example.com')[0];
+		$this->assertSame('done', $op->status, "Idempotent removal expected; ops:\n" . $this->describe_ops());
+	}
+
+	public function test_the_double_fire_of_subdomain_networks_sends_one_post(): void {
+		// Ultimate Multisite fires both for a new site on a subdomain network (reference §1.5).
+		do_action('wu_add_subdomain', 'twice.network.test', '7');
+		do_action('wu_add_domain', 'twice.network.test', 7);
+		$this->assertCount(1, $this->ops('twice.network.test'), "The second fire must be de-duplicated while the first is pending:\n" . $this->describe_ops());
+		$this->run_worker_now();
+		$this->assertCount(1, $this->domain_posts('twice.network.test'), "Expected one POST; requests:\n" . $this->describe_requests());
+	}
+
+	public function test_the_double_fire_after_the_first_add_already_ran_still_sends_one_post(): void {
+		do_action('wu_add_subdomain', 'late.network.test', '8');
+		$this->run_worker_now();
+		do_action('wu_add_domain', 'late.network.test', 8);
+		Queue::schedule_worker(time());
+		$this->run_due_cron();
+		$this->assertCount(1, $this->domain_posts('late.network.test'), "Expected one POST; requests:\n" . $this->describe_requests());
+	}
+
+	public function test_a_remove_arriving_before_a_pending_add_ran_wins(): void {
+		do_action('wu_add_domain', 'flip.example.com', 1);
+		do_action('wu_remove_domain', 'flip.example.com', 1);
+		$this->run_worker_now();
+		$this->assertSame([], $this->domain_posts('flip.example.com'), 'The superseded add must not be sent');
+		$this->assertNotContains('flip.example.com', $this->sim_domains());
+	}
+
+	public function test_subdomains_covered_by_a_wildcard_domain_on_the_app_are_not_added(): void {
+		$this->sim('POST', '/_sim/reset', ['servers' => [[
+			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
+			'webapps' => [[
+				'id' => self::APP, 'name' => 'network', 'primary_domain' => 'app.test', 'ssl' => 'basic',
+				'domains' => [['name' => 'network.test', 'wildcard' => true]],
+			]],
+		]]]);
+		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
+		do_action('wu_add_subdomain', 'wild.network.test', 3);
+		$this->run_worker_now();
+		$this->assertSame([], $this->domain_posts(), "A wildcard covers it: no POST expected; requests:\n" . $this->describe_requests());
+		$this->assertSame('skipped', $this->ops('wild.network.test')[0]->status);
+	}
+
+	public function test_nothing_is_recorded_while_the_sync_is_disabled(): void {
+		\WU_RunCloud\Settings::set_enabled(false);
+		do_action('wu_add_domain', 'off.example.com', 1);
+		$this->assertSame([], $this->ops(), 'A disabled integration records nothing');
+	}
+}

@@ -1,0 +1,151 @@
+<?php
+/**
+ * `wp runcloud status|test|sync [--dry-run] [--prune]|add <domain>|remove <domain>`.
+ *
+ * Registered with WP-CLI when it is present; usable without it (tests pass an output
+ * object with line()/success()/warning()/error() methods).
+ *
+ * @package WU_RunCloud
+ */
+
+namespace WU_RunCloud;
+
+defined('ABSPATH') || exit;
+
+class CLI {
+
+	/** @var object|null Output sink; WP_CLI's static methods when null. */
+	private $out;
+
+	public function __construct($out = null) {
+		$this->out = $out;
+	}
+
+	/**
+	 * Shows configuration, the queue and operations needing attention.
+	 *
+	 * ## EXAMPLES
+	 *     wp runcloud status
+	 */
+	public function status(array $args = [], array $assoc = []): void {
+		$this->say('line', sprintf('Extension: %s', Settings::extension_loaded() ? 'loaded (' . (function_exists('wu_runcloud_version') ? wu_runcloud_version() : '?') . ')' : 'MISSING'));
+		$this->say('line', sprintf('Enabled: %s', Settings::is_enabled() ? 'yes' : 'no'));
+		$this->say('line', sprintf('Ultimate Multisite: %s', Settings::ultimate_multisite_mode()));
+		$this->say('line', sprintf('Credentials: %s%s', Settings::credential_mode(), Settings::is_configured() ? '' : ' (missing: ' . implode(', ', Settings::missing_constants()) . ')'));
+		$this->say('line', sprintf('Server / app: %s / %s', Settings::server_id(), Settings::app_id()));
+		$counts = Queue::counts();
+		ksort($counts);
+		$this->say('line', 'Operations: ' . ($counts ? implode(', ', array_map(static fn($k, $v) => "{$k}={$v}", array_keys($counts), $counts)) : 'none'));
+		$this->say('line', sprintf('Tracked domains in RunCloud: %d', Domains::count()));
+		foreach (Queue::problems(50) as $op) {
+			$this->say('warning', sprintf('#%d %s %s: %s, attempts %d, HTTP %d: %s', $op->id, $op->op, $op->domain ?: '-', $op->status, $op->attempts, $op->last_status, $op->last_error));
+		}
+	}
+
+	/**
+	 * Tests the connection to RunCloud with the configured credentials.
+	 */
+	public function test(array $args = [], array $assoc = []): void {
+		$result = Domain_Sync::test_connection();
+		if (is_wp_error($result)) {
+			$this->say('error', $result->get_error_message());
+			return;
+		}
+		$this->say('success', Network_Admin::test_message($result));
+	}
+
+	/**
+	 * Converges RunCloud to WordPress.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--dry-run]
+	 * : Only show what would change.
+	 *
+	 * [--prune]
+	 * : Also remove domains this plugin added that WordPress no longer has.
+	 */
+	public function sync(array $args = [], array $assoc = []): void {
+		$dry_run = !empty($assoc['dry-run']);
+		$result  = Reconciler::run($dry_run, !empty($assoc['prune']));
+		if (is_wp_error($result)) {
+			$this->say('error', $result->get_error_message());
+			return;
+		}
+		foreach ((array) $result['added'] as $domain) {
+			$this->say('line', ($dry_run ? 'would add ' : 'added ') . $domain);
+		}
+		foreach ((array) $result['removed'] as $domain) {
+			$this->say('line', ($dry_run ? 'would remove ' : 'removed ') . $domain);
+		}
+		foreach ((array) $result['failed'] as $domain => $message) {
+			$this->say('warning', "failed {$domain}: {$message}");
+		}
+		$summary = sprintf(
+			'%s: %d added, %d removed, %d failed, %d unchanged, %d covered by a wildcard.',
+			$dry_run ? 'Dry run' : 'Synced',
+			count((array) $result['added']),
+			count((array) $result['removed']),
+			count((array) $result['failed']),
+			is_array($result['unchanged'] ?? null) ? count($result['unchanged']) : (int) ($result['unchanged'] ?? 0),
+			count((array) $result['skipped'])
+		);
+		$this->say(empty($result['failed']) ? 'success' : 'warning', $summary);
+	}
+
+	/**
+	 * Adds a domain to the RunCloud app now (and records it as added by this plugin).
+	 *
+	 * <domain>
+	 * : The hostname.
+	 */
+	public function add(array $args = [], array $assoc = []): void {
+		$this->run_now('add', (string) ($args[0] ?? ''));
+	}
+
+	/**
+	 * Removes a domain from the RunCloud app now.
+	 *
+	 * <domain>
+	 * : The hostname.
+	 */
+	public function remove(array $args = [], array $assoc = []): void {
+		$this->run_now('remove', (string) ($args[0] ?? ''));
+	}
+
+	/** Same path as the hooks: record, then run it at once and report the row's outcome. */
+	private function run_now(string $op, string $domain): void {
+		if ($domain === '') {
+			$this->say('error', "Usage: wp runcloud {$op} <domain>");
+			return;
+		}
+		if (!Settings::extension_loaded()) {
+			$this->say('error', Plugin::extension_missing_message());
+			return;
+		}
+		$id = Queue::enqueue($op, $domain, 0, 'cli');
+		if ($id === null) {
+			$this->say('success', sprintf('%s %s: already done moments ago.', $op, $domain));
+			return;
+		}
+		$row = Queue::get($id);
+		if ($row && in_array($row->status, Queue::WAITING, true) && Queue::claim($id)) {
+			$row->attempts = (int) $row->attempts + 1;
+			Domain_Sync::run($row);
+		}
+		$row = Queue::get($id);
+		if ($row && in_array($row->status, ['done', 'skipped'], true)) {
+			$this->say('success', sprintf('%s %s: %s%s', $op, $domain, $row->status, $row->last_error ? " ({$row->last_error})" : ''));
+			return;
+		}
+		$this->say('error', sprintf('%s %s: %s (HTTP %d): %s', $op, $domain, $row ? $row->status : 'unknown', $row ? (int) $row->last_status : 0, $row ? $row->last_error : ''));
+	}
+
+	private function say(string $level, string $message): void {
+		if ($this->out !== null) {
+			$this->out->{$level}($message);
+			return;
+		}
+		\WP_CLI::$level($message);
+	}
+}

@@ -1,0 +1,267 @@
+<?php
+/**
+ * Wiring: every add_action/add_filter of the plugin is in register_hooks(), mirrored by
+ * unregister_hooks(). Callbacks are named after their hook and only decide *when*; the
+ * work is Queue (record), Domain_Sync (perform) and Reconciler (converge).
+ *
+ * @package WU_RunCloud
+ */
+
+namespace WU_RunCloud;
+
+defined('ABSPATH') || exit;
+
+final class Plugin {
+
+	public const DB_VERSION        = '1';
+	public const DB_VERSION_OPTION = 'wu_runcloud_db_version';
+	public const RECONCILE_HOOK    = 'wu_runcloud_reconcile';
+
+	private static ?Plugin $instance = null;
+
+	public Network_Admin $admin;
+
+	private function __construct() {
+		$this->admin = new Network_Admin();
+	}
+
+	public static function instance(): Plugin {
+		return self::$instance ??= new self();
+	}
+
+	/** Called once from wu-runcloud.php. */
+	public static function boot(): void {
+		$plugin = self::instance();
+		self::maybe_install();
+		$plugin->register_hooks();
+		if (defined('WP_CLI') && WP_CLI && class_exists('WP_CLI')) {
+			\WP_CLI::add_command('runcloud', CLI::class);
+		}
+	}
+
+	public function register_hooks(): void {
+		// The four Ultimate Multisite actions, for networks without its integration framework.
+		add_action('wu_add_domain', [$this, 'action_wu_add_domain'], 10, 2);
+		add_action('wu_remove_domain', [$this, 'action_wu_remove_domain'], 10, 2);
+		add_action('wu_add_subdomain', [$this, 'action_wu_add_subdomain'], 10, 2);
+		add_action('wu_remove_subdomain', [$this, 'action_wu_remove_subdomain'], 10, 2);
+
+		// WordPress core site lifecycle (standalone only: Ultimate Multisite fires the above).
+		add_action('wp_insert_site', [$this, 'action_wp_insert_site'], 10, 1);
+		add_action('wp_delete_site', [$this, 'action_wp_delete_site'], 10, 1);
+		add_action('wp_update_site', [$this, 'action_wp_update_site'], 10, 2);
+
+		// Our own background work.
+		add_action(Queue::WORKER_HOOK, [$this, 'action_wu_runcloud_process_queue'], 10, 0);
+		add_action(self::RECONCILE_HOOK, [$this, 'action_wu_runcloud_reconcile'], 10, 0);
+		add_action('init', [$this, 'action_init'], 10, 0);
+
+		// Ultimate Multisite 2.5+ (registry) and 2.0-2.4 (host providers).
+		add_action('wu_register_integrations', [$this, 'action_wu_register_integrations'], 20, 1);
+		add_action('wu_register_capabilities', [$this, 'action_wu_register_capabilities'], 20, 1);
+		add_action('wp_ultimo_host_providers_load', [$this, 'action_wp_ultimo_host_providers_load'], 20, 0);
+		add_action('wu_domain_manager_dns_propagation_finished', [$this, 'action_wu_domain_manager_dns_propagation_finished'], 10, 1);
+
+		// Network admin.
+		add_action('network_admin_menu', [$this->admin, 'action_network_admin_menu'], 10, 0);
+		add_action('network_admin_notices', [$this->admin, 'action_network_admin_notices'], 10, 0);
+		add_action('admin_post_wu_runcloud_toggle', [$this->admin, 'action_admin_post_wu_runcloud_toggle'], 10, 0);
+		add_action('admin_post_wu_runcloud_test', [$this->admin, 'action_admin_post_wu_runcloud_test'], 10, 0);
+		add_action('admin_post_wu_runcloud_sync', [$this->admin, 'action_admin_post_wu_runcloud_sync'], 10, 0);
+		add_action('admin_post_wu_runcloud_op', [$this->admin, 'action_admin_post_wu_runcloud_op'], 10, 0);
+		add_action('admin_post_wu_runcloud_dismiss_token_notice', [$this->admin, 'action_admin_post_wu_runcloud_dismiss_token_notice'], 10, 0);
+		add_action('wp_ajax_wu_runcloud_test', [$this->admin, 'action_wp_ajax_wu_runcloud_test'], 10, 0);
+	}
+
+	public function unregister_hooks(): void {
+		remove_action('wu_add_domain', [$this, 'action_wu_add_domain'], 10);
+		remove_action('wu_remove_domain', [$this, 'action_wu_remove_domain'], 10);
+		remove_action('wu_add_subdomain', [$this, 'action_wu_add_subdomain'], 10);
+		remove_action('wu_remove_subdomain', [$this, 'action_wu_remove_subdomain'], 10);
+
+		remove_action('wp_insert_site', [$this, 'action_wp_insert_site'], 10);
+		remove_action('wp_delete_site', [$this, 'action_wp_delete_site'], 10);
+		remove_action('wp_update_site', [$this, 'action_wp_update_site'], 10);
+
+		remove_action(Queue::WORKER_HOOK, [$this, 'action_wu_runcloud_process_queue'], 10);
+		remove_action(self::RECONCILE_HOOK, [$this, 'action_wu_runcloud_reconcile'], 10);
+		remove_action('init', [$this, 'action_init'], 10);
+
+		remove_action('wu_register_integrations', [$this, 'action_wu_register_integrations'], 20);
+		remove_action('wu_register_capabilities', [$this, 'action_wu_register_capabilities'], 20);
+		remove_action('wp_ultimo_host_providers_load', [$this, 'action_wp_ultimo_host_providers_load'], 20);
+		remove_action('wu_domain_manager_dns_propagation_finished', [$this, 'action_wu_domain_manager_dns_propagation_finished'], 10);
+
+		remove_action('network_admin_menu', [$this->admin, 'action_network_admin_menu'], 10);
+		remove_action('network_admin_notices', [$this->admin, 'action_network_admin_notices'], 10);
+		remove_action('admin_post_wu_runcloud_toggle', [$this->admin, 'action_admin_post_wu_runcloud_toggle'], 10);
+		remove_action('admin_post_wu_runcloud_test', [$this->admin, 'action_admin_post_wu_runcloud_test'], 10);
+		remove_action('admin_post_wu_runcloud_sync', [$this->admin, 'action_admin_post_wu_runcloud_sync'], 10);
+		remove_action('admin_post_wu_runcloud_op', [$this->admin, 'action_admin_post_wu_runcloud_op'], 10);
+		remove_action('admin_post_wu_runcloud_dismiss_token_notice', [$this->admin, 'action_admin_post_wu_runcloud_dismiss_token_notice'], 10);
+		remove_action('wp_ajax_wu_runcloud_test', [$this->admin, 'action_wp_ajax_wu_runcloud_test'], 10);
+	}
+
+	/**
+	 * Record a domain operation asked for by a hook. Nothing here talks to RunCloud.
+	 * Works without the extension: the row waits until a worker can run it.
+	 */
+	public static function request(string $op, $domain, $site_id, string $source): ?int {
+		$domain = is_string($domain) ? Queue::normalize($domain) : '';
+		if ($domain === '' || !Settings::is_enabled()) {
+			return null;
+		}
+		return Queue::enqueue($op, $domain, (int) $site_id, $source);
+	}
+
+	/** Ultimate Multisite's framework owns these actions when it is present. */
+	private function handles_domain_actions(): bool {
+		return Settings::ultimate_multisite_mode() === 'none';
+	}
+
+	public function action_wu_add_domain($domain = '', $site_id = 0): void {
+		if ($this->handles_domain_actions()) {
+			self::request('add', $domain, $site_id, 'wu_add_domain');
+		}
+	}
+
+	public function action_wu_remove_domain($domain = '', $site_id = 0): void {
+		if ($this->handles_domain_actions()) {
+			self::request('remove', $domain, $site_id, 'wu_remove_domain');
+		}
+	}
+
+	public function action_wu_add_subdomain($subdomain = '', $site_id = 0): void {
+		if ($this->handles_domain_actions()) {
+			self::request('add', $subdomain, $site_id, 'wu_add_subdomain');
+		}
+	}
+
+	public function action_wu_remove_subdomain($subdomain = '', $site_id = 0): void {
+		if ($this->handles_domain_actions()) {
+			self::request('remove', $subdomain, $site_id, 'wu_remove_subdomain');
+		}
+	}
+
+	/** A new site whose hostname is not the network's needs that hostname in RunCloud. */
+	public function action_wp_insert_site($site): void {
+		if (!$this->handles_domain_actions() || !$site instanceof \WP_Site) {
+			return;
+		}
+		if (self::is_own_hostname($site->domain, (int) $site->network_id)) {
+			self::request('add', $site->domain, $site->blog_id, 'wp_insert_site');
+		}
+	}
+
+	public function action_wp_delete_site($site): void {
+		if (!$this->handles_domain_actions() || !$site instanceof \WP_Site) {
+			return;
+		}
+		if (self::is_own_hostname($site->domain, (int) $site->network_id) && !self::hostname_in_use($site->domain, (int) $site->blog_id)) {
+			self::request('remove', $site->domain, $site->blog_id, 'wp_delete_site');
+		}
+	}
+
+	/** A domain change (subdomain networks, or core domain mapping): remove old, add new. */
+	public function action_wp_update_site($new_site, $old_site = null): void {
+		if (!$this->handles_domain_actions() || !$new_site instanceof \WP_Site || !$old_site instanceof \WP_Site) {
+			return;
+		}
+		if (Queue::normalize($new_site->domain) === Queue::normalize($old_site->domain)) {
+			return;
+		}
+		if (self::is_own_hostname($old_site->domain, (int) $old_site->network_id) && !self::hostname_in_use($old_site->domain, (int) $new_site->blog_id)) {
+			self::request('remove', $old_site->domain, $old_site->blog_id, 'wp_update_site');
+		}
+		if (self::is_own_hostname($new_site->domain, (int) $new_site->network_id)) {
+			self::request('add', $new_site->domain, $new_site->blog_id, 'wp_update_site');
+		}
+	}
+
+	/** Hostnames other than the network's main domain need their own RunCloud domain. */
+	private static function is_own_hostname(string $domain, int $network_id): bool {
+		$network = get_network($network_id ?: null);
+		return $network && Queue::normalize($domain) !== Queue::normalize($network->domain);
+	}
+
+	/** Another site still uses this hostname (subdirectory sites share one). */
+	private static function hostname_in_use(string $domain, int $except_blog_id): bool {
+		global $wpdb;
+		return (bool) $wpdb->get_var($wpdb->prepare(
+			"SELECT blog_id FROM {$wpdb->blogs} WHERE domain = %s AND blog_id <> %d LIMIT 1",
+			$domain, $except_blog_id
+		));
+	}
+
+	public function action_wu_runcloud_process_queue(): void {
+		Domain_Sync::process_due();
+	}
+
+	public function action_wu_runcloud_reconcile(): void {
+		if (Settings::is_enabled()) {
+			Reconciler::run(false);
+		}
+		Domain_Sync::process_due();
+	}
+
+	/** Keep the periodic reconcile scheduled, on the main site only (cron is per site). */
+	public function action_init(): void {
+		if (is_main_site() && !wp_next_scheduled(self::RECONCILE_HOOK)) {
+			wp_schedule_event(time() + 300, (string) apply_filters('wu_runcloud_reconcile_recurrence', 'hourly'), self::RECONCILE_HOOK);
+		}
+	}
+
+	public function action_wu_register_integrations($registry): void {
+		if (!is_object($registry) || !class_exists('WP_Ultimo\\Integrations\\Integration')) {
+			return;
+		}
+		$integration = new Ultimate_Multisite\Integration();
+		$registry->register($integration); // Same id as core's: ours replaces it.
+		Settings::set_credential_source([$integration, 'get_credential']);
+	}
+
+	public function action_wu_register_capabilities($registry): void {
+		if (!is_object($registry) || !class_exists('WP_Ultimo\\Integrations\\Base_Capability_Module')) {
+			return;
+		}
+		$registry->add_capability(Settings::INTEGRATION_ID, new Ultimate_Multisite\Domain_Mapping());
+	}
+
+	public function action_wp_ultimo_host_providers_load(): void {
+		if (Settings::ultimate_multisite_mode() === 'legacy') {
+			Ultimate_Multisite\Host_Provider::get_instance();
+		}
+	}
+
+	/** DNS now points at the server: a (coalesced) redeploy can include this name. */
+	public function action_wu_domain_manager_dns_propagation_finished($domain = null): void {
+		if (Settings::is_enabled()) {
+			Queue::enqueue('redeploy_ssl', '', 0, 'dns-propagated', Domain_Sync::ssl_delay());
+		}
+	}
+
+	public static function extension_missing_message(): string {
+		return __('The wu_runcloud PHP extension is not loaded, so nothing is sent to RunCloud. To fix it, install the wu_runcloud PHP extension: make install, then reload php-fpm. Domain changes are recorded meanwhile and sent once it is loaded.', 'wu-runcloud');
+	}
+
+	/** Create or upgrade tables when our schema version changes (cheap option read otherwise). */
+	public static function maybe_install(): void {
+		if (get_network_option(null, self::DB_VERSION_OPTION) !== self::DB_VERSION) {
+			Queue::create_tables();
+			update_network_option(null, self::DB_VERSION_OPTION, self::DB_VERSION);
+		}
+	}
+
+	public static function activate(): void {
+		Queue::create_tables();
+		update_network_option(null, self::DB_VERSION_OPTION, self::DB_VERSION);
+	}
+
+	public static function deactivate(): void {
+		wp_clear_scheduled_hook(Queue::WORKER_HOOK);
+		wp_clear_scheduled_hook(self::RECONCILE_HOOK);
+		if (function_exists('as_unschedule_all_actions')) {
+			as_unschedule_all_actions(Queue::WORKER_HOOK, [], Queue::GROUP);
+		}
+	}
+}

@@ -1,0 +1,229 @@
+<?php
+/**
+ * The one place where wp-config constants become the extension's configuration array.
+ *
+ * The array holds secrets: it is passed straight to wu_runcloud_* calls and never logged,
+ * printed, stored or handed to a filter.
+ *
+ * @package WU_RunCloud
+ */
+
+namespace WU_RunCloud;
+
+defined('ABSPATH') || exit;
+
+final class Settings {
+
+	/** Network option of the standalone enable toggle. */
+	public const ENABLED_OPTION = 'wu_runcloud_enabled';
+
+	/** Ultimate Multisite's enabled list (shared by its 2.0 and 2.5 frameworks). */
+	public const UM_ENABLED_OPTION = 'wu_host_integrations_enabled';
+
+	/** Integration id, reused so Ultimate Multisite's built-in RunCloud is replaced. */
+	public const INTEGRATION_ID = 'runcloud';
+
+	/** Every constant we read, as the user documentation names them. */
+	public const CONSTANTS = [
+		'WU_RUNCLOUD_API_TOKEN',
+		'WU_RUNCLOUD_API_KEY',
+		'WU_RUNCLOUD_API_SECRET',
+		'WU_RUNCLOUD_SERVER_ID',
+		'WU_RUNCLOUD_APP_ID',
+	];
+
+	/** Test-only overrides (base URL of a simulator, extra CA bundle). */
+	public const OVERRIDES = ['WU_RUNCLOUD_API_URL', 'WU_RUNCLOUD_CA_FILE'];
+
+	/** Client tuning a site may change through the `wu_runcloud_client_options` filter. */
+	private const CLIENT_OPTIONS = ['timeout', 'connect_timeout', 'retries'];
+
+	/**
+	 * Where credentials come from: constants by default; Ultimate Multisite 2.5 plugs in
+	 * Integration::get_credential() so its encrypted stored credentials work too.
+	 *
+	 * @var callable|null
+	 */
+	private static $credential_source = null;
+
+	public static function set_credential_source(?callable $source): void {
+		self::$credential_source = $source;
+	}
+
+	/** A credential's value, or '' when it is not set. */
+	public static function get(string $constant): string {
+		if (self::$credential_source !== null) {
+			return (string) call_user_func(self::$credential_source, $constant);
+		}
+		return defined($constant) ? trim((string) constant($constant)) : '';
+	}
+
+	/** 'token' (v3), 'key_secret' (legacy v2) or 'none'. The token wins when both are set. */
+	public static function credential_mode(): string {
+		if (self::get('WU_RUNCLOUD_API_TOKEN') !== '') {
+			return 'token';
+		}
+		if (self::get('WU_RUNCLOUD_API_KEY') !== '' && self::get('WU_RUNCLOUD_API_SECRET') !== '') {
+			return 'key_secret';
+		}
+		return 'none';
+	}
+
+	/** Names of the constants still to define, in the words an operator can act on. */
+	public static function missing_constants(): array {
+		$missing = [];
+		if (self::credential_mode() === 'none') {
+			if (self::get('WU_RUNCLOUD_API_KEY') !== '' && self::get('WU_RUNCLOUD_API_SECRET') === '') {
+				$missing[] = 'WU_RUNCLOUD_API_SECRET';
+			} elseif (self::get('WU_RUNCLOUD_API_SECRET') !== '' && self::get('WU_RUNCLOUD_API_KEY') === '') {
+				$missing[] = 'WU_RUNCLOUD_API_KEY';
+			} else {
+				$missing[] = 'WU_RUNCLOUD_API_TOKEN';
+			}
+		}
+		foreach (['WU_RUNCLOUD_SERVER_ID', 'WU_RUNCLOUD_APP_ID'] as $constant) {
+			if (self::get($constant) === '') {
+				$missing[] = $constant;
+			}
+		}
+		return $missing;
+	}
+
+	public static function is_configured(): bool {
+		return self::missing_constants() === [];
+	}
+
+	public static function server_id(): string {
+		return self::get('WU_RUNCLOUD_SERVER_ID');
+	}
+
+	public static function app_id(): string {
+		return self::get('WU_RUNCLOUD_APP_ID');
+	}
+
+	/**
+	 * The configuration array of the extension's contract.
+	 *
+	 * @return array Empty when not configured (callers check is_configured() first).
+	 */
+	public static function config(): array {
+		if (!self::is_configured()) {
+			return [];
+		}
+		$config = [];
+		if (self::credential_mode() === 'token') {
+			$config['api_token'] = self::get('WU_RUNCLOUD_API_TOKEN');
+		} else {
+			$config['api_key']    = self::get('WU_RUNCLOUD_API_KEY');
+			$config['api_secret'] = self::get('WU_RUNCLOUD_API_SECRET');
+		}
+		$config['server_id'] = self::server_id();
+		$config['app_id']    = self::app_id();
+		if (defined('WU_RUNCLOUD_API_URL') && WU_RUNCLOUD_API_URL) {
+			$config['base_url'] = (string) WU_RUNCLOUD_API_URL;
+		}
+		if (defined('WU_RUNCLOUD_CA_FILE') && WU_RUNCLOUD_CA_FILE) {
+			$config['ca_file'] = (string) WU_RUNCLOUD_CA_FILE;
+		}
+		/**
+		 * Client tuning (timeouts in seconds, retries). Only these keys are honoured, and the
+		 * filter never sees the credentials.
+		 *
+		 * @param array $options e.g. ['timeout' => 15.0, 'connect_timeout' => 5.0, 'retries' => 3]
+		 */
+		$options = apply_filters('wu_runcloud_client_options', []);
+		if (is_array($options)) {
+			foreach (self::CLIENT_OPTIONS as $key) {
+				if (isset($options[$key]) && is_numeric($options[$key])) {
+					$config[$key] = $key === 'retries' ? (int) $options[$key] : (float) $options[$key];
+				}
+			}
+		}
+		return $config;
+	}
+
+	/** Secret values, only so Log can scrub them from any message it is handed. */
+	public static function secrets(): array {
+		return array_values(array_filter([
+			self::get('WU_RUNCLOUD_API_TOKEN'),
+			self::get('WU_RUNCLOUD_API_KEY'),
+			self::get('WU_RUNCLOUD_API_SECRET'),
+		], static fn($v) => strlen($v) >= 4));
+	}
+
+	public static function extension_loaded(): bool {
+		return extension_loaded('wu_runcloud') && function_exists('wu_runcloud_add_domain');
+	}
+
+	/** Whether Ultimate Multisite (2.0+) drives the four domain actions instead of us. */
+	public static function ultimate_multisite_mode(): string {
+		if (class_exists('WP_Ultimo\\Integrations\\Integration_Registry')) {
+			return 'registry';
+		}
+		if (class_exists('WP_Ultimo\\Integrations\\Host_Providers\\Base_Host_Provider')) {
+			return 'legacy';
+		}
+		return 'none';
+	}
+
+	/** The enable toggle: Ultimate Multisite's flag when it is present, ours otherwise. */
+	public static function is_enabled(): bool {
+		if (self::ultimate_multisite_mode() !== 'none') {
+			$list = get_network_option(null, self::UM_ENABLED_OPTION, []);
+			return is_array($list) && !empty($list[self::INTEGRATION_ID]);
+		}
+		return (bool) get_network_option(null, self::ENABLED_OPTION, false);
+	}
+
+	public static function set_enabled(bool $enabled): void {
+		if (self::ultimate_multisite_mode() !== 'none') {
+			$list = get_network_option(null, self::UM_ENABLED_OPTION, []);
+			$list = is_array($list) ? $list : [];
+			$list[self::INTEGRATION_ID] = $enabled;
+			update_network_option(null, self::UM_ENABLED_OPTION, $list);
+			return;
+		}
+		update_network_option(null, self::ENABLED_OPTION, $enabled ? 1 : 0);
+	}
+
+	/**
+	 * Whether a www alias should be requested for $domain: Ultimate Multisite's setting when
+	 * present, otherwise only for registrable apex domains (example.com, example.co.uk).
+	 */
+	public static function wants_www(string $domain): bool {
+		$domain = strtolower(trim($domain, " .\t\n"));
+		if (str_starts_with($domain, 'www.')) {
+			return false;
+		}
+		if (class_exists('WP_Ultimo\\Managers\\Domain_Manager')
+			&& method_exists('WP_Ultimo\\Managers\\Domain_Manager', 'get_instance')
+			&& method_exists('WP_Ultimo\\Managers\\Domain_Manager', 'should_create_www_subdomain')) {
+			return (bool) \WP_Ultimo\Managers\Domain_Manager::get_instance()->should_create_www_subdomain($domain);
+		}
+		if (function_exists('wu_get_setting')) {
+			$setting = wu_get_setting('auto_create_www_subdomain', 'always');
+			if ($setting === 'never') {
+				return false;
+			}
+			if ($setting !== 'main_only') {
+				return true;
+			}
+		}
+		return self::is_apex($domain);
+	}
+
+	/** A registrable domain: two labels, or three under a common two-label public suffix. */
+	public static function is_apex(string $domain): bool {
+		$labels = explode('.', $domain);
+		if (count($labels) === 2) {
+			return true;
+		}
+		if (count($labels) !== 3) {
+			return false;
+		}
+		$second = $labels[1];
+		$tld    = $labels[2];
+		$suffixes = apply_filters('wu_runcloud_second_level_suffixes', ['co', 'com', 'net', 'org', 'ac', 'gov', 'edu', 'ltd', 'plc', 'me', 'or', 'ne', 'gen', 'nom']);
+		return strlen($tld) === 2 && in_array($second, (array) $suffixes, true);
+	}
+}
