@@ -1,0 +1,429 @@
+<?php
+// Side-by-side benchmark: the wu_runcloud extension against a pure-PHP baseline that works the
+// way Ultimate Multisite's built-in RunCloud integration does. Run through bench/run.sh.
+//
+//   php bench/bench.php [--smoke]
+//
+// Writes bench/out/run/results.json; bench/report.php turns it into bench/RESULTS.md.
+// Exits non-zero when a correctness check fails (different RunCloud state, an error where none
+// was expected, a 429 in the paced bulk sync...), so a fast wrong answer can never pass.
+declare(strict_types=1);
+
+namespace WuBench;
+
+require __DIR__ . '/lib/Fcgi.php';
+require __DIR__ . '/lib/Stack.php';
+
+$smoke = in_array('--smoke', $argv, true);
+$root = dirname(__DIR__);
+$out = "$root/bench/out/run";
+$ext = getenv('WU_RUNCLOUD_EXT') ?: "$root/target/release/libwu_runcloud.so";
+$simBin = getenv('RUNCLOUD_SIM_BIN') ?: "$root/target/release/runcloud-sim";
+// Development aids (a full run ignores them): BENCH_ONLY=per_op,large,bulk,overhead,memory
+// runs only those phases; BENCH_SIDES=baseline runs phase 1 without the extension.
+$only = array_filter(explode(',', (string) getenv('BENCH_ONLY')));
+$sides = array_filter(explode(',', (string) getenv('BENCH_SIDES'))) ?: ['ours', 'baseline'];
+$phaseOn = static fn(string $p): bool => !$only || in_array($p, $only, true);
+foreach (['extension' => $ext, 'simulator' => $simBin] as $what => $path) {
+    if (!is_file($path) && ($what !== 'extension' || in_array('ours', $sides, true))) {
+        fail("the $what is not built: $path is missing (run `make release`)");
+    }
+}
+
+// ---------------------------------------------------------------- plan (what is measured)
+$plan = $smoke ? [
+    'rtts' => [5],
+    'jobs_per_op' => 2,
+    'large_sizes' => [200],
+    'large_rtts' => [5],
+    'bulk_rtt' => 2,
+    'bulk_sizes' => [100],
+    'bulk_limits' => [100 => 60],
+    'overhead_calls' => 200,
+    'callgrind_calls' => 0,
+    'memory_jobs' => 2,
+    'memory_calls_per_job' => 200,
+] : [
+    'rtts' => [20, 80],
+    'jobs_per_op' => 10,
+    'large_sizes' => [1000, 10000],
+    'large_rtts' => [20, 80],
+    'bulk_rtt' => 2,
+    'bulk_sizes' => [1000, 10000],
+    // requests per minute for each size: both need a second 60-s window by a few requests, so
+    // the bound is ~60 s (see RESULTS.md)
+    'bulk_limits' => [1000 => 1000, 10000 => 10000],
+    'overhead_calls' => 5000,
+    'callgrind_calls' => 200,
+    'memory_jobs' => 10,
+    'memory_calls_per_job' => 10000,
+];
+
+$R = ['smoke' => $smoke, 'partial' => (bool) $only || count($sides) < 2, 'plan' => $plan, 'started' => gmdate('c'), 'checks' => [], 'phases' => []];
+$failures = [];
+
+/** Records a correctness check; a failed one makes the whole run fail. */
+function check(bool $ok, string $what, string $detail = ''): bool
+{
+    global $R, $failures;
+    $R['checks'][] = ['ok' => $ok, 'what' => $what, 'detail' => $detail];
+    echo ($ok ? '  ok    ' : '  FAIL  '), $what, $detail !== '' && !$ok ? " — $detail" : '', "\n";
+    if (!$ok) { $failures[] = "$what: $detail"; }
+    return $ok;
+}
+
+function fail(string $msg): never
+{
+    fwrite(STDERR, "bench: $msg\n");
+    exit(1);
+}
+
+function say(string $msg): void { echo '[' . gmdate('H:i:s') . "] $msg\n"; }
+
+function stats(array $xs): array
+{
+    if (!$xs) { return ['n' => 0]; }
+    $s = $xs;
+    sort($s);
+    $n = count($s);
+    $q = static fn(float $p) => $s[min($n - 1, (int) floor($p * ($n - 1) + 0.5))];
+    return ['n' => $n, 'mean' => array_sum($s) / $n, 'median' => $q(0.5), 'p90' => $q(0.9), 'min' => $s[0], 'max' => $s[$n - 1], 'sum' => array_sum($s)];
+}
+
+// ---------------------------------------------------------------- the stack
+@mkdir("$root/bench/out", 0777, true);
+exec('rm -rf ' . escapeshellarg($out));
+mkdir($out, 0777, true);
+$procs = new Procs();
+$t0 = microtime(true);
+
+say('starting the simulator (TLS) and the latency proxy');
+[, $line] = $procs->start('sim', [$simBin, '--listen', '127.0.0.1:0', '--tls', '--ca-out', "$out/sim-ca.pem", '--rate-limit', 'off'], "$out/sim.log", [], true);
+$info = json_decode($line, true);
+if (!isset($info['url'], $info['ca_file'])) { fail("the simulator did not start: $line"); }
+$sim = new Sim($info['url'], $info['ca_file']);
+$simPort = (int) parse_url($info['url'], PHP_URL_PORT);
+file_put_contents("$out/proxy-rtt", '0');
+[$proxyPid, $line] = $procs->start('proxy', [PHP_BINARY, '-n', "$root/bench/lib/latency-proxy.php", "127.0.0.1:$simPort", '0'], "$out/proxy.log", ['LATENCY_PROXY_RTT_FILE' => "$out/proxy-rtt"], true);
+$pinfo = json_decode($line, true);
+if (!isset($pinfo['port'])) { fail("the latency proxy did not start: $line"); }
+$proxy = new Proxy($pinfo['port'], $proxyPid, "$out/proxy-rtt");
+
+say('starting MariaDB and installing WordPress multisite (subdomain mode)');
+$mariadb = "$out/mariadb";
+$sock = trim((string) shell_exec(escapeshellarg("$root/tests/lib/mariadb.sh") . ' start ' . escapeshellarg($mariadb)));
+$procs->onStop(function () use ($root, $mariadb) { exec(escapeshellarg("$root/tests/lib/mariadb.sh") . ' stop ' . escapeshellarg($mariadb)); });
+if (!file_exists($sock)) { fail("MariaDB did not start (see $mariadb/error.log)"); }
+$apiUrl = $proxy->url() . '/api/v3';
+file_put_contents("$out/wp-config-extra.php", "<?php\n// Written by bench/bench.php\n"
+    . "define('WU_RUNCLOUD_API_TOKEN', 'sim-token');\n"
+    . "define('WU_RUNCLOUD_SERVER_ID', '" . Sim::SERVER . "');\n"
+    . "define('WU_RUNCLOUD_APP_ID', '" . Sim::APP . "');\n"
+    . "define('WU_BENCH_RUNCLOUD_API_URL', " . var_export($apiUrl, true) . ");\n"
+    . "define('WU_BENCH_SIM_CA_FILE', " . var_export($sim->ca, true) . ");\n"
+    . "define('WP_ACCESSIBLE_HOSTS', '127.0.0.1');\n");
+exec('env -u PHP_INI_SCAN_DIR ' . implode(' ', array_map('escapeshellarg', ["$root/tests/lib/wp-install.sh", '--dir', "$out/wp", '--socket', $sock,
+    '--db', 'wu_bench', '--domain', 'network.test', '--mode', 'subdomain', '--extra-config', "$out/wp-config-extra.php"])) . ' 2>&1', $o, $rc);
+if ($rc !== 0) { fail("WordPress install failed:\n" . implode("\n", $o)); }
+copy("$root/bench/baseline/trust-simulator-ca.php", "$out/wp/wp-content/mu-plugins/trust-simulator-ca.php");
+file_put_contents("$out/config.json", json_encode([
+    'wp_dir' => "$out/wp",
+    'baseline_log' => "$out/baseline-integration-runcloud.log",
+    'ours_base_url' => $proxy->url(),
+]));
+
+// One php.ini for every PHP we start (no conf.d: nothing installed system-wide can leak in).
+function php_ini(string $path, ?string $ext): string
+{
+    $lines = ['; written by bench/bench.php', 'memory_limit = 512M', 'display_errors = stderr', 'error_reporting = E_ALL',
+        'max_execution_time = 0', 'opcache.enable = 1', 'opcache.enable_cli = 0', 'opcache.validate_timestamps = 0'];
+    foreach (['mysqlnd', 'mysqli', 'curl', 'mbstring', 'xml', 'dom', 'simplexml', 'ctype', 'iconv', 'tokenizer', 'fileinfo', 'posix', 'pcntl'] as $m) {
+        $so = ini_get('extension_dir') . "/$m.so";
+        if (is_file($so)) { $lines[] = "extension = $m"; }
+    }
+    $lines[] = 'zend_extension = opcache';
+    if ($ext !== null) { $lines[] = "extension = $ext"; }
+    file_put_contents($path, implode("\n", $lines) . "\n");
+    return $path;
+}
+php_ini("$out/php-ext.ini", $ext);
+php_ini("$out/php-noext.ini", null);
+$phpExt = [PHP_BINARY, '-c', "$out/php-ext.ini"];
+$phpEnv = ['PHP_INI_SCAN_DIR' => ''];
+
+/** Starts a php-fpm master with one static worker; returns its FastCGI client. */
+function start_fpm(Procs $procs, string $name, string $out, string $ini): Fcgi
+{
+    $fpm = trim((string) shell_exec('command -v php-fpm8.2 || command -v php-fpm')) ?: '/usr/sbin/php-fpm8.2';
+    $sockPath = "$out/$name.sock";
+    file_put_contents("$out/$name.conf", implode("\n", [
+        '[global]', "error_log = $out/$name-error.log", 'daemonize = no',
+        '[bench]', ...(posix_getuid() === 0 ? ['user = root'] : []), "listen = $sockPath", 'pm = static', 'pm.max_children = 1', 'pm.max_requests = 0',
+        'request_terminate_timeout = 600', 'catch_workers_output = yes', 'clear_env = no', '',
+    ]));
+    $procs->start($name, [$fpm, '-F', ...(posix_getuid() === 0 ? ['-R'] : []), '-c', $ini, '-y', "$out/$name.conf"], "$out/$name.log", ['PHP_INI_SCAN_DIR' => '']);
+    for ($i = 0; $i < 100 && !file_exists($sockPath); $i++) { usleep(50000); }
+    if (!file_exists($sockPath)) { fail("php-fpm $name did not start; see $out/$name-error.log"); }
+    return new Fcgi("unix://$sockPath");
+}
+
+/** Runs one job in the worker; returns its decoded JSON answer plus the client-side wall time. */
+function job(Fcgi $fcgi, string $script, array $q): array
+{
+    $t = hrtime(true);
+    [$headers, $body, $stderr] = $fcgi->run($script, $q);
+    $wall = (hrtime(true) - $t) / 1e6;
+    $j = json_decode($body, true);
+    if (!is_array($j)) {
+        fail("job " . json_encode($q) . " answered something that is not JSON:\n" . substr($headers . "\n" . $body . "\n" . $stderr, 0, 2000));
+    }
+    $j['wall_ms'] = $wall;
+    return $j;
+}
+
+$fcgi = start_fpm($procs, 'fpm-ext', $out, "$out/php-ext.ini");
+$jobScript = "$root/bench/worker/job.php";
+$probe = job($fcgi, $jobScript, ['side' => 'ours', 'op' => 'noop']);
+check($probe['ok'] === true && function_exists('json_encode'), 'the php-fpm worker boots WordPress and answers a no-op job', json_encode($probe));
+$R['setup_seconds'] = microtime(true) - $t0;
+
+// ---------------------------------------------------------------- phase 1: per operation
+/**
+ * One side's sequence of consecutive jobs in the single worker: N adds (+SSL), N subdomain
+ * adds, N removals. Returns per-job records with the simulator's request/connection deltas.
+ */
+function run_sequence(Fcgi $fcgi, string $script, Sim $sim, string $side, int $n): array
+{
+    $ops = [];
+    for ($i = 1; $i <= $n; $i++) { $ops[] = ['add', "shop$i.example.com"]; }
+    for ($i = 1; $i <= $n; $i++) { $ops[] = ['subdomain', "site$i.network.test"]; }
+    for ($i = 1; $i <= $n; $i++) { $ops[] = ['remove', "shop$i.example.com"]; }
+    $records = [];
+    foreach ($ops as [$op, $domain]) {
+        $c0 = $sim->counters();
+        $j = job($fcgi, $script, ['side' => $side, 'op' => $op, 'domain' => $domain]);
+        $c1 = $sim->counters();
+        $j['requests'] = $c1['requests'] - $c0['requests'];
+        $j['connections'] = $c1['connections'] - $c0['connections'];
+        $j['rate_limited'] = $c1['rate_limited'] - $c0['rate_limited'];
+        $j['redeploys'] = $c1['redeploys'] - $c0['redeploys'];
+        $records[] = $j;
+    }
+    return $records;
+}
+
+function summarize(array $records): array
+{
+    $by = [];
+    foreach ($records as $r) { $by[$r['op']][] = $r; }
+    $out = [];
+    foreach ($by as $op => $rs) {
+        $out[$op] = [
+            'jobs' => count($rs),
+            'op_ms' => stats(array_column($rs, 'op_ms')),
+            'wall_ms' => stats(array_column($rs, 'wall_ms')),
+            'cpu_ms' => stats(array_column($rs, 'cpu_ms')),
+            'requests' => stats(array_column($rs, 'requests')),
+            'connections' => stats(array_column($rs, 'connections')),
+            'redeploys' => array_sum(array_column($rs, 'redeploys')),
+            'first_op_ms' => $rs[0]['op_ms'],
+            'first_connections' => $rs[0]['connections'],
+            'errors' => array_values(array_filter(array_column($rs, 'error'))),
+        ];
+    }
+    return $out;
+}
+
+say('phase 1: add+SSL, subdomain add, remove — consecutive jobs in one php-fpm worker');
+$n = $plan['jobs_per_op'];
+$expected = ['network.test' => true];
+for ($i = 1; $i <= $n; $i++) { $expected["site$i.network.test"] = true; }
+ksort($expected);
+foreach ($phaseOn('per_op') ? $plan['rtts'] : [] as $rtt) {
+    $proxy->setRtt($rtt);
+    $phase = ['rtt_ms' => $rtt];
+    $states = [];
+    $pids = [];
+    foreach ($sides as $side) {
+        $sim->reset();
+        $records = run_sequence($fcgi, $jobScript, $sim, $side, $n);
+        $phase[$side] = summarize($records);
+        $states[$side] = $sim->state();
+        $pids[$side] = array_unique(array_column($records, 'pid'));
+        say(sprintf('  rtt %d ms, %-8s add %.0f ms / %.1f req, subdomain %.0f ms, remove %.0f ms', $rtt, $side,
+            $phase[$side]['add']['op_ms']['median'], $phase[$side]['add']['requests']['mean'],
+            $phase[$side]['subdomain']['op_ms']['median'], $phase[$side]['remove']['op_ms']['median']));
+        check(count($pids[$side]) === 1, "rtt $rtt: every $side job ran in the same php-fpm worker", 'pids ' . implode(',', $pids[$side]));
+        check(!array_filter(array_column($records, 'error')), "rtt $rtt: no $side job raised an error",
+            implode('; ', array_slice(array_filter(array_column($records, 'error')), 0, 3)));
+        check($phase[$side]['add']['redeploys'] === $n, "rtt $rtt: $side redeployed SSL once per added domain",
+            "expected $n redeploys for $n adds, saw {$phase[$side]['add']['redeploys']}");
+    }
+    if (count($states) < 2) { $R['phases']['per_op'][] = $phase; continue; }
+    check(array_keys($states['ours']) === array_keys($expected), "rtt $rtt: ours leaves exactly the primary domain and the $n site subdomains",
+        'got ' . implode(',', array_keys($states['ours'])));
+    check($states['ours'] === $states['baseline'], "rtt $rtt: ours and the baseline leave the same RunCloud state (names, type, www, redirection)",
+        json_encode(array_diff_key($states['ours'], $states['baseline'])) . ' vs ' . json_encode(array_diff_key($states['baseline'], $states['ours'])));
+    $R['phases']['per_op'][] = $phase;
+}
+
+// ---------------------------------------------------------------- phase 2: removal in a large app
+say('phase 2: removal in a large app');
+foreach ($phaseOn('large') ? $plan['large_rtts'] : [] as $rtt) {
+    $proxy->setRtt($rtt);
+    foreach ($plan['large_sizes'] as $size) {
+        $target = sprintf('site%d.bulk.test', intdiv($size, 2));
+        $row = ['rtt_ms' => $rtt, 'size' => $size, 'target' => $target];
+        foreach (['ours_id' => 'ours', 'ours_lookup' => 'ours', 'baseline' => 'baseline'] as $variant => $side) {
+            $sim->reset();
+            $sim->seed($size, 'site{n}.bulk.test');
+            $q = ['side' => $side, 'op' => 'remove', 'domain' => $target];
+            if ($variant === 'ours_id') {
+                foreach ($sim->domains() as $d) { if ($d['name'] === $target) { $q['id'] = (string) $d['id']; } }
+            }
+            $c0 = $sim->counters();
+            $j = job($fcgi, $jobScript, $q);
+            $c1 = $sim->counters();
+            $still = isset($sim->state()[$target]);
+            $row[$variant] = ['op_ms' => $j['op_ms'], 'cpu_ms' => $j['cpu_ms'], 'requests' => $c1['requests'] - $c0['requests'],
+                'connections' => $c1['connections'] - $c0['connections'], 'removed' => !$still, 'error' => $j['error'], 'result' => $j['result']];
+            if ($side === 'ours') {
+                check(!$still && $j['error'] === null && ($j['result']['removed'] ?? null) === true,
+                    "large app $size, rtt $rtt: ours ($variant) removed $target and said so", json_encode($j['result']) . ' ' . $j['error']);
+            }
+        }
+        say(sprintf('  %5d domains, rtt %d: ours+id %.0f ms/%d req, ours lookup %.0f ms/%d req, baseline %.0f ms/%d req, baseline removed it: %s',
+            $size, $rtt, $row['ours_id']['op_ms'], $row['ours_id']['requests'], $row['ours_lookup']['op_ms'], $row['ours_lookup']['requests'],
+            $row['baseline']['op_ms'], $row['baseline']['requests'], $row['baseline']['removed'] ? 'yes' : 'NO'));
+        $R['phases']['large_remove'][] = $row;
+    }
+}
+
+// ---------------------------------------------------------------- phase 3: bulk sync
+say('phase 3: bulk sync (backfill) against the rate-limit bound, then with the limit off');
+$proxy->setRtt($plan['bulk_rtt']);
+// SSL mode "none" for the backfill: one basic certificate cannot cover 1,000+ names (100-SAN
+// limit), so a redeploy would fail by design; networks this size use wildcard/AutoSSL.
+$bulkState = ['servers' => [['id' => Sim::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
+    'webapps' => [['id' => Sim::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'none']]]]];
+foreach ($phaseOn('bulk') ? $plan['bulk_sizes'] : [] as $size) {
+    foreach (['limited' => $plan['bulk_limits'][$size], 'unlimited' => null] as $mode => $limit) {
+        $sim->reset($bulkState, $limit);
+        $cfgFile = "$out/bulk-config.json";
+        file_put_contents($cfgFile, json_encode(['api_token' => 'sim-token', 'server_id' => Sim::SERVER, 'app_id' => Sim::APP,
+            'base_url' => $proxy->url(), 'ca_file' => $sim->ca]));
+        $cmd = array_merge($phpExt, ["$root/bench/worker/bulk.php", $cfgFile, (string) $size, 'bulk{n}.example.org']);
+        $t = microtime(true);
+        $raw = shell_exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', $cmd)) . ' 2>&1');
+        $wall = microtime(true) - $t;
+        $j = json_decode((string) $raw, true);
+        $c = $sim->counters();
+        $state = $sim->state();
+        $missing = 0;
+        for ($i = 1; $i <= $size; $i++) { if (!isset($state["bulk$i.example.org"])) { $missing++; } }
+        $row = ['size' => $size, 'mode' => $mode, 'limit_per_min' => $limit, 'rtt_ms' => $plan['bulk_rtt'], 'wall_s' => $wall,
+            'sync_s' => $j['wall_s'] ?? null, 'requests' => $c['requests'], 'connections' => $c['connections'],
+            'rate_limited' => $c['rate_limited'], 'missing' => $missing, 'summary' => $j['summary'] ?? null, 'error' => $j['error'] ?? ($j === null ? substr((string) $raw, 0, 500) : null)];
+        if ($limit !== null) {
+            // Fixed 60-s windows opened by the first request: the last request cannot be sent
+            // before window ceil(R/limit) opens; requests ÷ rate is the same bound when spread evenly.
+            $row['bound_rate_s'] = $c['requests'] / ($limit / 60.0);
+            $row['bound_window_s'] = (ceil($c['requests'] / $limit) - 1) * 60.0;
+            $row['ratio_to_bound'] = ($j['wall_s'] ?? $wall) / max($row['bound_rate_s'], $row['bound_window_s']);
+            check($c['rate_limited'] === 0, "bulk $size @ $limit/min: ours received no 429", "{$c['rate_limited']} requests were answered 429");
+        } else {
+            $row['req_per_s'] = $c['requests'] / ($j['wall_s'] ?? $wall);
+            $row['latency_allows_per_s'] = 1000.0 / $plan['bulk_rtt'];
+        }
+        check($j !== null && ($j['error'] ?? null) === null, "bulk $size ($mode): the sync finished without an exception", (string) ($row['error'] ?? ''));
+        check($missing === 0, "bulk $size ($mode): every wanted domain is in RunCloud afterwards", "$missing of $size missing");
+        say(sprintf('  %5d domains %-9s: %.1f s, %d requests, %d 429s, %d missing%s', $size, $mode, $row['sync_s'] ?? $wall, $c['requests'],
+            $c['rate_limited'], $missing, $limit !== null ? sprintf(', bound %.1f s (ratio %.3f)', max($row['bound_rate_s'], $row['bound_window_s']), $row['ratio_to_bound']) : sprintf(', %.0f req/s', $row['req_per_s'])));
+        $R['phases']['bulk'][] = $row;
+    }
+}
+
+// ---------------------------------------------------------------- phase 4: per-call overhead
+if ($phaseOn('overhead') || $phaseOn('memory')) {
+    $sim->reset();
+}
+$ovCfg = "$out/overhead-config.json";
+file_put_contents($ovCfg, json_encode(['api_token' => 'sim-token', 'server_id' => Sim::SERVER, 'app_id' => Sim::APP, 'base_url' => $sim->url, 'ca_file' => $sim->ca]));
+if ($phaseOn('overhead')) {
+say('phase 4: per-call overhead on keep-alive loopback (no proxy, no latency)');
+foreach (['ours', 'curl'] as $mode) {
+    $cmd = array_merge($phpExt, ["$root/bench/worker/overhead.php", $ovCfg, $mode, (string) $plan['overhead_calls']]);
+    $c0 = $sim->counters();
+    $raw = shell_exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', $cmd)) . ' 2>&1');
+    $c1 = $sim->counters();
+    $j = json_decode((string) $raw, true);
+    if (!is_array($j)) { fail("overhead.php $mode failed: " . substr((string) $raw, 0, 1000)); }
+    $j['requests'] = $c1['requests'] - $c0['requests'];
+    $j['connections'] = $c1['connections'] - $c0['connections'];
+    check($j['found'] === $plan['overhead_calls'], "overhead ($mode): every call found the domain", "{$j['found']} of {$plan['overhead_calls']}");
+    $R['phases']['overhead'][$mode] = $j;
+    say(sprintf('  %-4s: %.1f µs CPU/call, %.1f µs wall/call, %d requests on %d connection(s)', $mode, $j['cpu_us_per_call'], $j['wall_us_per_call'], $j['requests'], $j['connections']));
+}
+if ($plan['callgrind_calls'] > 0) {
+    foreach (['ours', 'curl'] as $mode) {
+        $ir = [];
+        foreach ([0, $plan['callgrind_calls']] as $calls) {
+            $file = "$out/callgrind.$mode.$calls";
+            $cmd = array_merge(['valgrind', '--tool=callgrind', "--callgrind-out-file=$file"], $phpExt, ["$root/bench/worker/overhead.php", $ovCfg, $mode, (string) $calls]);
+            exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', $cmd)) . ' >/dev/null 2>&1', $o, $rc);
+            $ir[$calls] = null;
+            foreach (file($file) ?: [] as $l) { if (preg_match('/^(?:summary|totals):\s+(\d+)/', $l, $m)) { $ir[$calls] = (int) $m[1]; } }
+        }
+        $per = ($ir[0] !== null && $ir[$plan['callgrind_calls']] !== null) ? ($ir[$plan['callgrind_calls']] - $ir[0]) / $plan['callgrind_calls'] : null;
+        check($per !== null, "callgrind counted instructions for $mode", json_encode($ir));
+        $R['phases']['callgrind'][$mode] = ['ir_startup' => $ir[0], 'ir_total' => $ir[$plan['callgrind_calls']], 'calls' => $plan['callgrind_calls'], 'ir_per_call' => $per];
+        say(sprintf('  callgrind %-4s: %s instructions per call', $mode, $per === null ? '?' : number_format($per)));
+    }
+}
+
+}
+
+// ---------------------------------------------------------------- phase 5: memory
+if ($phaseOn('memory')) {
+say('phase 5: memory of a php-fpm worker');
+$procs->stop('fpm-ext'); // a fresh worker, so the figures start from a clean process
+$fcgiExt = start_fpm($procs, 'fpm-ext2', $out, "$out/php-ext.ini");
+$fcgiNo = start_fpm($procs, 'fpm-noext', $out, "$out/php-noext.ini");
+$memScript = "$root/bench/worker/mem.php";
+$sim->reset();
+$mem = [];
+foreach (['noext' => $fcgiNo, 'ext' => $fcgiExt] as $k => $f) {
+    for ($i = 0; $i < 3; $i++) { $idle = job($f, $memScript, ['op' => 'idle']); }
+    $mem["idle_$k"] = $idle;
+}
+$first = job($fcgiExt, $memScript, ['op' => 'calls', 'n' => '1']);
+$mem['after_first_call'] = $first;
+$calls = 1;
+$series = [];
+for ($i = 0; $i < $plan['memory_jobs']; $i++) {
+    $j = job($fcgiExt, $memScript, ['op' => 'calls', 'n' => (string) $plan['memory_calls_per_job']]);
+    if (!$j['ok']) { check(false, 'memory: the calls job succeeded', (string) $j['error']); break; }
+    $calls += $j['calls'];
+    $series[] = ['calls' => $calls, 'rss_kb' => $j['rss_kb'], 'mem_before' => $j['mem_before'], 'mem_after' => $j['mem_after'], 'peak' => $j['peak']];
+}
+$mem['series'] = $series;
+$mem['calls'] = $calls;
+$R['phases']['memory'] = $mem;
+if ($series) {
+    $last = end($series);
+    $firstJob = $series[0];
+    $deltas = array_map(fn($s) => $s['mem_after'] - $s['mem_before'], $series);
+    check(array_unique($deltas) === [0],
+        'memory: memory_get_usage() is the same before and after every batch of calls', 'deltas in bytes: ' . json_encode($deltas));
+    say(sprintf('  idle RSS without the extension %d kB, with it %d kB; after the first call %d kB; after %d calls %d kB',
+        $mem['idle_noext']['rss_kb'], $mem['idle_ext']['rss_kb'], $first['rss_kb'], $calls, $last['rss_kb']));
+}
+}
+
+// ---------------------------------------------------------------- done
+$R['finished'] = gmdate('c');
+$R['total_seconds'] = microtime(true) - $t0;
+$R['failures'] = $failures;
+file_put_contents("$out/results.json", json_encode($R, JSON_PRETTY_PRINT));
+say(sprintf('done in %.0f s; %d checks, %d failed; results in %s', $R['total_seconds'], count($R['checks']), count($failures), "$out/results.json"));
+exit($failures ? 1 : 0);

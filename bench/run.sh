@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# `make bench`: release build, every measurement in one run, then bench/RESULTS.md.
+#   bench/run.sh           full run (< 10 minutes on 2 cores), rewrites bench/RESULTS.md
+#   bench/run.sh --smoke   < 60 s: same stack and correctness checks, tiny sizes, no figures kept
+# Everything it starts (simulator, latency proxy, php-fpm, MariaDB) is stopped by pid at the end,
+# on failure and on Ctrl-C (bench/lib/Stack.php). Scratch files live in bench/out/ (git-ignored).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+smoke=0
+for a in "$@"; do
+  case "$a" in
+    --smoke) smoke=1 ;;
+    *) echo "usage: bench/run.sh [--smoke]" >&2; exit 2 ;;
+  esac
+done
+
+start=$SECONDS
+if [ "$smoke" = 1 ] && [ -n "${WU_RUNCLOUD_EXT:-}" ] && [ -n "${RUNCLOUD_SIM_BIN:-}" ]; then
+  : # `make test` passes its own (debug) build
+else
+  echo "== cargo build --release -p wu_runcloud -p runcloud-sim"
+  cargo build --release -p wu_runcloud -p runcloud-sim
+  export WU_RUNCLOUD_EXT="$root/target/release/libwu_runcloud.so"
+  export RUNCLOUD_SIM_BIN="$root/target/release/runcloud-sim"
+fi
+build_s=$((SECONDS - start))
+
+args=()
+[ "$smoke" = 1 ] && args+=(--smoke)
+# No conf.d: the orchestrator needs only curl and posix (pcntl is built in).
+status=0
+PHP_INI_SCAN_DIR= php -d extension=curl -d extension=posix bench/bench.php "${args[@]}" || status=$?
+if [ "$smoke" = 0 ] && [ -f bench/out/run/results.json ]; then
+  php bench/report.php bench/out/run/results.json "$build_s" "bench/run.sh" > bench/RESULTS.md.new
+  mv bench/RESULTS.md.new bench/RESULTS.md
+  echo "== wrote bench/RESULTS.md ($((SECONDS - start)) s in all)"
+fi
+exit "$status"
