@@ -1,0 +1,106 @@
+<?php
+
+declare(strict_types=1);
+
+namespace WuRunCloud\Tests;
+
+/**
+ * The configuration array and domain names are checked before any request.
+ */
+final class ConfigTest extends SimTestCase
+{
+    /** @return array<string, array{0: array, 1: string}> */
+    public function badConfigs(): array
+    {
+        $base = ['server_id' => 11667, 'app_id' => 940288, 'base_url' => 'http://127.0.0.1:9'];
+        return [
+            'no credentials' => [$base, 'no RunCloud credentials'],
+            'key without secret' => [$base + ['api_key' => 'k'], 'api_secret'],
+            'secret without key' => [$base + ['api_secret' => 's'], 'api_key'],
+            'non-numeric server id' => [['server_id' => 'web-01'] + $base + ['api_token' => 't'], 'server_id'],
+            'non-numeric app id' => [['app_id' => '94x'] + $base + ['api_token' => 't'], 'app_id'],
+            'missing app id' => [['api_token' => 't', 'server_id' => 1], 'app_id is missing'],
+            'zero server id' => [['server_id' => 0] + $base + ['api_token' => 't'], 'server_id'],
+            'plain http to a public host' => [['base_url' => 'http://manage.runcloud.io'] + $base + ['api_token' => 't'], 'plain http'],
+            'unreadable ca_file' => [$base + ['api_token' => 't', 'ca_file' => '/nonexistent/ca.pem'], 'ca_file'],
+            'zero timeout' => [$base + ['api_token' => 't', 'timeout' => 0], 'timeout'],
+            'too many retries' => [$base + ['api_token' => 't', 'retries' => 50], 'retries'],
+        ];
+    }
+
+    /** @dataProvider badConfigs */
+    public function test_a_bad_configuration_throws_invalid_argument_before_any_request(array $config, string $fragment): void
+    {
+        // base_url points at the simulator so that a request, if one were made, would be logged.
+        $config['base_url'] = str_starts_with((string) ($config['base_url'] ?? ''), 'http://manage') ? $config['base_url'] : SIM_HTTP_URL;
+        foreach (['wu_runcloud_test_connection', 'wu_runcloud_list_domains', 'wu_runcloud_redeploy_ssl'] as $fn) {
+            $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, [$fragment], fn () => $fn($config));
+        }
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, [$fragment], fn () => wu_runcloud_add_domain($config, 'a.test'));
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, [$fragment], fn () => wu_runcloud_sync($config, ['a.test']));
+        $this->assertNoRequest('the configuration is invalid');
+    }
+
+    /** @return array<string, array{0: string, 1: string}> */
+    public function badDomains(): array
+    {
+        return [
+            'scheme' => ['https://shop.example.com', 'URL scheme'],
+            'path' => ['shop.example.com/wp-admin', 'path'],
+            'port' => ['shop.example.com:8080', 'port'],
+            'space' => ['shop example.com', 'whitespace'],
+            'wildcard' => ['*.example.com', 'wildcard'],
+            'empty label' => ['shop..example.com', 'empty label'],
+            'empty' => ['   ', 'empty'],
+            'single label' => ['localhost', 'single-label'],
+            'label too long' => [str_repeat('a', 64) . '.com', 'longer than 63'],
+            'name too long' => [implode('.', array_fill(0, 5, str_repeat('a', 60))) . '.com', '253'],
+            'control character' => ["shop\x07.example.com", 'control character'],
+        ];
+    }
+
+    /** @dataProvider badDomains */
+    public function test_an_invalid_domain_name_is_rejected_naming_the_problem_before_any_request(string $domain, string $fragment): void
+    {
+        $e = $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['invalid domain name', $fragment], fn () => wu_runcloud_add_domain($this->v3(), $domain));
+        $this->assertStringNotContainsString("\x07", $e->getMessage(), 'control characters are escaped in messages');
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, [$fragment], fn () => wu_runcloud_find_domain($this->v3(), $domain));
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, [$fragment], fn () => wu_runcloud_remove_domain($this->v3(), $domain));
+        $this->assertNoRequest('the domain name is invalid');
+    }
+
+    public function test_names_are_trimmed_lowercased_stripped_of_the_trailing_dot_and_converted_to_punycode(): void
+    {
+        $r = wu_runcloud_add_domain($this->v3(), "  Shop.Example.COM. ", ['redeploy_ssl' => false]);
+        $this->assertSame('shop.example.com', $r['name']);
+        $r = wu_runcloud_add_domain($this->v3(), 'Bücher.example', ['redeploy_ssl' => false]);
+        $this->assertSame('xn--bcher-kva.example', $r['name'], 'IDN names are sent to RunCloud in punycode');
+        $this->assertContains('xn--bcher-kva.example', $this->sim->domainNames());
+        $this->assertNotNull(wu_runcloud_find_domain($this->v3(), 'BÜCHER.example'), 'find accepts the Unicode form');
+    }
+
+    public function test_a_bad_option_is_rejected_before_any_request(): void
+    {
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['redirection'], fn () => wu_runcloud_add_domain($this->v3(), 'a.test', ['redirection' => 'sideways']));
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['www'], fn () => wu_runcloud_add_domain($this->v3(), 'a.test', ['www' => 'yes']));
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['prune'], fn () => wu_runcloud_sync($this->v3(), ['a.test'], ['prune' => 'a.test']));
+        $this->assertNoRequest('the options are invalid');
+    }
+
+    public function test_a_token_wins_over_key_and_secret(): void
+    {
+        $r = wu_runcloud_test_connection($this->v3(['api_key' => 'sim-key', 'api_secret' => 'sim-secret']));
+        $this->assertSame('v3', $r['api']);
+        $this->assertSame('bearer', $this->sim->requests()[0]['auth']);
+        $this->assertStringStartsWith('/api/v3/', $this->sim->requests()[0]['path']);
+    }
+
+    public function test_a_base_url_with_trailing_slash_or_api_suffix_is_normalised(): void
+    {
+        wu_runcloud_list_domains($this->v3(['base_url' => SIM_HTTP_URL . '/']));
+        wu_runcloud_list_domains($this->v3(['base_url' => SIM_HTTP_URL . '/api/v3']));
+        foreach ($this->sim->requests() as $r) {
+            $this->assertSame('/api/v3/servers/11667/webapps/940288/domains', $r['path']);
+        }
+    }
+}

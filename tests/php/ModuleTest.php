@@ -1,0 +1,90 @@
+<?php
+
+declare(strict_types=1);
+
+namespace WuRunCloud\Tests;
+
+/**
+ * The module itself: version, functions and signatures, exception hierarchy, INI, phpinfo.
+ */
+final class ModuleTest extends SimTestCase
+{
+    public function test_version_is_the_crate_version_and_makes_no_request(): void
+    {
+        $this->assertMatchesRegularExpression('/^\d+\.\d+\.\d+/', wu_runcloud_version());
+        $this->assertSame(phpversion('wu_runcloud'), wu_runcloud_version(), 'phpversion() and wu_runcloud_version() should agree');
+        $this->assertNoRequest('wu_runcloud_version does no I/O');
+    }
+
+    public function test_every_contract_function_exists_with_its_parameters(): void
+    {
+        $expected = [
+            'wu_runcloud_version' => [],
+            'wu_runcloud_test_connection' => ['config'],
+            'wu_runcloud_list_domains' => ['config'],
+            'wu_runcloud_find_domain' => ['config', 'domain'],
+            'wu_runcloud_add_domain' => ['config', 'domain', 'options'],
+            'wu_runcloud_remove_domain' => ['config', 'domain', 'id'],
+            'wu_runcloud_redeploy_ssl' => ['config'],
+            'wu_runcloud_sync' => ['config', 'wanted', 'options'],
+        ];
+        foreach ($expected as $fn => $params) {
+            $this->assertTrue(function_exists($fn), "$fn should be defined by the extension");
+            $r = new \ReflectionFunction($fn);
+            $this->assertSame($params, array_map(static fn ($p) => $p->getName(), $r->getParameters()), "parameters of $fn");
+        }
+        $this->assertTrue((new \ReflectionFunction('wu_runcloud_add_domain'))->getParameters()[2]->isOptional(), 'add_domain options are optional');
+        $this->assertTrue((new \ReflectionFunction('wu_runcloud_sync'))->getParameters()[2]->isOptional(), 'sync options are optional');
+        $id = (new \ReflectionFunction('wu_runcloud_remove_domain'))->getParameters()[2];
+        $this->assertTrue($id->isOptional() && $id->allowsNull(), 'remove_domain $id is ?int = null');
+    }
+
+    public function test_exception_classes_form_the_contract_hierarchy(): void
+    {
+        $this->assertSame('RuntimeException', get_parent_class('WuRunCloud\RunCloudException'));
+        foreach (['Authentication', 'NotFound', 'Validation', 'RateLimit', 'Transport', 'InvalidArgument'] as $name) {
+            $class = "WuRunCloud\\{$name}Exception";
+            $this->assertTrue(class_exists($class), "$class should exist");
+            $this->assertSame('WuRunCloud\RunCloudException', get_parent_class($class), "$class should extend RunCloudException");
+        }
+        $this->assertTrue(method_exists('WuRunCloud\ValidationException', 'getErrors'), 'ValidationException::getErrors()');
+    }
+
+    public function test_ini_defaults_are_registered_and_changeable_at_run_time(): void
+    {
+        $this->assertSame('15', ini_get('wu_runcloud.timeout'));
+        $this->assertSame('5', ini_get('wu_runcloud.connect_timeout'));
+        $this->assertSame('3', ini_get('wu_runcloud.retries'));
+        $old = ini_set('wu_runcloud.retries', '0');
+        try {
+            $this->sim->fault(['method' => 'GET', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 503, 'times' => 1]);
+            $this->assertThrows('WuRunCloud\TransportException', 503, ['503'], fn () => wu_runcloud_list_domains($this->v3()));
+            $this->assertCount(1, $this->sim->requests(), 'with wu_runcloud.retries=0 a 503 is not retried');
+        } finally {
+            ini_set('wu_runcloud.retries', (string) $old);
+        }
+    }
+
+    public function test_phpinfo_shows_version_tls_backend_and_ini_values(): void
+    {
+        wu_runcloud_test_connection($this->v3());
+        ob_start();
+        phpinfo(INFO_MODULES);
+        $info = (string) ob_get_clean();
+        $this->assertStringContainsString('wu_runcloud support => enabled', $info);
+        $this->assertStringContainsString('version => ' . wu_runcloud_version(), $info);
+        $this->assertStringContainsString('TLS backend => rustls', $info);
+        $this->assertStringContainsString('wu_runcloud.timeout => 15 => 15', $info);
+        $this->assertStringContainsString('wu_runcloud.retries => 3 => 3', $info);
+    }
+
+    public function test_the_client_is_reused_across_calls_so_connections_stay_alive(): void
+    {
+        for ($i = 0; $i < 5; $i++) {
+            wu_runcloud_list_domains($this->v3());
+        }
+        $this->assertSame(5, $this->sim->counters()['requests']);
+        $connections = array_unique(array_map(static fn (array $r) => $r['connection'], $this->sim->requests()));
+        $this->assertCount(1, $connections, 'five calls in one process should share one keep-alive connection');
+    }
+}
