@@ -84,6 +84,10 @@ fn the_request_log_labels_each_auth_scheme_and_keeps_method_path_query_headers_a
     assert_eq!(log[2]["auth"], "none");
     assert_eq!(log[2]["status"], 401);
     assert_eq!(log[3]["auth"], "invalid");
+    let dump = serde_json::to_string(&log).unwrap();
+    for secret in ["sim-token", "sim-secret", "c2ltLWtleTpzaW0tc2VjcmV0"] {
+        assert!(!dump.contains(secret), "the request log must not contain the credential {secret}");
+    }
     let since = log[1]["seq"].as_u64().unwrap();
     let later = sim.get(&format!("/requests?since={since}"));
     assert_eq!(later.as_array().unwrap().len(), 2, "?since returns only later entries");
