@@ -246,14 +246,14 @@ final class Domain_Sync {
 		if ($e instanceof \WuRunCloud\AuthenticationException) {
 			return ['outcome' => 'auth_failed', 'status' => $status, 'permanent' => false, 'message' => sprintf(
 				/* translators: %s: RunCloud's message */
-				__('RunCloud refused the credentials (%s). Check WU_RUNCLOUD_API_TOKEN (or WU_RUNCLOUD_API_KEY and WU_RUNCLOUD_API_SECRET) and that the API key has access to this server.', 'wu-runcloud'),
+				__('RunCloud refused the credentials: check WU_RUNCLOUD_API_TOKEN (or WU_RUNCLOUD_API_KEY and WU_RUNCLOUD_API_SECRET) and that the key has access to this server. Details: %s', 'wu-runcloud'),
 				$detail
 			)];
 		}
 		if ($e instanceof \WuRunCloud\NotFoundException) {
 			return ['outcome' => 'not_found', 'status' => $status ?: 404, 'permanent' => false, 'message' => sprintf(
 				/* translators: 1: server id, 2: app id, 3: RunCloud's message */
-				__('RunCloud does not know server %1$s or web application %2$s (%3$s). Check WU_RUNCLOUD_SERVER_ID and WU_RUNCLOUD_APP_ID.', 'wu-runcloud'),
+				__('RunCloud does not know server %1$s or web application %2$s: check WU_RUNCLOUD_SERVER_ID and WU_RUNCLOUD_APP_ID. Details: %3$s', 'wu-runcloud'),
 				$server, $app, $detail
 			)];
 		}

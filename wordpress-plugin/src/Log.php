@@ -21,7 +21,7 @@ final class Log {
 	/** Rows kept in our own log; older ones are deleted as new ones arrive. */
 	public const MAX_ROWS = 500;
 
-	private const MAX_MESSAGE = 300;
+	private const MAX_MESSAGE = 500;
 
 	public static function table(): string {
 		global $wpdb;
