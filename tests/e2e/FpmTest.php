@@ -33,6 +33,11 @@ final class FpmTest extends TestCase {
 		return $entries;
 	}
 
+	/** One line per logged request: "seq METHOD path -> status @connection". */
+	private static function summary(array $log): string {
+		return implode('; ', array_map(static fn($e) => sprintf('%d %s %s -> %s @%s', $e['seq'], $e['method'], $e['path'], $e['status'] ?? 'none', $e['connection']), $log));
+	}
+
 	private static function skip_to_end_of_request_log(): void {
 		self::new_requests();
 	}
@@ -52,6 +57,7 @@ final class FpmTest extends TestCase {
 	 */
 	private function two_workers(array $query, string $script = '/wu-e2e-probe.php'): array {
 		$this->assertGreaterThan(0, self::$calls_per_test, 'calls per test_connection not measured yet');
+		self::skip_to_end_of_request_log();
 		$mh    = curl_multi_init();
 		$a     = Stack::handle($script . '?' . http_build_query($query + ['hold_ms' => 1500]));
 		$start = microtime(true);
@@ -62,7 +68,7 @@ final class FpmTest extends TestCase {
 			curl_multi_select($mh, 0.05);
 			$a_log = array_merge($a_log, self::new_requests());
 		} while (count($a_log) < self::$calls_per_test && microtime(true) - $start < 10);
-		$this->assertCount(self::$calls_per_test, $a_log, 'request A: expected exactly ' . self::$calls_per_test . ' simulator requests while it held its worker, got ' . json_encode($a_log));
+		$this->assertCount(self::$calls_per_test, $a_log, 'request A: expected exactly ' . self::$calls_per_test . ' simulator requests while it held its worker, got ' . self::summary($a_log));
 		$b     = Stack::probe($query, $script);
 		$b_log = self::new_requests();
 		do {
