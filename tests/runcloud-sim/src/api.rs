@@ -133,15 +133,12 @@ pub fn parse_auth(header: Option<&str>) -> Auth {
     if scheme.eq_ignore_ascii_case("bearer") && !rest.is_empty() {
         return Auth::Bearer(rest.to_string());
     }
-    if scheme.eq_ignore_ascii_case("basic") {
-        if let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(rest) {
-            if let Ok(text) = String::from_utf8(raw) {
-                if let Some((k, s)) = text.split_once(':') {
+    if scheme.eq_ignore_ascii_case("basic")
+        && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(rest)
+            && let Ok(text) = String::from_utf8(raw)
+                && let Some((k, s)) = text.split_once(':') {
                     return Auth::Basic(k.to_string(), s.to_string());
                 }
-            }
-        }
-    }
     Auth::Malformed
 }
 
@@ -363,11 +360,10 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
     };
     if let Some(s) = s {
         let Some(server) = state.servers.get(&s) else { return message(404, SERVER_NOT_FOUND) };
-        if let Some(w) = w {
-            if !server.webapps.contains_key(&w) {
+        if let Some(w) = w
+            && !server.webapps.contains_key(&w) {
                 return message(404, APP_NOT_FOUND);
             }
-        }
     }
     let domain_of = |state: &State, s: u64, w: u64, d: u64| -> Option<usize> { state.app(s, w)?.domain_index(d) };
     match route {

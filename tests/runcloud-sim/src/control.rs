@@ -1,6 +1,9 @@
 //! The control API under `/_sim/…` (README "Control API"): never authenticated, rate-limited,
 //! counted or logged.
 
+// Error answers are whole responses; the control API is a cold path, so their size does not matter.
+#![allow(clippy::result_large_err)]
+
 use hyper::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -143,16 +146,14 @@ fn bulk_add(sim: &Sim, s: &str, w: &str, body: &[u8]) -> Result<Response<Body>, 
 
 fn set_config(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> {
     let patch: ConfigPatch = parse(body, "config")?;
-    if let Some(e) = &patch.empty_links {
-        if e != "object" && e != "array" {
+    if let Some(e) = &patch.empty_links
+        && e != "object" && e != "array" {
             return Err(error(400, "empty_links must be \"object\" or \"array\""));
         }
-    }
-    if let Some(p) = &patch.pagination {
-        if p != "standard" && p != "lastPage" {
+    if let Some(p) = &patch.pagination
+        && p != "standard" && p != "lastPage" {
             return Err(error(400, "pagination must be \"standard\" or \"lastPage\""));
         }
-    }
     let mut inner = sim.lock();
     let c = &mut inner.config;
     if let Some(r) = patch.rate_limit {

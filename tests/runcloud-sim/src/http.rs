@@ -267,10 +267,9 @@ pub fn fault_is_valid(f: &Fault) -> Result<(), String> {
     if f.times == Some(0) {
         return Err("times must be at least 1 (omit it for \"until cleared\")".into());
     }
-    if let Some(s) = f.status {
-        if !(100..=599).contains(&s) {
+    if let Some(s) = f.status
+        && !(100..=599).contains(&s) {
             return Err(format!("status {s} is not an HTTP status"));
         }
-    }
     Ok(())
 }

@@ -228,11 +228,10 @@ impl Inner {
         if seq < first {
             return;
         }
-        if let Some(e) = self.log.get_mut((seq - first) as usize) {
-            if e.seq == seq {
+        if let Some(e) = self.log.get_mut((seq - first) as usize)
+            && e.seq == seq {
                 e.status = Some(status);
             }
-        }
     }
 
     /// Fixed 60 s window per credential, opened by its first request.
