@@ -244,6 +244,10 @@ impl<'c> Session<'c> {
                 Decision::Retry(wait) => {
                     std::thread::sleep(wait);
                     retries += 1;
+                    if failure == Failure::Status(429) {
+                        // RunCloud's Retry-After is authoritative: do not pace again on top of it.
+                        self.reset_window();
+                    }
                 }
                 Decision::Stop => return Err(err.into_error(&ctx, self.config, retries, failure)),
             }
@@ -260,6 +264,13 @@ impl<'c> Session<'c> {
         map.entry(self.rate_key).or_default().observe(sent_at, limit, remaining);
     }
 
+    fn reset_window(&self) {
+        let mut map = RATE.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(w) = map.get_mut(&self.rate_key) {
+            w.waited(now_secs());
+        }
+    }
+
     /// Sleeps until RunCloud's window ends when the last answer said no requests remain.
     /// Pacing waits are not retries and do not use the request's time budget.
     fn pace(&self) {
@@ -269,10 +280,7 @@ impl<'c> Session<'c> {
         };
         if let Some(wait) = wait {
             std::thread::sleep(wait);
-            let mut map = RATE.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(w) = map.get_mut(&self.rate_key) {
-                w.waited(now_secs());
-            }
+            self.reset_window();
         }
     }
 }

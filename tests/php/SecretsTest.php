@@ -1,0 +1,108 @@
+<?php
+
+declare(strict_types=1);
+
+namespace WuRunCloud\Tests;
+
+/**
+ * Secrets never appear in exception messages, var_dump of our objects, phpinfo() or INI.
+ */
+final class SecretsTest extends SimTestCase
+{
+    private const TOKEN_VALUE = 'tok-7f3a9c1e5b2d8f40-very-secret';
+    private const KEY_VALUE = 'key-1b2c3d4e5f60-secret';
+    private const SECRET_VALUE = 'sec-a9b8c7d6e5f4-secret';
+
+    private function assertClean(string $text, string $where): void
+    {
+        foreach ([self::TOKEN_VALUE, self::KEY_VALUE, self::SECRET_VALUE, self::TOKEN, self::KEY, self::SECRET] as $s) {
+            $this->assertStringNotContainsString($s, $text, "a credential leaked into $where");
+        }
+    }
+
+    /** @return list<\Throwable> one exception of each kind, raised with secret-looking credentials */
+    private function exceptions(): array
+    {
+        $bad3 = $this->v3(['api_token' => self::TOKEN_VALUE]);
+        $bad2 = $this->v2(['api_key' => self::KEY_VALUE, 'api_secret' => self::SECRET_VALUE]);
+        $calls = [
+            fn () => wu_runcloud_test_connection($bad3),
+            fn () => wu_runcloud_add_domain($bad2, 'x.test'),
+            fn () => wu_runcloud_list_domains($this->v3(['app_id' => 1])),
+            fn () => wu_runcloud_list_domains($this->v2(['base_url' => 'http://public.example'] + ['api_key' => self::KEY_VALUE, 'api_secret' => self::SECRET_VALUE])),
+            fn () => wu_runcloud_add_domain($this->v3(), 'https://' . self::TOKEN . '.test'),
+            function () {
+                $this->sim->fault(['method' => '*', 'path' => '/api/**', 'kind' => 'status', 'status' => 503]);
+                try {
+                    wu_runcloud_list_domains($this->v3(['retries' => 0]));
+                } finally {
+                    $this->sim->call('DELETE', 'faults');
+                }
+            },
+            function () {
+                $this->sim->fault(['method' => '*', 'path' => '/api/**', 'kind' => 'malformed_json']);
+                try {
+                    wu_runcloud_list_domains($this->v2());
+                } finally {
+                    $this->sim->call('DELETE', 'faults');
+                }
+            },
+        ];
+        $caught = [];
+        foreach ($calls as $i => $call) {
+            try {
+                $call();
+                $this->fail("call #$i should have thrown");
+            } catch (\WuRunCloud\RunCloudException $e) {
+                $caught[] = $e;
+            }
+        }
+        return $caught;
+    }
+
+    public function test_exception_messages_and_traces_hold_no_credential(): void
+    {
+        $seen = [];
+        foreach ($this->exceptions() as $e) {
+            $seen[get_class($e)] = true;
+            $this->assertClean($e->getMessage(), get_class($e) . ' message');
+            $this->assertClean((string) $e, get_class($e) . ' string form');
+        }
+        $this->assertGreaterThanOrEqual(4, count($seen), 'several exception classes were checked: ' . implode(', ', array_keys($seen)));
+    }
+
+    /**
+     * With zend.exception_ignore_args=1 (production php.ini, and phpunit.xml here). With it off,
+     * PHP itself records call arguments, including the caller's $config, in every trace.
+     */
+    public function test_var_dump_of_our_exceptions_holds_no_credential(): void
+    {
+        $this->assertSame('1', ini_get('zend.exception_ignore_args'));
+        foreach ($this->exceptions() as $e) {
+            ob_start();
+            var_dump($e);
+            $dump = (string) ob_get_clean();
+            $this->assertClean($dump, 'var_dump of ' . get_class($e));
+        }
+    }
+
+    public function test_phpinfo_and_ini_hold_no_credential(): void
+    {
+        wu_runcloud_test_connection($this->v3());
+        ob_start();
+        phpinfo();
+        $this->assertClean((string) ob_get_clean(), 'phpinfo()');
+        $this->assertClean(var_export(ini_get_all('wu_runcloud'), true), 'ini_get_all');
+    }
+
+    public function test_results_hold_no_credential(): void
+    {
+        $out = var_export([
+            wu_runcloud_test_connection($this->v3()),
+            wu_runcloud_add_domain($this->v2(), 'clean.test'),
+            wu_runcloud_sync($this->v3(), ['clean.test', 'more.test']),
+            wu_runcloud_redeploy_ssl($this->v2()),
+        ], true);
+        $this->assertClean($out, 'function results');
+    }
+}

@@ -1,0 +1,49 @@
+<?php
+
+declare(strict_types=1);
+
+namespace WuRunCloud\Tests;
+
+/**
+ * HTTPS to the simulator: a private CA trusted through ca_file.
+ */
+final class TlsTest extends SimTestCase
+{
+    private Sim $tls;
+
+    protected function setUp(): void
+    {
+        parent::setUp();
+        $this->tls = new Sim(SIM_HTTPS_URL, SIM_CA_FILE);
+        $this->tls->reset();
+    }
+
+    public function test_https_with_ca_file_works_in_both_auth_modes(): void
+    {
+        $this->assertStringStartsWith('https://', SIM_HTTPS_URL);
+        $v3 = wu_runcloud_test_connection($this->v3(['base_url' => SIM_HTTPS_URL, 'ca_file' => SIM_CA_FILE]));
+        $this->assertSame('v3', $v3['api']);
+        $r = wu_runcloud_add_domain($this->v2(['base_url' => SIM_HTTPS_URL, 'ca_file' => SIM_CA_FILE]), 'tls.test');
+        $this->assertTrue($r['created']);
+        $this->assertSame('redeployed', $r['ssl']['action']);
+        $this->assertContains('tls.test', $this->tls->domainNames());
+    }
+
+    public function test_https_without_the_ca_is_a_transport_error_about_the_certificate(): void
+    {
+        $e = $this->assertThrows('WuRunCloud\TransportException', 0, ['RunCloud'], fn () => wu_runcloud_list_domains($this->v3(['base_url' => SIM_HTTPS_URL])));
+        $this->assertMatchesRegularExpression('/certificate|issuer|tls/i', $e->getMessage());
+        $this->assertSame([], $this->tls->requests(), 'no API request got through an untrusted TLS connection');
+    }
+
+    public function test_a_ca_file_that_is_not_pem_is_invalid_argument(): void
+    {
+        $bad = tempnam(sys_get_temp_dir(), 'wu-ca');
+        file_put_contents($bad, "not a certificate\n");
+        try {
+            $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['ca_file'], fn () => wu_runcloud_list_domains($this->v3(['base_url' => SIM_HTTPS_URL, 'ca_file' => $bad])));
+        } finally {
+            unlink($bad);
+        }
+    }
+}
