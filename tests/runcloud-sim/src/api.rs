@@ -209,6 +209,7 @@ fn invalid(errors: Vec<(&str, String)>) -> Reply {
 #[derive(Clone, Copy)]
 pub struct ListStyle {
     pub links_array: bool,
+    pub no_links: bool,
     pub last_page: bool,
 }
 
@@ -292,17 +293,19 @@ fn paginate<T>(req: &Req, items: &[T], render: impl Fn(&T) -> Value) -> Reply {
         links.insert("next".into(), link(page + 1));
     }
     let links = if links.is_empty() && req.style.links_array { json!([]) } else { Value::Object(links) };
-    ok(json!({
-        "data": data.clone(),
-        "meta": { "pagination": {
-            "total": total,
-            "count": data.len(),
-            "per_page": per_page,
-            "current_page": page,
-            "total_pages": total_pages,
-            "links": links,
-        }},
-    }))
+    let count = data.len();
+    let mut pagination = json!({
+        "total": total,
+        "count": count,
+        "per_page": per_page,
+        "current_page": page,
+        "total_pages": total_pages,
+        "links": links,
+    });
+    if req.style.no_links {
+        pagination.as_object_mut().unwrap().remove("links");
+    }
+    ok(json!({ "data": data, "meta": { "pagination": pagination } }))
 }
 
 fn search_filter(req: &Req, name: &str) -> bool {

@@ -40,6 +40,7 @@ struct ConfigPatch {
     require_accept_json: Option<bool>,
     latency_ms: Option<u64>,
     v2_accepts_bearer: Option<bool>,
+    trailing_slash: Option<String>,
 }
 
 /// Tells "absent" (outer `None`) from an explicit `null` (`Some(None)`).
@@ -154,6 +155,12 @@ fn set_config(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> 
         && p != "standard" && p != "lastPage" {
             return Err(error(400, "pagination must be \"standard\" or \"lastPage\""));
         }
+    if let Some(t) = &patch.trailing_slash
+        && t != "not_found"
+        && t != "redirect"
+    {
+        return Err(error(400, "trailing_slash must be \"not_found\" or \"redirect\""));
+    }
     let mut inner = sim.lock();
     let c = &mut inner.config;
     if let Some(r) = patch.rate_limit {
@@ -173,6 +180,9 @@ fn set_config(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> 
     }
     if let Some(v) = patch.latency_ms {
         c.latency_ms = v;
+    }
+    if let Some(v) = patch.trailing_slash {
+        c.trailing_slash = v;
     }
     if let Some(v) = patch.v2_accepts_bearer {
         inner.state.v2_accepts_bearer = v;

@@ -185,9 +185,20 @@ pub async fn handle(sim: Arc<Sim>, conn: Arc<Conn>, req: Request<Incoming>) -> R
         _ if inner.config.require_accept_json && !accept.is_some_and(|a| a.contains("application/json")) => {
             redirect_to_login()
         }
+        _ if inner.config.trailing_slash == "redirect" && path.len() > 1 && path.ends_with('/') => {
+            let mut target = format!("{}{}", sim.base_url, path.trim_end_matches('/'));
+            if let Some(q) = query {
+                target.push('?');
+                target.push_str(q);
+            }
+            let mut r = respond(301, "text/html; charset=UTF-8", format!("Redirecting to {target}"));
+            header(&mut r, "location", target);
+            r
+        }
         _ => {
             let style = ListStyle {
                 links_array: kind == "links_array" || inner.config.empty_links == "array",
+                no_links: kind == "no_links",
                 last_page: kind == "last_page" || inner.config.pagination == "lastPage",
             };
             let reply = api_reply(&mut inner, &sim.base_url, method, path, query, &input, &auth, style);

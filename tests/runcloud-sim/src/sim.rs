@@ -20,6 +20,8 @@ pub struct Config {
     pub pagination: String,
     pub require_accept_json: bool,
     pub latency_ms: u64,
+    /// `"not_found"` (404, the default) or `"redirect"` (301 to the path without the slash).
+    pub trailing_slash: String,
 }
 
 impl Config {
@@ -31,11 +33,12 @@ impl Config {
             pagination: "standard".into(),
             require_accept_json: false,
             latency_ms,
+            trailing_slash: "not_found".into(),
         }
     }
 }
 
-pub const FAULT_KINDS: [&str; 11] = [
+pub const FAULT_KINDS: [&str; 12] = [
     "latency",
     "status",
     "rate_limit",
@@ -46,6 +49,7 @@ pub const FAULT_KINDS: [&str; 11] = [
     "hang",
     "redirect",
     "links_array",
+    "no_links",
     "last_page",
 ];
 

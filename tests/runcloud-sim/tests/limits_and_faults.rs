@@ -194,6 +194,21 @@ fn links_array_and_last_page_faults_and_configs_change_the_list_envelope() {
     assert_eq!(list()["meta"]["lastPage"], 1);
     sim.post("/config", json!({"pagination": "standard"}));
     assert_eq!(list()["meta"]["pagination"]["links"], json!([]));
+    fault(&sim, json!({"path": "/api/**", "kind": "no_links", "times": 1}));
+    let v = list();
+    assert!(v["meta"]["pagination"].get("links").is_none(), "no_links drops the key: {v}");
+    assert_eq!(v["meta"]["pagination"]["total_pages"], 1, "the rest of the envelope stays");
+}
+
+#[test]
+fn trailing_slashes_are_404_by_default_and_a_301_when_configured() {
+    let sim = Sim::start();
+    let path = format!("{}/", sim.domains_path());
+    assert_eq!(sim.v3(Method::GET, &path).send().unwrap().status().as_u16(), 404);
+    sim.post("/config", json!({"trailing_slash": "redirect"}));
+    let resp = sim.v3(Method::GET, &format!("{path}?page=2")).send().unwrap();
+    assert_eq!(resp.status().as_u16(), 301);
+    assert_eq!(header(&resp, "location"), Some(format!("{}/api/v3{}?page=2", sim.url, sim.domains_path())));
 }
 
 #[test]
