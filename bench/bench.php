@@ -38,7 +38,7 @@ $plan = $smoke ? [
     'large_rtts' => [5],
     'bulk_rtt' => 2,
     'bulk_sizes' => [100],
-    'bulk_limits' => [100 => 60],
+    'bulk_limits' => [100 => 1000], // no pacing wait in a smoke run: correctness only
     'overhead_calls' => 200,
     'callgrind_calls' => 0,
     'memory_jobs' => 2,
@@ -186,6 +186,24 @@ $jobScript = "$root/bench/worker/job.php";
 $probe = job($fcgi, $jobScript, ['side' => 'ours', 'op' => 'noop']);
 check($probe['ok'] === true && function_exists('json_encode'), 'the php-fpm worker boots WordPress and answers a no-op job', json_encode($probe));
 $R['setup_seconds'] = microtime(true) - $t0;
+$cpuinfo = (string) @file_get_contents('/proc/cpuinfo');
+preg_match('/^model name\s*:\s*(.+)$/m', $cpuinfo, $cm);
+preg_match('/^MemTotal:\s+(\d+) kB/m', (string) @file_get_contents('/proc/meminfo'), $mm);
+$R['machine'] = [
+    'nproc' => (int) trim((string) shell_exec('nproc')),
+    'cpu' => $cm[1] ?? 'unknown',
+    'memory_gib' => isset($mm[1]) ? round($mm[1] / 1048576, 1) : null,
+    'kernel' => php_uname('s') . ' ' . php_uname('r') . ' ' . php_uname('m'),
+    'os' => preg_match('/^PRETTY_NAME="?([^"\n]+)/m', (string) @file_get_contents('/etc/os-release'), $om) ? $om[1] : 'unknown',
+    'php' => PHP_VERSION,
+    'php_fpm' => trim((string) shell_exec('php-fpm8.2 -v 2>/dev/null | head -n1')),
+    'curl' => curl_version()['version'] . ' / ' . curl_version()['ssl_version'],
+    'rustc' => trim((string) shell_exec('rustc -V 2>/dev/null')),
+    'extension' => $ext,
+    'extension_version' => in_array('ours', $sides, true)
+        ? trim((string) shell_exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', $phpExt)) . " -r 'echo wu_runcloud_version();'")) : null,
+    'wordpress' => (static function (string $f) { $wp_version = null; if (is_file($f)) { include $f; } return $wp_version; })("$out/wp/wp-includes/version.php"),
+];
 
 // ---------------------------------------------------------------- phase 1: per operation
 /**
