@@ -431,7 +431,8 @@ fn default_servers() -> Vec<SeedServer> {
 
 impl State {
     pub fn from_json(body: &[u8]) -> Result<State, String> {
-        if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
+        // Empty, `null` and `[]` (PHP's json_encode of an empty array) all mean "the default".
+        if matches!(body.trim_ascii(), b"" | b"null" | b"[]") {
             return State::from_seed(Seed::default());
         }
         let seed: Seed = serde_json::from_slice(body).map_err(|e| format!("invalid state JSON: {e}"))?;
@@ -556,6 +557,10 @@ mod tests {
 
     #[test]
     fn default_state_has_the_documented_ids_and_primary_domains() {
+        for empty in [&b""[..], b" ", b"null", b"[]", b"{}"] {
+            let s = State::from_json(empty).unwrap();
+            assert_eq!(s.servers.len(), 2, "{:?} should give the default state", String::from_utf8_lossy(empty));
+        }
         let s = State::from_json(b"").unwrap();
         let app = s.app(11667, 940288).unwrap();
         assert_eq!(app.domains[0].name, "network.test");
