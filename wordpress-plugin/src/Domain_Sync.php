@@ -106,7 +106,8 @@ final class Domain_Sync {
 		]);
 		$created = !empty($result['created']);
 		$id      = isset($result['id']) ? (int) $result['id'] : null;
-		Domains::present((string) ($result['name'] ?? $domain), $id, (int) $op->site_id, $created);
+		$requested = !in_array((string) $op->source, ['wp_insert_site', 'wp_update_site'], true);
+		Domains::present((string) ($result['name'] ?? $domain), $id, (int) $op->site_id, $created, $requested);
 		Queue::finish((int) $op->id, 'done', 0, $id, $created ? '' : 'already in RunCloud');
 		Log::operation('add', $domain, $created ? 'added' : 'exists', 0, sprintf('RunCloud id %d%s', (int) $id, $www ? ', with www alias' : ''));
 		if ($created) {

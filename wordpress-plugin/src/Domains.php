@@ -25,18 +25,29 @@ final class Domains {
 	}
 
 	/**
-	 * Record a domain present in RunCloud. $added_by_us only ever turns `managed` on: a
-	 * domain found already there keeps whatever we knew before.
+	 * Record a domain present in RunCloud. $added_by_us and $requested only ever turn their
+	 * flag on: a domain found already there keeps whatever we knew before.
+	 *
+	 * @param bool $requested Asked for explicitly (wu_add_domain, CLI) rather than derived
+	 *                        from a site's hostname: a reconcile keeps it even though no
+	 *                        site has that hostname.
 	 */
-	public static function present(string $domain, ?int $runcloud_id, int $site_id, bool $added_by_us): void {
+	public static function present(string $domain, ?int $runcloud_id, int $site_id, bool $added_by_us, bool $requested = false): void {
 		global $wpdb;
 		$table = self::table();
 		$wpdb->query($wpdb->prepare(
-			"INSERT INTO {$table} (domain, runcloud_id, site_id, managed, in_runcloud, updated_at) VALUES (%s, %d, %d, %d, 1, %d)
+			"INSERT INTO {$table} (domain, runcloud_id, site_id, managed, requested, in_runcloud, updated_at) VALUES (%s, %d, %d, %d, %d, 1, %d)
 			 ON DUPLICATE KEY UPDATE runcloud_id = IF(VALUES(runcloud_id) > 0, VALUES(runcloud_id), runcloud_id), site_id = IF(VALUES(site_id) > 0, VALUES(site_id), site_id),
-			 managed = GREATEST(managed, VALUES(managed)), in_runcloud = 1, updated_at = VALUES(updated_at)",
-			Queue::normalize($domain), (int) $runcloud_id, $site_id, $added_by_us ? 1 : 0, time()
+			 managed = GREATEST(managed, VALUES(managed)), requested = GREATEST(requested, VALUES(requested)), in_runcloud = 1, updated_at = VALUES(updated_at)",
+			Queue::normalize($domain), (int) $runcloud_id, $site_id, $added_by_us ? 1 : 0, $requested ? 1 : 0, time()
 		));
+	}
+
+	/** Domains asked for explicitly and not removed since. */
+	public static function requested(): array {
+		global $wpdb;
+		$table = self::table();
+		return array_map('strval', (array) $wpdb->get_col("SELECT domain FROM {$table} WHERE requested = 1"));
 	}
 
 	/** The domain is gone from RunCloud (removed by us, or found missing). */

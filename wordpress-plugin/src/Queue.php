@@ -284,6 +284,16 @@ final class Queue {
 		wp_schedule_single_event($at, self::WORKER_HOOK);
 	}
 
+	/** Forget finished operations older than $days (the attention list keeps its own rows). */
+	public static function purge_finished(int $days = 30): int {
+		global $wpdb;
+		$table = self::table();
+		return (int) $wpdb->query($wpdb->prepare(
+			"DELETE FROM {$table} WHERE status IN ('done','skipped','superseded','dismissed') AND updated_at < %d",
+			time() - $days * DAY_IN_SECONDS
+		));
+	}
+
 	/** Create or upgrade our tables (ops, domains, log). */
 	public static function create_tables(): void {
 		global $wpdb;
@@ -315,6 +325,7 @@ final class Queue {
   runcloud_id bigint(20) unsigned NULL,
   site_id bigint(20) unsigned NOT NULL DEFAULT 0,
   managed tinyint(1) NOT NULL DEFAULT 0,
+  requested tinyint(1) NOT NULL DEFAULT 0,
   in_runcloud tinyint(1) NULL,
   updated_at bigint(20) unsigned NOT NULL DEFAULT 0,
   PRIMARY KEY  (domain)

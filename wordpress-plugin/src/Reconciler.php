@@ -26,6 +26,8 @@ final class Reconciler {
 			"SELECT DISTINCT domain FROM {$wpdb->blogs} WHERE site_id = %d AND deleted = 0",
 			(int) $network->id
 		));
+		// Asked for explicitly (wu_add_domain, CLI) and not removed since.
+		$domains = array_merge($domains, Domains::requested());
 		if (function_exists('wu_get_domains')) {
 			// Ultimate Multisite's mapped domains.
 			foreach ((array) wu_get_domains(['number' => 0]) as $mapping) {
@@ -107,6 +109,9 @@ final class Reconciler {
 			}
 		}
 
+		if (!$dry_run) {
+			Queue::purge_finished((int) apply_filters('wu_runcloud_keep_finished_days', 30));
+		}
 		$result['skipped']           = $skipped;
 		$result['pruned_candidates'] = $candidates;
 		$summary = [

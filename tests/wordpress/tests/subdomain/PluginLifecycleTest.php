@@ -1,0 +1,79 @@
+<?php
+/**
+ * Hooks are registered in one place with a mirror unregister; uninstall removes only our
+ * own data.
+ */
+
+namespace WU_RunCloud\Tests;
+
+use WU_RunCloud\Plugin;
+use WU_RunCloud\Queue;
+
+final class PluginLifecycleTest extends TestCase {
+
+	private const HOOKS = [
+		'wu_add_domain' => 'action_wu_add_domain',
+		'wu_remove_domain' => 'action_wu_remove_domain',
+		'wu_add_subdomain' => 'action_wu_add_subdomain',
+		'wu_remove_subdomain' => 'action_wu_remove_subdomain',
+		'wp_insert_site' => 'action_wp_insert_site',
+		'wp_delete_site' => 'action_wp_delete_site',
+		'wp_update_site' => 'action_wp_update_site',
+		'wu_runcloud_process_queue' => 'action_wu_runcloud_process_queue',
+		'wu_runcloud_reconcile' => 'action_wu_runcloud_reconcile',
+		'wu_register_integrations' => 'action_wu_register_integrations',
+		'wu_register_capabilities' => 'action_wu_register_capabilities',
+	];
+
+	private const ADMIN_HOOKS = [
+		'network_admin_menu', 'network_admin_notices', 'admin_post_wu_runcloud_toggle', 'admin_post_wu_runcloud_test',
+		'admin_post_wu_runcloud_sync', 'admin_post_wu_runcloud_op', 'admin_post_wu_runcloud_dismiss_token_notice', 'wp_ajax_wu_runcloud_test',
+	];
+
+	public function test_every_hook_is_registered_and_unregister_removes_each_one(): void {
+		$plugin = Plugin::instance();
+		foreach (self::HOOKS as $hook => $method) {
+			$this->assertNotFalse(has_action($hook, [$plugin, $method]), "{$hook} should call Plugin::{$method}");
+		}
+		foreach (self::ADMIN_HOOKS as $hook) {
+			$this->assertNotFalse(has_action($hook, [$plugin->admin, 'action_' . $hook]), "{$hook} should call Network_Admin::action_{$hook}");
+		}
+
+		$plugin->unregister_hooks();
+		try {
+			foreach (self::HOOKS as $hook => $method) {
+				$this->assertFalse(has_action($hook, [$plugin, $method]), "{$hook} should be gone after unregister_hooks()");
+			}
+			foreach (self::ADMIN_HOOKS as $hook) {
+				$this->assertFalse(has_action($hook, [$plugin->admin, 'action_' . $hook]), "{$hook} should be gone after unregister_hooks()");
+			}
+			do_action('wu_add_domain', 'unhooked.example.com', 1);
+			$this->assertSame([], $this->ops(), 'With the hooks removed nothing is recorded');
+		} finally {
+			$plugin->register_hooks();
+		}
+		$this->assertSame(10, has_action('wu_add_domain', [$plugin, 'action_wu_add_domain']), 'Registered again at priority 10');
+	}
+
+	public function test_uninstall_removes_our_tables_options_and_events_and_nothing_else(): void {
+		global $wpdb;
+		update_network_option(null, 'wu_host_integrations_enabled', ['runcloud' => true, 'other' => true]);
+		do_action('wu_add_domain', 'uninstall.example.com', 1);
+		$this->assertNotFalse(wp_next_scheduled(Queue::WORKER_HOOK));
+
+		define('WP_UNINSTALL_PLUGIN', 'wu-runcloud/wu-runcloud.php');
+		include WP_PLUGIN_DIR . '/wu-runcloud/uninstall.php';
+		try {
+			foreach (['wu_runcloud_ops', 'wu_runcloud_domains', 'wu_runcloud_log'] as $table) {
+				$this->assertNull($wpdb->get_var($wpdb->prepare('SHOW TABLES LIKE %s', $wpdb->base_prefix . $table)), "{$table} should be dropped");
+			}
+			$this->assertFalse(get_network_option(null, 'wu_runcloud_enabled'), 'Our toggle option is removed');
+			$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'Our cron events are removed');
+			$this->assertSame(['runcloud' => true, 'other' => true], get_network_option(null, 'wu_host_integrations_enabled'), "Ultimate Multisite's option is not ours to delete");
+			$this->assertNotEmpty(get_network_option(null, 'site_name'), 'Core options untouched');
+		} finally {
+			delete_network_option(null, 'wu_host_integrations_enabled');
+			Plugin::activate();
+		}
+	}
+}

@@ -1,0 +1,41 @@
+<?php
+/**
+ * Removes what this plugin created, and only that: its three tables, its network options,
+ * site transients and cron events. Ultimate Multisite's options (including its
+ * wu_host_integrations_enabled list) and anything in RunCloud are left alone.
+ *
+ * @package WU_RunCloud
+ */
+
+defined('WP_UNINSTALL_PLUGIN') || exit;
+
+global $wpdb;
+
+foreach (['wu_runcloud_ops', 'wu_runcloud_domains', 'wu_runcloud_log'] as $wu_rc_table) {
+	$wpdb->query("DROP TABLE IF EXISTS {$wpdb->base_prefix}{$wu_rc_table}"); // phpcs:ignore WordPress.DB -- fixed names
+}
+
+foreach (['wu_runcloud_enabled', 'wu_runcloud_db_version', 'wu_runcloud_last_test', 'wu_runcloud_last_sync', 'wu_runcloud_token_notice_dismissed'] as $wu_rc_option) {
+	delete_network_option(null, $wu_rc_option);
+}
+
+// Site transients: the wildcard cache and per-user flash/preview entries.
+$wpdb->query($wpdb->prepare(
+	"DELETE FROM {$wpdb->sitemeta} WHERE meta_key LIKE %s OR meta_key LIKE %s",
+	$wpdb->esc_like('_site_transient_wu_runcloud_') . '%',
+	$wpdb->esc_like('_site_transient_timeout_wu_runcloud_') . '%'
+));
+wp_cache_flush();
+
+$wu_rc_switched = is_multisite() && !is_main_site();
+if ($wu_rc_switched) {
+	switch_to_blog(get_main_site_id());
+}
+wp_clear_scheduled_hook('wu_runcloud_process_queue');
+wp_clear_scheduled_hook('wu_runcloud_reconcile');
+if (function_exists('as_unschedule_all_actions')) {
+	as_unschedule_all_actions('wu_runcloud_process_queue', [], 'wu-runcloud');
+}
+if ($wu_rc_switched) {
+	restore_current_blog();
+}
