@@ -5,19 +5,14 @@ use ext_php_rs::class::RegisteredClass;
 use ext_php_rs::ffi::zend_throw_exception;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendClassObject, ZendHashTable};
-use ext_php_rs::zend::{ClassEntry, ExecutorGlobals};
+use ext_php_rs::zend::{ClassEntry, ExecutorGlobals, ce};
 
 use crate::error::{Error, ErrorKind, FieldErrors};
 
-unsafe extern "C" {
-    // SPL is compiled into PHP and starts before shared extensions, so this is set in MINIT.
-    static spl_ce_RuntimeException: *mut ClassEntry;
-}
-
+/// SPL's RuntimeException (the parent of our base class), or `\Exception` if SPL's symbol
+/// cannot be found, which does not happen inside PHP.
 fn runtime_exception() -> &'static ClassEntry {
-    // SAFETY: PHP initialises the SPL class entries before any shared extension's MINIT and
-    // never frees them while the process runs.
-    unsafe { &*spl_ce_RuntimeException }
+    crate::zend_extra::spl_runtime_exception().unwrap_or_else(ce::exception)
 }
 
 /// Base class of every error raised by the wu_runcloud extension.

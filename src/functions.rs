@@ -1,10 +1,12 @@
 //! The `wu_runcloud_*` PHP functions: thin adapters (PHP array → [`Config`] → operation →
 //! PHP array). Their rustdoc is the PHP documentation and feeds `php-stubs/`.
 
-use std::ffi::{CStr, c_char};
+use std::ffi::CStr;
 use std::time::Duration;
 
 use ext_php_rs::boxed::ZBox;
+use ext_php_rs::convert::{FromZval, StubLiteral};
+use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 
@@ -12,12 +14,7 @@ use crate::config::{Config, Defaults};
 use crate::error::Error;
 use crate::operations::{self, AddOptions, SyncOptions};
 use crate::value::Value;
-
-unsafe extern "C" {
-    // Exported by the PHP binary (INI_FLT / INI_INT); not in ext-php-rs's bindings.
-    fn zend_ini_double(name: *const c_char, name_length: usize, orig: i32) -> f64;
-    fn zend_ini_long(name: *const c_char, name_length: usize, orig: i32) -> i64;
-}
+use crate::zend_extra;
 
 pub const INI_TIMEOUT: &CStr = c"wu_runcloud.timeout";
 pub const INI_CONNECT_TIMEOUT: &CStr = c"wu_runcloud.connect_timeout";
@@ -26,15 +23,9 @@ pub const INI_RETRIES: &CStr = c"wu_runcloud.retries";
 /// The current (ini_set-aware) INI defaults; out-of-range values fall back to the built-ins.
 fn defaults() -> Defaults {
     let builtin = Defaults::default();
-    // SAFETY: the names are NUL-terminated statics registered in MINIT; these functions only
-    // read the INI hash table of the current request.
-    let (t, ct, r) = unsafe {
-        (
-            zend_ini_double(INI_TIMEOUT.as_ptr(), INI_TIMEOUT.count_bytes(), 0),
-            zend_ini_double(INI_CONNECT_TIMEOUT.as_ptr(), INI_CONNECT_TIMEOUT.count_bytes(), 0),
-            zend_ini_long(INI_RETRIES.as_ptr(), INI_RETRIES.count_bytes(), 0),
-        )
-    };
+    let t = zend_extra::ini_double(INI_TIMEOUT).unwrap_or(0.0);
+    let ct = zend_extra::ini_double(INI_CONNECT_TIMEOUT).unwrap_or(0.0);
+    let r = zend_extra::ini_long(INI_RETRIES).unwrap_or(-1);
     let secs = |v: f64, d: Duration| if v.is_finite() && v > 0.0 && v <= 600.0 { Duration::from_secs_f64(v) } else { d };
     Defaults {
         timeout: secs(t, builtin.timeout),
@@ -106,6 +97,29 @@ fn to_array(v: &Value) -> PhpResult<ZBox<ZendHashTable>> {
     Ok(ht)
 }
 
+/// An `array $options = []` parameter, read into a [`Value`].
+pub struct Options(Value);
+
+impl Options {
+    fn empty() -> Options {
+        Options(Value::Map(vec![]))
+    }
+}
+
+impl<'a> FromZval<'a> for Options {
+    const TYPE: DataType = DataType::Array;
+
+    fn from_zval(zval: &'a Zval) -> Option<Self> {
+        zval.array().map(|ht| Options(array_to_value(ht, 1)))
+    }
+}
+
+impl StubLiteral for Options {
+    fn stub_literal(&self) -> String {
+        "[]".to_string()
+    }
+}
+
 /// Parses `$config`; every error leaving here has secrets scrubbed from its message.
 fn config(ht: &ZendHashTable) -> Result<Config, Error> {
     Config::from_value(&array_to_value(ht, 1), defaults())
@@ -132,8 +146,7 @@ pub fn wu_runcloud_version() -> String {
 ///
 /// # Arguments
 ///
-/// * `config` - `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id`;
-///   optional `base_url`, `ca_file`, `timeout`, `connect_timeout`, `retries`.
+/// * `config` - `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (s, whole call incl. retries), `connect_timeout` (s), `retries`.
 ///
 /// # Returns
 ///
@@ -142,10 +155,10 @@ pub fn wu_runcloud_version() -> String {
 ///
 /// # Errors
 ///
-/// `WuRunCloud\InvalidArgumentException` for a bad configuration (before any request);
-/// `WuRunCloud\AuthenticationException` when the credentials are rejected;
-/// `WuRunCloud\NotFoundException` naming the server id or the app id that does not exist;
-/// `WuRunCloud\TransportException` when RunCloud cannot be reached.
+/// \WuRunCloud\InvalidArgumentException for a bad configuration, before any request.
+/// \WuRunCloud\AuthenticationException when RunCloud rejects the credentials (401/403).
+/// \WuRunCloud\NotFoundException naming the server id or the app id that does not exist (404).
+/// \WuRunCloud\TransportException when RunCloud cannot be reached or answers 5xx.
 #[php_function]
 pub fn wu_runcloud_test_connection(config: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
     run(config, operations::test_connection)
@@ -163,7 +176,7 @@ pub fn wu_runcloud_test_connection(config: &ZendHashTable) -> PhpResult<ZBox<Zen
 ///
 /// # Errors
 ///
-/// Any `WuRunCloud\RunCloudException` subclass: bad configuration, credentials, ids, transport.
+/// \WuRunCloud\RunCloudException subclasses: bad configuration, credentials, ids, transport.
 #[php_function]
 pub fn wu_runcloud_list_domains(config: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
     run(config, operations::list_domains)
@@ -182,8 +195,8 @@ pub fn wu_runcloud_list_domains(config: &ZendHashTable) -> PhpResult<ZBox<ZendHa
 ///
 /// # Errors
 ///
-/// `WuRunCloud\InvalidArgumentException` for an invalid name or configuration; other
-/// `WuRunCloud\RunCloudException` subclasses for API and transport failures.
+/// \WuRunCloud\InvalidArgumentException for an invalid name or configuration, before any request.
+/// \WuRunCloud\RunCloudException subclasses for API and transport failures.
 #[php_function]
 pub fn wu_runcloud_find_domain(config: &ZendHashTable, domain: &str) -> PhpResult<Option<ZBox<ZendHashTable>>> {
     let cfg = self::config(config)?;
@@ -199,8 +212,7 @@ pub fn wu_runcloud_find_domain(config: &ZendHashTable, domain: &str) -> PhpResul
 ///
 /// * `config` - The RunCloud configuration array.
 /// * `domain` - The domain name; it is validated and normalised first.
-/// * `options` - `www` (bool, default false), `redirection` (`'none'`, `'www'` or `'non-www'`;
-///   default `'non-www'` when `www` is true, else `'none'`), `redeploy_ssl` (bool, default true).
+/// * `options` - `www` (bool, default false), `redirection` (`'none'`, `'www'` or `'non-www'`; default `'non-www'` when `www` is true, else `'none'`), `redeploy_ssl` (bool, default true).
 ///
 /// # Returns
 ///
@@ -210,17 +222,13 @@ pub fn wu_runcloud_find_domain(config: &ZendHashTable, domain: &str) -> PhpResul
 ///
 /// # Errors
 ///
-/// `WuRunCloud\InvalidArgumentException` for an invalid name, option or configuration;
-/// `WuRunCloud\ValidationException` when RunCloud refuses the name (e.g. it is on another app
-/// of the server); other `WuRunCloud\RunCloudException` subclasses for API and transport failures.
+/// \WuRunCloud\InvalidArgumentException for an invalid name, option or configuration, before any request.
+/// \WuRunCloud\ValidationException when RunCloud refuses the name, e.g. it is on another app of the server.
+/// \WuRunCloud\RunCloudException subclasses for other API and transport failures.
 #[php_function]
-pub fn wu_runcloud_add_domain(
-    config: &ZendHashTable,
-    domain: &str,
-    options: Option<&ZendHashTable>,
-) -> PhpResult<ZBox<ZendHashTable>> {
-    let opts = options.map(|o| array_to_value(o, 1));
-    let opts = AddOptions::from_value(opts.as_ref())?;
+#[php(defaults(options = Options::empty()))]
+pub fn wu_runcloud_add_domain(config: &ZendHashTable, domain: &str, options: Options) -> PhpResult<ZBox<ZendHashTable>> {
+    let opts = AddOptions::from_value(Some(&options.0))?;
     run(config, |cfg| operations::add_domain(cfg, domain, &opts))
 }
 
@@ -238,9 +246,9 @@ pub fn wu_runcloud_add_domain(
 ///
 /// # Errors
 ///
-/// `WuRunCloud\InvalidArgumentException` for an invalid name or configuration;
-/// `WuRunCloud\ValidationException` for the app's primary domain; other
-/// `WuRunCloud\RunCloudException` subclasses for API and transport failures.
+/// \WuRunCloud\InvalidArgumentException for an invalid name, id or configuration, before any request.
+/// \WuRunCloud\ValidationException for the app's primary domain.
+/// \WuRunCloud\RunCloudException subclasses for other API and transport failures.
 #[php_function]
 pub fn wu_runcloud_remove_domain(config: &ZendHashTable, domain: &str, id: Option<i64>) -> PhpResult<ZBox<ZendHashTable>> {
     run(config, |cfg| operations::remove_domain(cfg, domain, id))
@@ -260,8 +268,8 @@ pub fn wu_runcloud_remove_domain(config: &ZendHashTable, domain: &str, id: Optio
 ///
 /// # Errors
 ///
-/// Any `WuRunCloud\RunCloudException` subclass: bad configuration, credentials, ids, a
-/// refused redeploy (`ValidationException`), transport.
+/// \WuRunCloud\ValidationException when RunCloud refuses the redeploy, with its message.
+/// \WuRunCloud\RunCloudException subclasses for configuration, credentials, ids and transport.
 #[php_function]
 pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
     run(config, operations::redeploy_ssl)
@@ -274,8 +282,7 @@ pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHa
 ///
 /// * `config` - The RunCloud configuration array.
 /// * `wanted` - The list of domain names that must be on the app.
-/// * `options` - `dry_run` (bool: make no write call), `prune` (list of names that may be
-///   removed when not wanted; never the primary domain), `www` (bool for added domains).
+/// * `options` - `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains).
 ///
 /// # Returns
 ///
@@ -285,17 +292,12 @@ pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHa
 ///
 /// # Errors
 ///
-/// `WuRunCloud\InvalidArgumentException` for a bad configuration or option;
-/// `WuRunCloud\AuthenticationException` / `NotFoundException` / `TransportException` when the
-/// list cannot be read or the credentials stop working midway.
+/// \WuRunCloud\InvalidArgumentException for a bad configuration, option or `wanted` entry type, before any request.
+/// \WuRunCloud\AuthenticationException, \WuRunCloud\NotFoundException or \WuRunCloud\TransportException when the list cannot be read, or credentials/ids fail midway.
 #[php_function]
-pub fn wu_runcloud_sync(
-    config: &ZendHashTable,
-    wanted: &ZendHashTable,
-    options: Option<&ZendHashTable>,
-) -> PhpResult<ZBox<ZendHashTable>> {
-    let opts = options.map(|o| array_to_value(o, 1));
-    let opts = SyncOptions::from_value(opts.as_ref())?;
+#[php(defaults(options = Options::empty()))]
+pub fn wu_runcloud_sync(config: &ZendHashTable, wanted: &ZendHashTable, options: Options) -> PhpResult<ZBox<ZendHashTable>> {
+    let opts = SyncOptions::from_value(Some(&options.0))?;
     let mut names = Vec::with_capacity(wanted.len());
     for (_, v) in wanted.iter() {
         match to_value(v, 1) {

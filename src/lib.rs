@@ -15,6 +15,7 @@ mod value;
 // The Zend-facing modules: tested through `php -d extension=…` (tests/php).
 mod exception;
 mod functions;
+mod zend_extra;
 
 use ext_php_rs::flags::IniEntryPermission;
 use ext_php_rs::prelude::*;
@@ -48,11 +49,6 @@ extern "C" fn mshutdown(_ty: i32, _module_number: i32) -> i32 {
     0
 }
 
-unsafe extern "C" {
-    // Exported by the PHP binary (DISPLAY_INI_ENTRIES() in C).
-    fn display_ini_entries(module: *mut ModuleEntry);
-}
-
 /// The `phpinfo()` / `php --ri wu_runcloud` section: version, TLS backend and INI values.
 /// Never a credential: configuration is per call and never stored.
 extern "C" fn minfo(module: *mut ModuleEntry) {
@@ -67,8 +63,7 @@ extern "C" fn minfo(module: *mut ModuleEntry) {
         info_table_row!("HTTP clients built by this process", built.as_str());
         info_table_end!();
     });
-    // SAFETY: `module` is the entry PHP passes to this very hook.
-    unsafe { display_ini_entries(module) };
+    zend_extra::display_ini_entries(module);
 }
 
 #[php_module]

@@ -33,8 +33,17 @@ final class ModuleTest extends SimTestCase
             $r = new \ReflectionFunction($fn);
             $this->assertSame($params, array_map(static fn ($p) => $p->getName(), $r->getParameters()), "parameters of $fn");
         }
-        $this->assertTrue((new \ReflectionFunction('wu_runcloud_add_domain'))->getParameters()[2]->isOptional(), 'add_domain options are optional');
-        $this->assertTrue((new \ReflectionFunction('wu_runcloud_sync'))->getParameters()[2]->isOptional(), 'sync options are optional');
+        foreach (['wu_runcloud_add_domain', 'wu_runcloud_sync'] as $fn) {
+            $options = (new \ReflectionFunction($fn))->getParameters()[2];
+            $this->assertTrue($options->isOptional(), "$fn: \$options is optional");
+            $this->assertSame('array', (string) $options->getType(), "$fn: \$options is an array");
+            $this->assertSame([], $options->getDefaultValue(), "$fn: \$options defaults to []");
+        }
+        $this->assertSame('?array', (string) (new \ReflectionFunction('wu_runcloud_find_domain'))->getReturnType());
+        $this->assertSame('string', (string) (new \ReflectionFunction('wu_runcloud_version'))->getReturnType());
+        foreach (['test_connection', 'list_domains', 'add_domain', 'remove_domain', 'redeploy_ssl', 'sync'] as $f) {
+            $this->assertSame('array', (string) (new \ReflectionFunction("wu_runcloud_$f"))->getReturnType(), "wu_runcloud_$f returns array");
+        }
         $id = (new \ReflectionFunction('wu_runcloud_remove_domain'))->getParameters()[2];
         $this->assertTrue($id->isOptional() && $id->allowsNull(), 'remove_domain $id is ?int = null');
     }
@@ -86,5 +95,21 @@ final class ModuleTest extends SimTestCase
         $this->assertSame(5, $this->sim->counters()['requests']);
         $connections = array_unique(array_map(static fn (array $r) => $r['connection'], $this->sim->requests()));
         $this->assertCount(1, $connections, 'five calls in one process should share one keep-alive connection');
+    }
+
+    public function test_the_committed_stubs_declare_exactly_the_loaded_functions_and_classes(): void
+    {
+        $stub = (string) file_get_contents(dirname(__DIR__, 2) . '/php-stubs/wu_runcloud.stubs.php');
+        preg_match_all('/function (wu_runcloud_\w+)\(/', $stub, $m);
+        $loaded = get_extension_funcs('wu_runcloud');
+        sort($loaded);
+        $declared = $m[1];
+        sort($declared);
+        $this->assertSame($loaded, $declared, 'php-stubs/wu_runcloud.stubs.php is stale: regenerate it with cargo php stubs');
+        preg_match_all('/class (\w+Exception) extends/', $stub, $c);
+        foreach ($c[1] as $class) {
+            $this->assertTrue(class_exists("WuRunCloud\\$class"), "stub class WuRunCloud\\$class should be loaded");
+        }
+        $this->assertCount(7, $c[1], 'seven exception classes in the stubs');
     }
 }

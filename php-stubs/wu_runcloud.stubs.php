@@ -1,0 +1,155 @@
+<?php
+
+// Stubs for wu_runcloud
+
+namespace WuRunCloud {
+    /**
+     * RunCloud rejected the credentials (HTTP 401 or 403). The message names the credential
+     * kind (v3 token or v2 key/secret), never its value.
+     */
+    class AuthenticationException extends \WuRunCloud\RunCloudException {
+        public function __construct() {}
+    }
+
+    /**
+     * Bad configuration, option or domain name; raised before any request (code 0).
+     */
+    class InvalidArgumentException extends \WuRunCloud\RunCloudException {
+        public function __construct() {}
+    }
+
+    /**
+     * The server, the web application or a route does not exist (HTTP 404). The message names the id.
+     */
+    class NotFoundException extends \WuRunCloud\RunCloudException {
+        public function __construct() {}
+    }
+
+    /**
+     * RunCloud kept answering HTTP 429 after the retries allowed by `retries` and `timeout`.
+     */
+    class RateLimitException extends \WuRunCloud\RunCloudException {
+        public function __construct() {}
+    }
+
+    /**
+     * Base class of every error raised by the wu_runcloud extension.
+     * `getCode()` is RunCloud's HTTP status, or 0 for transport and local errors.
+     */
+    class RunCloudException extends \RuntimeException {
+        public function __construct() {}
+    }
+
+    /**
+     * No usable answer: network, timeout, TLS, undecodable body (code 0), or a 5xx status
+     * after the retries (code = that status).
+     */
+    class TransportException extends \WuRunCloud\RunCloudException {
+        public function __construct() {}
+    }
+
+    /**
+     * RunCloud refused the data (HTTP 422); `getErrors()` returns its field errors.
+     */
+    class ValidationException extends \WuRunCloud\RunCloudException {
+        public function __construct() {}
+
+        /**
+         * RunCloud's field errors.
+         *
+         * @return array An array of field name => list of messages, e.g. `['name' => ['The name has already been taken.']]`; empty when RunCloud sent none.
+         */
+        public function getErrors(): array {}
+    }
+}
+
+namespace {
+    /**
+     * Adds a domain to the web application, then redeploys the SSL certificate. Idempotent.
+     *
+     * @param array $config The RunCloud configuration array.
+     * @param string $domain The domain name; it is validated and normalised first.
+     * @param array $options `www` (bool, default false), `redirection` (`'none'`, `'www'` or `'non-www'`; default `'non-www'` when `www` is true, else `'none'`), `redeploy_ssl` (bool, default true).
+     * @return array `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'skipped'|'failed'|'none', 'message' => string]]`; `created` is false when the app already had the domain. A failed redeploy does not undo the add: `ssl.action` is `'failed'` with RunCloud's message.
+     * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name, option or configuration, before any request.
+     * @throws \Exception \WuRunCloud\ValidationException when RunCloud refuses the name, e.g. it is on another app of the server.
+     * @throws \Exception \WuRunCloud\RunCloudException subclasses for other API and transport failures.
+     */
+    function wu_runcloud_add_domain(array $config, string $domain, array $options = []): array {}
+
+    /**
+     * Finds one domain of the web application by name (case-insensitive, IDN-aware, all pages).
+     *
+     * @param array $config The RunCloud configuration array.
+     * @param string $domain The domain name; it is validated and normalised first.
+     * @return array|null The domain (same shape as a `wu_runcloud_list_domains` entry), or null when the app does not have it.
+     * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name or configuration, before any request.
+     * @throws \Exception \WuRunCloud\RunCloudException subclasses for API and transport failures.
+     */
+    function wu_runcloud_find_domain(array $config, string $domain): ?array {}
+
+    /**
+     * Lists every domain of the web application, reading all pages.
+     *
+     * @param array $config The RunCloud configuration array (see `wu_runcloud_test_connection`).
+     * @return array A list of `['id' => int, 'name' => string, 'type' => string, 'www' => bool, 'redirection' => string, 'wildcard' => bool]`.
+     * @throws \Exception \WuRunCloud\RunCloudException subclasses: bad configuration, credentials, ids, transport.
+     */
+    function wu_runcloud_list_domains(array $config): array {}
+
+    /**
+     * Redeploys the web application's SSL certificate by the route matching the API version
+     * and the app's SSL mode.
+     *
+     * @param array $config The RunCloud configuration array.
+     * @return array `['action' => 'redeployed'|'skipped'|'none', 'message' => string, 'certificate_id' => ?int]`; `'none'` when the app has no certificate, `'skipped'` in advanced SSL mode.
+     * @throws \Exception \WuRunCloud\ValidationException when RunCloud refuses the redeploy, with its message.
+     * @throws \Exception \WuRunCloud\RunCloudException subclasses for configuration, credentials, ids and transport.
+     */
+    function wu_runcloud_redeploy_ssl(array $config): array {}
+
+    /**
+     * Removes a domain from the web application. Idempotent.
+     *
+     * @param array $config The RunCloud configuration array.
+     * @param string $domain The domain name; it is validated and normalised first.
+     * @param int|null $id RunCloud's id of the domain when known: the lookup by name is skipped.
+     * @return array `['removed' => bool, 'id' => ?int]`; `removed` is false (no exception) when the domain was not there.
+     * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name, id or configuration, before any request.
+     * @throws \Exception \WuRunCloud\ValidationException for the app's primary domain.
+     * @throws \Exception \WuRunCloud\RunCloudException subclasses for other API and transport failures.
+     */
+    function wu_runcloud_remove_domain(array $config, string $domain, ?int $id = null): array {}
+
+    /**
+     * Reconciles the web application's domains with the list wanted: lists once, adds what is
+     * missing, removes only what `prune` allows, and redeploys SSL once at the end.
+     *
+     * @param array $config The RunCloud configuration array.
+     * @param array $wanted The list of domain names that must be on the app.
+     * @param array $options `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains).
+     * @return array `['added' => string[], 'removed' => string[], 'unchanged' => string[], 'failed' => [name => message], 'requests' => int, 'ids' => [name => int], 'ssl' => ['action' => string, 'message' => string]]`. Invalid names in `wanted` are reported in `failed`.
+     * @throws \Exception \WuRunCloud\InvalidArgumentException for a bad configuration, option or `wanted` entry type, before any request.
+     * @throws \Exception \WuRunCloud\AuthenticationException, \WuRunCloud\NotFoundException or \WuRunCloud\TransportException when the list cannot be read, or credentials/ids fail midway.
+     */
+    function wu_runcloud_sync(array $config, array $wanted, array $options = []): array {}
+
+    /**
+     * Checks the credentials, the server id and the app id, and reports what it found.
+     *
+     * @param array $config `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (s, whole call incl. retries), `connect_timeout` (s), `retries`.
+     * @return array `['api' => 'v3'|'v2', 'server' => ['id' => int, 'name' => string], 'app' => ['id' => int, 'name' => string], 'domains' => int, 'ssl_mode' => 'basic'|'advanced'|'none']`.
+     * @throws \Exception \WuRunCloud\InvalidArgumentException for a bad configuration, before any request.
+     * @throws \Exception \WuRunCloud\AuthenticationException when RunCloud rejects the credentials (401/403).
+     * @throws \Exception \WuRunCloud\NotFoundException naming the server id or the app id that does not exist (404).
+     * @throws \Exception \WuRunCloud\TransportException when RunCloud cannot be reached or answers 5xx.
+     */
+    function wu_runcloud_test_connection(array $config): array {}
+
+    /**
+     * Returns the version of the wu_runcloud extension. Makes no request.
+     *
+     * @return string The crate version, e.g. `"0.1.0"`.
+     */
+    function wu_runcloud_version(): string {}
+}
