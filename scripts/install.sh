@@ -48,14 +48,14 @@ INI
     mv -f "$ini.new.$$" "$ini"
     phpenmod -v "$ver" -s cli wu_runcloud
     [ -d "/etc/php/$ver/fpm" ] && phpenmod -v "$ver" -s fpm wu_runcloud
-    echo "Installed $ext_dir/wu_runcloud.so and $ini (enabled for: cli$([ -d "/etc/php/$ver/fpm" ] && echo ', fpm')."
+    echo "Installed $ext_dir/wu_runcloud.so and $ini (enabled for: cli$([ -d "/etc/php/$ver/fpm" ] && echo ', fpm'))."
     if php -m 2>/dev/null | grep -qx wu_runcloud; then
       echo "php (CLI) loads it: $(php -r 'echo "wu_runcloud ", wu_runcloud_version();')"
     else
       echo "WARNING: php (CLI) does not list the wu_runcloud module; check: php --ri wu_runcloud" >&2
       exit 1
     fi
-    echo "Now reload php-fpm so its master loads it: systemctl reload php$ver-fpm"
+    echo "Now reload php-fpm so its master loads it: systemctl reload php$ver-fpm (or kill -USR2 <master pid>)"
     ;;
   uninstall)
     need_root "$@"
