@@ -14,4 +14,5 @@ for f in "$ext" "$RUNCLOUD_SIM_BIN"; do
     exit 2
   fi
 done
+export WU_RUNCLOUD_EXT="$ext"
 exec php -d extension="$ext" /usr/bin/phpunit -c tests/php/phpunit.xml "$@"
