@@ -112,4 +112,23 @@ final class ModuleTest extends SimTestCase
         }
         $this->assertCount(7, $c[1], 'seven exception classes in the stubs');
     }
+
+    public function test_the_http_runtime_thread_has_signals_blocked(): void
+    {
+        wu_runcloud_list_domains($this->v3());
+        $found = [];
+        foreach (glob('/proc/self/task/*/status') ?: [] as $file) {
+            $status = (string) @file_get_contents($file);
+            if (preg_match('/^Name:\s*(.+)$/m', $status, $n) && str_starts_with(trim($n[1]), 'reqwest')) {
+                preg_match('/^SigBlk:\s*([0-9a-f]+)$/m', $status, $b);
+                $found[trim($n[1])] = $b[1] ?? '';
+            }
+        }
+        $this->assertNotEmpty($found, 'the reqwest runtime thread should exist after a call');
+        foreach ($found as $name => $mask) {
+            $low = hexdec(substr($mask, -8)); // signals 1..32
+            $this->assertSame(1, $low >> 26 & 1, "thread $name should block SIGPROF (PHP's max_execution_time timer), SigBlk $mask");
+            $this->assertSame(1, $low >> 14 & 1, "thread $name should block SIGTERM, SigBlk $mask");
+        }
+    }
 }

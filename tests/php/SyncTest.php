@@ -85,4 +85,25 @@ final class SyncTest extends SimTestCase
     {
         $this->assertThrows('WuRunCloud\AuthenticationException', 401, ['v3 API token'], fn () => wu_runcloud_sync($this->v3(['api_token' => 'nope']), ['a.test']));
     }
+
+    /** @dataProvider authModes */
+    public function test_every_request_sends_json_headers_and_no_trailing_slash(string $mode): void
+    {
+        $this->sim->config(['require_accept_json' => true]);
+        $this->sim->seed(self::SERVER, self::APP, ['names' => ['old.test']]);
+        wu_runcloud_test_connection($this->cfg($mode));
+        wu_runcloud_sync($this->cfg($mode), ['a.test', 'b.test'], ['prune' => ['old.test']]);
+        wu_runcloud_remove_domain($this->cfg($mode), 'a.test');
+        wu_runcloud_redeploy_ssl($this->cfg($mode));
+        $reqs = $this->sim->requests();
+        $this->assertGreaterThan(8, count($reqs));
+        foreach ($reqs as $r) {
+            $line = $r['method'] . ' ' . $r['path'];
+            $this->assertStringEndsNotWith('/', $r['path'], "$line has a trailing slash");
+            $this->assertStringContainsString('application/json', (string) $r['accept'], "$line Accept");
+            $this->assertStringContainsString('application/json', (string) $r['content_type'], "$line Content-Type");
+            $this->assertSame($mode === 'v3' ? 'bearer' : 'basic', $r['auth'], "$line auth");
+            $this->assertLessThan(300, $r['status'], "$line answered {$r['status']}");
+        }
+    }
 }
