@@ -53,13 +53,16 @@ fn user_agent() -> String {
 
 /// Returns this worker's client for `config`, building it on first use in this pid.
 fn shared_client(config: &Config) -> Result<Client, Error> {
-    let key = ClientKey { ca_file: config.ca_file.clone(), connect_timeout_ms: config.connect_timeout.as_millis() };
+    let key = ClientKey {
+        ca_file: config.ca_file.clone(),
+        connect_timeout_ms: config.connect_timeout.as_millis(),
+    };
     let pid = std::process::id();
     let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
-    if guard.as_ref().is_some_and(|(owner, _)| *owner != pid) {
-        if let Some(inherited) = guard.take() {
-            std::mem::forget(inherited);
-        }
+    if guard.as_ref().is_some_and(|(owner, _)| *owner != pid)
+        && let Some(inherited) = guard.take()
+    {
+        std::mem::forget(inherited);
     }
     let (_, clients) = guard.get_or_insert_with(|| (pid, HashMap::new()));
     if let Some(c) = clients.get(&key) {
@@ -81,10 +84,15 @@ fn build_client(config: &Config) -> Result<Client, Error> {
         .tcp_keepalive(Duration::from_secs(30));
     if let Some(path) = &config.ca_file {
         let shown = quote(&path.to_string_lossy());
-        let pem = std::fs::read(path)
-            .map_err(|e| Error::InvalidArgument(format!("invalid RunCloud configuration: ca_file {shown} cannot be read: {e}")))?;
+        let pem = std::fs::read(path).map_err(|e| {
+            Error::InvalidArgument(format!(
+                "invalid RunCloud configuration: ca_file {shown} cannot be read: {e}"
+            ))
+        })?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            Error::InvalidArgument(format!("invalid RunCloud configuration: ca_file {shown} is not a PEM bundle: {e}"))
+            Error::InvalidArgument(format!(
+                "invalid RunCloud configuration: ca_file {shown} is not a PEM bundle: {e}"
+            ))
         })?;
         if certs.is_empty() {
             return Err(Error::InvalidArgument(format!(
@@ -95,8 +103,9 @@ fn build_client(config: &Config) -> Result<Client, Error> {
     }
     // The client's runtime thread inherits the signal mask in force when it is spawned:
     // block everything so SIGPROF/SIGALRM/SIGTERM meant for PHP never land on it.
-    with_signals_blocked(|| builder.build())
-        .map_err(|e| Error::Transport { message: format!("could not create the HTTP client: {}", chain(&e)) })
+    with_signals_blocked(|| builder.build()).map_err(|e| Error::Transport {
+        message: format!("could not create the HTTP client: {}", chain(&e)),
+    })
 }
 
 fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
@@ -155,7 +164,13 @@ impl<'c> Session<'c> {
         let mut h = DefaultHasher::new();
         config.base_url.hash(&mut h);
         config.auth.hash(&mut h);
-        Ok(Session { config, client, api_root: config.api_root(), rate_key: h.finish(), requests: Cell::new(0) })
+        Ok(Session {
+            config,
+            client,
+            api_root: config.api_root(),
+            rate_key: h.finish(),
+            requests: Cell::new(0),
+        })
     }
 
     /// HTTP requests sent so far (retries included).
@@ -178,19 +193,37 @@ impl<'c> Session<'c> {
         body: Option<&Json>,
         action: &str,
     ) -> Result<Json, Error> {
-        debug_assert!(path.starts_with('/') && !path.ends_with('/'), "bad path {path}");
-        let ctx = Ctx { method: &method, path, action };
+        debug_assert!(
+            path.starts_with('/') && !path.ends_with('/'),
+            "bad path {path}"
+        );
+        let ctx = Ctx {
+            method: &method,
+            path,
+            action,
+        };
         let mut url = format!("{}{}", self.api_root, path.trim_end_matches('/'));
         if !query.is_empty() {
             // Our query values are numbers and fixed words: no encoding needed beyond this check.
             let pairs: Vec<String> = query
                 .iter()
-                .map(|(k, v)| format!("{k}={}", v.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_', "")))
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        v.replace(
+                            |c: char| !c.is_ascii_alphanumeric() && c != '-' && c != '_',
+                            ""
+                        )
+                    )
+                })
                 .collect();
             url.push('?');
             url.push_str(&pairs.join("&"));
         }
-        let policy = Policy { max_retries: self.config.retries, budget: self.config.timeout };
+        let policy = Policy {
+            max_retries: self.config.retries,
+            budget: self.config.timeout,
+        };
         let body_bytes = body.map(|b| serde_json::to_vec(b).unwrap_or_else(|_| b"{}".to_vec()));
         let start = Instant::now();
         let mut retries = 0u32;
@@ -208,7 +241,9 @@ impl<'c> Session<'c> {
                 .timeout(left);
             req = match &self.config.auth {
                 Auth::Token(t) => req.bearer_auth(t.expose()),
-                Auth::KeySecret { key, secret } => req.basic_auth(key.expose(), Some(secret.expose())),
+                Auth::KeySecret { key, secret } => {
+                    req.basic_auth(key.expose(), Some(secret.expose()))
+                }
             };
             if let Some(b) = &body_bytes {
                 req = req.body(b.clone());
@@ -232,7 +267,15 @@ impl<'c> Session<'c> {
                                     .and_then(crate::retry::parse_retry_after);
                                 let ctype = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
                                 let (message, errors) = describe_body(&bytes, ctype);
-                                (Failure::Status(status), retry_after, ErrorParts::Api { status, message, errors })
+                                (
+                                    Failure::Status(status),
+                                    retry_after,
+                                    ErrorParts::Api {
+                                        status,
+                                        message,
+                                        errors,
+                                    },
+                                )
                             }
                         },
                         Err(e) => classify(&e),
@@ -240,7 +283,13 @@ impl<'c> Session<'c> {
                 }
                 Err(e) => classify(&e),
             };
-            match policy.decide(failure, retries, start.elapsed(), retry_after, jitter(retries)) {
+            match policy.decide(
+                failure,
+                retries,
+                start.elapsed(),
+                retry_after,
+                jitter(retries),
+            ) {
                 Decision::Retry(wait) => {
                     std::thread::sleep(wait);
                     retries += 1;
@@ -255,13 +304,20 @@ impl<'c> Session<'c> {
     }
 
     fn observe_rate(&self, sent_at: f64, headers: &HeaderMap) {
-        let num = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u32>().ok());
+        let num = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u32>().ok())
+        };
         let (limit, remaining) = (num("x-ratelimit-limit"), num("x-ratelimit-remaining"));
         if remaining.is_none() {
             return;
         }
         let mut map = RATE.lock().unwrap_or_else(|p| p.into_inner());
-        map.entry(self.rate_key).or_default().observe(sent_at, limit, remaining);
+        map.entry(self.rate_key)
+            .or_default()
+            .observe(sent_at, limit, remaining);
     }
 
     fn reset_window(&self) {
@@ -276,7 +332,8 @@ impl<'c> Session<'c> {
     fn pace(&self) {
         let wait = {
             let map = RATE.lock().unwrap_or_else(|p| p.into_inner());
-            map.get(&self.rate_key).and_then(|w| w.wait_before_next(now_secs()))
+            map.get(&self.rate_key)
+                .and_then(|w| w.wait_before_next(now_secs()))
         };
         if let Some(wait) = wait {
             std::thread::sleep(wait);
@@ -288,14 +345,22 @@ impl<'c> Session<'c> {
 /// Jitter in `[0, 1)` from the clock, the pid and the attempt number (no RNG crate needed).
 fn jitter(attempt: u32) -> f64 {
     let mut h = DefaultHasher::new();
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0).hash(&mut h);
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+        .hash(&mut h);
     std::process::id().hash(&mut h);
     attempt.hash(&mut h);
     (h.finish() % 1_000_000) as f64 / 1_000_000.0
 }
 
 enum ErrorParts {
-    Api { status: u16, message: Option<String>, errors: crate::error::FieldErrors },
+    Api {
+        status: u16,
+        message: Option<String>,
+        errors: crate::error::FieldErrors,
+    },
     Transport(String),
 }
 
@@ -321,16 +386,26 @@ impl ErrorParts {
                     ),
                 }
             }
-            ErrorParts::Api { status, message, errors } => {
-                let said = message.map(|m| format!(": RunCloud said \"{m}\"")).unwrap_or_default();
+            ErrorParts::Api {
+                status,
+                message,
+                errors,
+            } => {
+                let said = message
+                    .map(|m| format!(": RunCloud said \"{m}\""))
+                    .unwrap_or_default();
                 let message = match status {
                     401 | 403 => {
                         let hint = match (&config.auth, status) {
-                            (_, 403) => " (the credentials lack permission, or the server's IP is not in the API allow-list)",
+                            (_, 403) => {
+                                " (the credentials lack permission, or the server's IP is not in the API allow-list)"
+                            }
                             (Auth::KeySecret { .. }, _) => {
                                 " (RunCloud now issues API v3 tokens: if this key pair was retired, create a token and set api_token)"
                             }
-                            (Auth::Token(_), _) => " (check the token in Workspace > Settings > API Management and the IP allow-list)",
+                            (Auth::Token(_), _) => {
+                                " (check the token in Workspace > Settings > API Management and the IP allow-list)"
+                            }
                         };
                         format!(
                             "RunCloud rejected {} with HTTP {status} while {}{said}{hint}",
@@ -347,8 +422,15 @@ impl ErrorParts {
                             .iter()
                             .map(|(f, msgs)| format!("{f}: {}", msgs.join(" ")))
                             .collect();
-                        let fields = if fields.is_empty() { String::new() } else { format!(" [{}]", fields.join("; ")) };
-                        format!("RunCloud refused {} with HTTP 422{said}{fields}", ctx.action)
+                        let fields = if fields.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" [{}]", fields.join("; "))
+                        };
+                        format!(
+                            "RunCloud refused {} with HTTP 422{said}{fields}",
+                            ctx.action
+                        )
                     }
                     429 => format!(
                         "RunCloud rate limit (HTTP 429) still in force while {}{after}{said}",
@@ -363,7 +445,11 @@ impl ErrorParts {
                         ctx.action, ctx.method, ctx.path
                     ),
                 };
-                Error::Api { status, message, errors }
+                Error::Api {
+                    status,
+                    message,
+                    errors,
+                }
             }
         }
     }
@@ -372,15 +458,16 @@ impl ErrorParts {
 fn classify(e: &reqwest::Error) -> (Failure, Option<Duration>, ErrorParts) {
     let detail = chain(e);
     let lower = detail.to_lowercase();
-    let failure = if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
-        Failure::Fatal
-    } else if e.is_timeout() {
-        Failure::Timeout
-    } else if e.is_connect() {
-        Failure::Connect
-    } else {
-        Failure::Reset
-    };
+    let failure =
+        if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+            Failure::Fatal
+        } else if e.is_timeout() {
+            Failure::Timeout
+        } else if e.is_connect() {
+            Failure::Connect
+        } else {
+            Failure::Reset
+        };
     (failure, None, ErrorParts::Transport(detail))
 }
 
@@ -408,7 +495,11 @@ fn timeout_error(ctx: &Ctx<'_>, config: &Config, retries: u32) -> Error {
             ctx.action,
             ctx.method,
             ctx.path,
-            if retries > 0 { format!(" after {retries} retries") } else { String::new() }
+            if retries > 0 {
+                format!(" after {retries} retries")
+            } else {
+                String::new()
+            }
         ),
     }
 }
@@ -432,7 +523,10 @@ fn decode_success(bytes: &[u8], headers: &HeaderMap, ctx: &Ctx<'_>) -> Result<Js
 }
 
 fn redirect_error(status: u16, headers: &HeaderMap, ctx: &Ctx<'_>) -> Error {
-    let location = headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("no Location header");
+    let location = headers
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no Location header");
     Error::Api {
         status,
         message: format!(

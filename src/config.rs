@@ -67,7 +67,11 @@ pub struct Defaults {
 
 impl Default for Defaults {
     fn default() -> Self {
-        Defaults { timeout: Duration::from_secs(15), connect_timeout: Duration::from_secs(5), retries: 3 }
+        Defaults {
+            timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            retries: 3,
+        }
     }
 }
 
@@ -95,7 +99,10 @@ impl Config {
             v => v,
         };
         let Value::Map(_) = value else {
-            return Err(invalid(format!("the configuration must be an array with keys, got {}", value.type_name())));
+            return Err(invalid(format!(
+                "the configuration must be an array with keys, got {}",
+                value.type_name()
+            )));
         };
         let get = |key: &str| value.get(key).filter(|v| !matches!(v, Value::Null));
 
@@ -104,9 +111,20 @@ impl Config {
         let secret = opt_string(get("api_secret"), "api_secret")?.filter(|s| !s.is_empty());
         let auth = match (token, key, secret) {
             (Some(t), _, _) => Auth::Token(Secret(t)),
-            (None, Some(k), Some(s)) => Auth::KeySecret { key: Secret(k), secret: Secret(s) },
-            (None, Some(_), None) => return Err(invalid("api_key is set but api_secret is missing or empty".into())),
-            (None, None, Some(_)) => return Err(invalid("api_secret is set but api_key is missing or empty".into())),
+            (None, Some(k), Some(s)) => Auth::KeySecret {
+                key: Secret(k),
+                secret: Secret(s),
+            },
+            (None, Some(_), None) => {
+                return Err(invalid(
+                    "api_key is set but api_secret is missing or empty".into(),
+                ));
+            }
+            (None, None, Some(_)) => {
+                return Err(invalid(
+                    "api_secret is set but api_key is missing or empty".into(),
+                ));
+            }
             (None, None, None) => {
                 return Err(invalid(
                     "no RunCloud credentials: set api_token (API v3) or api_key and api_secret (legacy API v2)".into(),
@@ -124,22 +142,40 @@ impl Config {
             Some(path) => {
                 let path = PathBuf::from(path);
                 if let Err(e) = std::fs::metadata(&path) {
-                    return Err(invalid(format!("ca_file {} cannot be read: {e}", quote(&path.to_string_lossy()))));
+                    return Err(invalid(format!(
+                        "ca_file {} cannot be read: {e}",
+                        quote(&path.to_string_lossy())
+                    )));
                 }
                 Some(path)
             }
             None => None,
         };
         let timeout = seconds(get("timeout"), "timeout")?.unwrap_or(defaults.timeout);
-        let connect_timeout = seconds(get("connect_timeout"), "connect_timeout")?.unwrap_or(defaults.connect_timeout);
+        let connect_timeout =
+            seconds(get("connect_timeout"), "connect_timeout")?.unwrap_or(defaults.connect_timeout);
         let retries = match get("retries") {
             None => defaults.retries,
             Some(v) => match int_like(v) {
                 Some(n) if (0..=10).contains(&n) => n as u32,
-                _ => return Err(invalid(format!("retries must be an integer from 0 to 10, got {}", show(v)))),
+                _ => {
+                    return Err(invalid(format!(
+                        "retries must be an integer from 0 to 10, got {}",
+                        show(v)
+                    )));
+                }
             },
         };
-        Ok(Config { auth, server_id, app_id, base_url, ca_file, timeout, connect_timeout, retries })
+        Ok(Config {
+            auth,
+            server_id,
+            app_id,
+            base_url,
+            ca_file,
+            timeout,
+            connect_timeout,
+            retries,
+        })
     }
 
     /// `https://…/api/v3` or `…/api/v2`.
@@ -176,24 +212,34 @@ fn opt_string(v: Option<&Value>, key: &str) -> Result<Option<String>, Error> {
         None => Ok(None),
         Some(Value::Str(s)) => Ok(Some(s.trim().to_string())),
         // Never show the value: it may be a secret.
-        Some(other) => Err(invalid(format!("{key} must be a string, got {}", other.type_name()))),
+        Some(other) => Err(invalid(format!(
+            "{key} must be a string, got {}",
+            other.type_name()
+        ))),
     }
 }
 
 fn int_like(v: &Value) -> Option<i64> {
     match v {
         Value::Int(i) => Some(*i),
-        Value::Str(s) if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) => s.trim().parse().ok(),
+        Value::Str(s) if !s.trim().is_empty() && s.trim().bytes().all(|b| b.is_ascii_digit()) => {
+            s.trim().parse().ok()
+        }
         _ => None,
     }
 }
 
 fn id(v: Option<&Value>, key: &str) -> Result<u64, Error> {
     match v {
-        None => Err(invalid(format!("{key} is missing; it is the number in the RunCloud dashboard URL"))),
+        None => Err(invalid(format!(
+            "{key} is missing; it is the number in the RunCloud dashboard URL"
+        ))),
         Some(v) => match int_like(v) {
             Some(n) if n > 0 => Ok(n as u64),
-            _ => Err(invalid(format!("{key} must be a positive integer or a numeric string, got {}", show(v)))),
+            _ => Err(invalid(format!(
+                "{key} must be a positive integer or a numeric string, got {}",
+                show(v)
+            ))),
         },
     }
 }
@@ -208,7 +254,10 @@ fn seconds(v: Option<&Value>, key: &str) -> Result<Option<Duration>, Error> {
     };
     match n {
         Some(n) if n.is_finite() && n > 0.0 && n <= 600.0 => Ok(Some(Duration::from_secs_f64(n))),
-        _ => Err(invalid(format!("{key} must be a number of seconds above 0 and at most 600, got {}", show(v)))),
+        _ => Err(invalid(format!(
+            "{key} must be a number of seconds above 0 and at most 600, got {}",
+            show(v)
+        ))),
     }
 }
 
@@ -228,7 +277,13 @@ fn base_url(raw: &str) -> Result<String, Error> {
                 quote(raw)
             )));
         }
-        other => return Err(invalid(format!("base_url {} has the unsupported scheme {}", quote(raw), quote(other)))),
+        other => {
+            return Err(invalid(format!(
+                "base_url {} has the unsupported scheme {}",
+                quote(raw),
+                quote(other)
+            )));
+        }
     }
     if host.is_empty() {
         return Err(invalid(format!("base_url {} has no host", quote(raw))));
@@ -237,7 +292,10 @@ fn base_url(raw: &str) -> Result<String, Error> {
         return Err(invalid("base_url must not contain credentials".into()));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid(format!("base_url {} must not have a query or fragment", quote(raw))));
+        return Err(invalid(format!(
+            "base_url {} must not have a query or fragment",
+            quote(raw)
+        )));
     }
     let mut path = url.path().trim_end_matches('/').to_string();
     for suffix in ["/api/v3", "/api/v2"] {
@@ -255,7 +313,10 @@ fn base_url(raw: &str) -> Result<String, Error> {
 
 fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost") || h.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
+    h.eq_ignore_ascii_case("localhost")
+        || h.parse::<IpAddr>()
+            .map(|ip| ip.is_loopback())
+            .unwrap_or(false)
 }
 
 #[cfg(test)]
@@ -306,18 +367,43 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.api_root(), "https://manage.runcloud.io/api/v2");
-        let c = token_cfg(vec![("api_key", Value::str("k")), ("api_secret", Value::str("s"))]).unwrap();
-        assert_eq!(c.auth.api_version(), "v3", "a defined token must win over key+secret");
+        let c = token_cfg(vec![
+            ("api_key", Value::str("k")),
+            ("api_secret", Value::str("s")),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.auth.api_version(),
+            "v3",
+            "a defined token must win over key+secret"
+        );
     }
 
     #[test]
     fn missing_or_partial_credentials_are_rejected_by_name() {
-        let m = err(cfg(vec![("server_id", Value::Int(1)), ("app_id", Value::Int(2))]));
+        let m = err(cfg(vec![
+            ("server_id", Value::Int(1)),
+            ("app_id", Value::Int(2)),
+        ]));
         assert!(m.contains("no RunCloud credentials"), "{m}");
-        let m = err(cfg(vec![("api_key", Value::str("k")), ("server_id", Value::Int(1)), ("app_id", Value::Int(2))]));
-        assert!(m.contains("api_secret is set") || m.contains("api_secret is missing"), "{m}");
-        let m = err(cfg(vec![("api_token", Value::str("")), ("server_id", Value::Int(1)), ("app_id", Value::Int(2))]));
-        assert!(m.contains("no RunCloud credentials"), "an empty token is no token: {m}");
+        let m = err(cfg(vec![
+            ("api_key", Value::str("k")),
+            ("server_id", Value::Int(1)),
+            ("app_id", Value::Int(2)),
+        ]));
+        assert!(
+            m.contains("api_secret is set") || m.contains("api_secret is missing"),
+            "{m}"
+        );
+        let m = err(cfg(vec![
+            ("api_token", Value::str("")),
+            ("server_id", Value::Int(1)),
+            ("app_id", Value::Int(2)),
+        ]));
+        assert!(
+            m.contains("no RunCloud credentials"),
+            "an empty token is no token: {m}"
+        );
     }
 
     #[test]
@@ -329,10 +415,20 @@ mod tests {
             (Value::str("12a"), "server_id"),
             (Value::Float(1.5), "server_id"),
         ] {
-            let m = err(cfg(vec![("api_token", Value::str("t")), ("server_id", v.clone()), ("app_id", Value::Int(2))]));
-            assert!(m.contains(key), "rejecting server_id {v:?} should name {key}: {m}");
+            let m = err(cfg(vec![
+                ("api_token", Value::str("t")),
+                ("server_id", v.clone()),
+                ("app_id", Value::Int(2)),
+            ]));
+            assert!(
+                m.contains(key),
+                "rejecting server_id {v:?} should name {key}: {m}"
+            );
         }
-        let m = err(cfg(vec![("api_token", Value::str("t")), ("server_id", Value::Int(1))]));
+        let m = err(cfg(vec![
+            ("api_token", Value::str("t")),
+            ("server_id", Value::Int(1)),
+        ]));
         assert!(m.contains("app_id is missing"), "{m}");
     }
 
@@ -340,8 +436,14 @@ mod tests {
     fn base_url_rules() {
         for (raw, expected) in [
             ("https://manage.runcloud.io/", "https://manage.runcloud.io"),
-            ("https://manage.runcloud.io/api/v3", "https://manage.runcloud.io"),
-            ("https://proxy.example/runcloud/api/v2/", "https://proxy.example/runcloud"),
+            (
+                "https://manage.runcloud.io/api/v3",
+                "https://manage.runcloud.io",
+            ),
+            (
+                "https://proxy.example/runcloud/api/v2/",
+                "https://proxy.example/runcloud",
+            ),
             ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
             ("http://127.9.9.9:1", "http://127.9.9.9:1"),
             ("http://[::1]:9000/", "http://[::1]:9000"),
@@ -359,7 +461,10 @@ mod tests {
             ("https://x.example/?a=1", "query"),
         ] {
             let m = err(token_cfg(vec![("base_url", Value::str(raw))]));
-            assert!(m.contains(why), "base_url {raw} should be rejected with {why:?}: {m}");
+            assert!(
+                m.contains(why),
+                "base_url {raw} should be rejected with {why:?}: {m}"
+            );
         }
     }
 
@@ -376,7 +481,13 @@ mod tests {
         assert_eq!(c.retries, 0);
         assert!(err(token_cfg(vec![("timeout", Value::Int(0))])).contains("timeout"));
         assert!(err(token_cfg(vec![("retries", Value::Int(99))])).contains("retries"));
-        assert!(err(token_cfg(vec![("ca_file", Value::str("/nonexistent/ca.pem"))])).contains("ca_file"));
+        assert!(
+            err(token_cfg(vec![(
+                "ca_file",
+                Value::str("/nonexistent/ca.pem")
+            )]))
+            .contains("ca_file")
+        );
     }
 
     #[test]
@@ -389,7 +500,10 @@ mod tests {
         ])
         .unwrap();
         let dbg = format!("{c:?} {:?}", c.auth);
-        assert!(!dbg.contains("KEY-VALUE-123") && !dbg.contains("SECRET-VALUE-456"), "{dbg}");
+        assert!(
+            !dbg.contains("KEY-VALUE-123") && !dbg.contains("SECRET-VALUE-456"),
+            "{dbg}"
+        );
         assert!(dbg.contains("[redacted]"));
         let t = token_cfg(vec![]).unwrap();
         assert!(!format!("{t:?}").contains("tok-SECRET-1"));
@@ -397,7 +511,14 @@ mod tests {
 
     #[test]
     fn a_secret_of_the_wrong_type_is_rejected_without_showing_it() {
-        let m = err(cfg(vec![("api_token", Value::Int(123456789)), ("server_id", Value::Int(1)), ("app_id", Value::Int(2))]));
-        assert!(m.contains("api_token must be a string") && !m.contains("123456789"), "{m}");
+        let m = err(cfg(vec![
+            ("api_token", Value::Int(123456789)),
+            ("server_id", Value::Int(1)),
+            ("app_id", Value::Int(2)),
+        ]));
+        assert!(
+            m.contains("api_token must be a string") && !m.contains("123456789"),
+            "{m}"
+        );
     }
 }

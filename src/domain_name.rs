@@ -15,7 +15,12 @@ const MAX_LABEL: usize = 63;
 /// Returns the normalised ASCII form of `input`, or `Error::InvalidArgument` naming why it is
 /// not an acceptable domain name.
 pub fn normalize(input: &str) -> Result<String, Error> {
-    let reject = |why: &str| Err(Error::InvalidArgument(format!("invalid domain name {}: {why}", quote(input))));
+    let reject = |why: &str| {
+        Err(Error::InvalidArgument(format!(
+            "invalid domain name {}: {why}",
+            quote(input)
+        )))
+    };
 
     let name = input.trim();
     if name.is_empty() {
@@ -25,7 +30,10 @@ pub fn normalize(input: &str) -> Result<String, Error> {
         return reject("it contains a URL scheme; pass the host name only, like example.com");
     }
     if let Some(c) = name.chars().find(|c| c.is_control()) {
-        return reject(&format!("it contains the control character U+{:04X}", c as u32));
+        return reject(&format!(
+            "it contains the control character U+{:04X}",
+            c as u32
+        ));
     }
     if name.chars().any(char::is_whitespace) {
         return reject("it contains whitespace");
@@ -50,7 +58,9 @@ pub fn normalize(input: &str) -> Result<String, Error> {
     }
     let name = name.strip_suffix('.').unwrap_or(name);
     if name.is_empty() || name.starts_with('.') || name.contains("..") || name.ends_with('.') {
-        return reject("it has an empty label (a leading dot, two dots in a row or two trailing dots)");
+        return reject(
+            "it has an empty label (a leading dot, two dots in a row or two trailing dots)",
+        );
     }
 
     let lower = name.to_lowercase();
@@ -58,14 +68,29 @@ pub fn normalize(input: &str) -> Result<String, Error> {
         Ok(a) => a,
         Err(_) => {
             // Tell the common cases apart before the generic IDNA answer.
-            if let Some(label) = lower.split('.').find(|l| l.starts_with('-') || l.ends_with('-')) {
-                return reject(&format!("the label {} starts or ends with a hyphen", quote(label)));
+            if let Some(label) = lower
+                .split('.')
+                .find(|l| l.starts_with('-') || l.ends_with('-'))
+            {
+                return reject(&format!(
+                    "the label {} starts or ends with a hyphen",
+                    quote(label)
+                ));
             }
-            if let Some(c) = lower.chars().find(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.')) {
-                return reject(&format!("the character {} is not allowed in a host name", quote(&c.to_string())));
+            if let Some(c) = lower
+                .chars()
+                .find(|c| c.is_ascii() && !(c.is_ascii_alphanumeric() || *c == '-' || *c == '.'))
+            {
+                return reject(&format!(
+                    "the character {} is not allowed in a host name",
+                    quote(&c.to_string())
+                ));
             }
             if let Some(label) = lower.split('.').find(|l| l.len() > MAX_LABEL) {
-                return reject(&format!("the label {} is longer than {MAX_LABEL} characters", quote(label)));
+                return reject(&format!(
+                    "the label {} is longer than {MAX_LABEL} characters",
+                    quote(label)
+                ));
             }
             if lower.len() > MAX_NAME {
                 return reject(&format!("it is longer than {MAX_NAME} characters"));
@@ -75,18 +100,33 @@ pub fn normalize(input: &str) -> Result<String, Error> {
     };
 
     if let Some(label) = ascii.split('.').find(|l| l.len() > MAX_LABEL) {
-        return reject(&format!("the label {} is longer than {MAX_LABEL} characters", quote(label)));
+        return reject(&format!(
+            "the label {} is longer than {MAX_LABEL} characters",
+            quote(label)
+        ));
     }
     if ascii.len() > MAX_NAME {
-        return reject(&format!("it is {} characters long in ASCII form; the limit is {MAX_NAME}", ascii.len()));
+        return reject(&format!(
+            "it is {} characters long in ASCII form; the limit is {MAX_NAME}",
+            ascii.len()
+        ));
     }
     if !ascii.contains('.') {
-        return reject("single-label names are not accepted; use a fully qualified name like example.com");
+        return reject(
+            "single-label names are not accepted; use a fully qualified name like example.com",
+        );
     }
-    if ascii.split('.').all(|l| l.chars().all(|c| c.is_ascii_digit())) {
+    if ascii
+        .split('.')
+        .all(|l| l.chars().all(|c| c.is_ascii_digit()))
+    {
         return reject("it looks like an IP address; RunCloud domains must be host names");
     }
-    if ascii.rsplit('.').next().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
+    if ascii
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
         return reject("the top-level label is all digits");
     }
     Ok(ascii)
@@ -119,21 +159,29 @@ mod tests {
 
     fn ok(input: &str, expected: &str) {
         match normalize(input) {
-            Ok(got) => assert_eq!(got, expected, "normalize({input:?}) should give {expected:?}"),
+            Ok(got) => assert_eq!(
+                got, expected,
+                "normalize({input:?}) should give {expected:?}"
+            ),
             Err(e) => panic!("normalize({input:?}) should give {expected:?} but was rejected: {e}"),
         }
     }
 
     fn rejected(input: &str, reason_fragment: &str) {
         match normalize(input) {
-            Ok(got) => panic!("normalize({input:?}) should be rejected ({reason_fragment}) but gave {got:?}"),
+            Ok(got) => panic!(
+                "normalize({input:?}) should be rejected ({reason_fragment}) but gave {got:?}"
+            ),
             Err(e) => {
                 let msg = e.to_string();
                 assert!(
                     msg.contains(reason_fragment),
                     "rejecting {input:?} should say {reason_fragment:?}; the message was {msg:?}"
                 );
-                assert!(msg.starts_with("invalid domain name \""), "message should quote the input: {msg:?}");
+                assert!(
+                    msg.starts_with("invalid domain name \""),
+                    "message should quote the input: {msg:?}"
+                );
             }
         }
     }
@@ -225,13 +273,23 @@ mod tests {
     #[test]
     fn messages_escape_control_characters_and_quotes_in_the_input() {
         let err = normalize("bad\u{1b}[31m\".com").unwrap_err().to_string();
-        assert!(!err.contains('\u{1b}'), "the raw escape character must not reach the message: {err:?}");
-        assert!(err.contains("\\u{1b}"), "the escape should be shown escaped: {err:?}");
+        assert!(
+            !err.contains('\u{1b}'),
+            "the raw escape character must not reach the message: {err:?}"
+        );
+        assert!(
+            err.contains("\\u{1b}"),
+            "the escape should be shown escaped: {err:?}"
+        );
     }
 
     #[test]
     fn quote_caps_very_long_input() {
         let q = quote(&"x".repeat(500));
-        assert!(q.chars().count() < 90, "quote should cap the length, got {} chars", q.chars().count());
+        assert!(
+            q.chars().count() < 90,
+            "quote should cap the length, got {} chars",
+            q.chars().count()
+        );
     }
 }

@@ -31,7 +31,11 @@ pub enum Error {
     InvalidArgument(String),
     /// RunCloud answered with a non-success HTTP status.
     #[error("{message}")]
-    Api { status: u16, message: String, errors: FieldErrors },
+    Api {
+        status: u16,
+        message: String,
+        errors: FieldErrors,
+    },
     /// No usable answer: network, timeout, TLS, undecodable body. Its code is 0.
     #[error("{message}")]
     Transport { message: String },
@@ -79,15 +83,27 @@ impl Error {
     /// Messages never embed secrets on purpose; this guards against RunCloud or a proxy echoing one.
     pub fn redact(self, secrets: &[&str]) -> Self {
         let clean = |s: String| {
-            secrets.iter().filter(|x| x.len() >= 4).fold(s, |acc, secret| acc.replace(secret, "[redacted]"))
+            secrets
+                .iter()
+                .filter(|x| x.len() >= 4)
+                .fold(s, |acc, secret| acc.replace(secret, "[redacted]"))
         };
         match self {
             Error::InvalidArgument(m) => Error::InvalidArgument(clean(m)),
-            Error::Transport { message } => Error::Transport { message: clean(message) },
-            Error::Api { status, message, errors } => Error::Api {
+            Error::Transport { message } => Error::Transport {
+                message: clean(message),
+            },
+            Error::Api {
+                status,
+                message,
+                errors,
+            } => Error::Api {
                 status,
                 message: clean(message),
-                errors: errors.into_iter().map(|(k, v)| (clean(k), v.into_iter().map(clean).collect())).collect(),
+                errors: errors
+                    .into_iter()
+                    .map(|(k, v)| (clean(k), v.into_iter().map(clean).collect()))
+                    .collect(),
             },
         }
     }
@@ -96,10 +112,18 @@ impl Error {
     pub fn context(self, what: &str) -> Self {
         match self {
             Error::InvalidArgument(m) => Error::InvalidArgument(format!("{what}: {m}")),
-            Error::Transport { message } => Error::Transport { message: format!("{what}: {message}") },
-            Error::Api { status, message, errors } => {
-                Error::Api { status, message: format!("{what}: {message}"), errors }
-            }
+            Error::Transport { message } => Error::Transport {
+                message: format!("{what}: {message}"),
+            },
+            Error::Api {
+                status,
+                message,
+                errors,
+            } => Error::Api {
+                status,
+                message: format!("{what}: {message}"),
+                errors,
+            },
         }
     }
 }
@@ -109,16 +133,24 @@ impl Error {
 pub fn describe_body(body: &[u8], content_type: Option<&str>) -> (Option<String>, FieldErrors) {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else {
         let kind = content_type.unwrap_or("no content type");
-        return if body.is_empty() { (None, vec![]) } else { (Some(format!("a non-JSON body ({kind})")), vec![]) };
+        return if body.is_empty() {
+            (None, vec![])
+        } else {
+            (Some(format!("a non-JSON body ({kind})")), vec![])
+        };
     };
-    let message = json.get("message").and_then(|m| m.as_str()).map(|m| truncate(m.trim(), 300));
+    let message = json
+        .get("message")
+        .and_then(|m| m.as_str())
+        .map(|m| truncate(m.trim(), 300));
     let mut errors = FieldErrors::new();
     if let Some(map) = json.get("errors").and_then(|e| e.as_object()) {
         for (field, list) in map {
             let msgs = match list {
-                serde_json::Value::Array(items) => {
-                    items.iter().map(|i| truncate(i.as_str().unwrap_or(&i.to_string()), 300)).collect()
-                }
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| truncate(i.as_str().unwrap_or(&i.to_string()), 300))
+                    .collect(),
                 serde_json::Value::String(s) => vec![truncate(s, 300)],
                 other => vec![truncate(&other.to_string(), 300)],
             };
@@ -144,7 +176,11 @@ mod tests {
     use super::*;
 
     fn api(status: u16) -> Error {
-        Error::Api { status, message: "m".into(), errors: vec![] }
+        Error::Api {
+            status,
+            message: "m".into(),
+            errors: vec![],
+        }
     }
 
     #[test]
@@ -161,16 +197,33 @@ mod tests {
             (400, ErrorKind::Other),
             (405, ErrorKind::Other),
         ] {
-            assert_eq!(api(status).kind(), kind, "HTTP {status} should map to {kind:?}");
-            assert_eq!(api(status).code(), i64::from(status), "the code of HTTP {status} should be the status");
+            assert_eq!(
+                api(status).kind(),
+                kind,
+                "HTTP {status} should map to {kind:?}"
+            );
+            assert_eq!(
+                api(status).code(),
+                i64::from(status),
+                "the code of HTTP {status} should be the status"
+            );
         }
     }
 
     #[test]
     fn transport_and_local_errors_have_code_zero() {
-        assert_eq!(Error::Transport { message: "x".into() }.code(), 0);
+        assert_eq!(
+            Error::Transport {
+                message: "x".into()
+            }
+            .code(),
+            0
+        );
         assert_eq!(Error::InvalidArgument("x".into()).code(), 0);
-        assert_eq!(Error::InvalidArgument("x".into()).kind(), ErrorKind::InvalidArgument);
+        assert_eq!(
+            Error::InvalidArgument("x".into()).kind(),
+            ErrorKind::InvalidArgument
+        );
     }
 
     #[test]
@@ -178,15 +231,30 @@ mod tests {
         let body = br#"{"message":"The given data was invalid.","errors":{"name":["The name has already been taken."]}}"#;
         let (msg, errors) = describe_body(body, Some("application/json"));
         assert_eq!(msg.as_deref(), Some("The given data was invalid."));
-        assert_eq!(errors, vec![("name".to_string(), vec!["The name has already been taken.".to_string()])]);
+        assert_eq!(
+            errors,
+            vec![(
+                "name".to_string(),
+                vec!["The name has already been taken.".to_string()]
+            )]
+        );
     }
 
     #[test]
     fn an_html_body_is_described_not_copied() {
-        let (msg, errors) = describe_body(b"<html><body>Bad gateway secret-ish</body></html>", Some("text/html"));
+        let (msg, errors) = describe_body(
+            b"<html><body>Bad gateway secret-ish</body></html>",
+            Some("text/html"),
+        );
         let msg = msg.unwrap();
-        assert!(!msg.contains("<html>"), "HTML must not be copied into messages: {msg}");
-        assert!(msg.contains("text/html"), "the content type should be named: {msg}");
+        assert!(
+            !msg.contains("<html>"),
+            "HTML must not be copied into messages: {msg}"
+        );
+        assert!(
+            msg.contains("text/html"),
+            "the content type should be named: {msg}"
+        );
         assert!(errors.is_empty());
     }
 

@@ -108,10 +108,12 @@ impl From<Error> for PhpException {
         let kind = err.kind();
         let code = err.code() as i32;
         let message = err.to_string().replace('\0', "\\0");
-        if kind == ErrorKind::Validation && !err.field_errors().is_empty() && !ExecutorGlobals::has_exception() {
-            if let Some(ex) = throw_validation(&message, code, err.field_errors()) {
-                return ex;
-            }
+        if kind == ErrorKind::Validation
+            && !err.field_errors().is_empty()
+            && !ExecutorGlobals::has_exception()
+            && let Some(ex) = throw_validation(&message, code, err.field_errors())
+        {
+            return ex;
         }
         PhpException::new(message, code, class_for(kind))
     }
@@ -119,17 +121,27 @@ impl From<Error> for PhpException {
 
 /// Throws a ValidationException carrying the field errors, and returns a placeholder that
 /// ext-php-rs will not throw again (an exception is already pending).
-fn throw_validation(message: &str, code: i32, errors: &[(String, Vec<String>)]) -> Option<PhpException> {
+fn throw_validation(
+    message: &str,
+    code: i32,
+    errors: &[(String, Vec<String>)],
+) -> Option<PhpException> {
     let ce = ValidationException::get_metadata().ce();
     let c_message = std::ffi::CString::new(message).ok()?;
     // SAFETY: `ce` is our registered class entry; the message is NUL-terminated and copied by
     // the engine. The returned object is the pending exception, alive until it is caught.
-    let obj = unsafe { zend_throw_exception(std::ptr::from_ref(ce).cast_mut(), c_message.as_ptr(), code.into()) };
+    let obj = unsafe {
+        zend_throw_exception(
+            std::ptr::from_ref(ce).cast_mut(),
+            c_message.as_ptr(),
+            code.into(),
+        )
+    };
     // SAFETY: a non-null pointer from zend_throw_exception is a valid, live object.
-    if let Some(obj) = unsafe { obj.as_mut() } {
-        if let Some(class_obj) = ZendClassObject::<ValidationException>::from_zend_obj_mut(obj) {
-            class_obj.errors = errors.to_vec();
-        }
+    if let Some(obj) = unsafe { obj.as_mut() }
+        && let Some(class_obj) = ZendClassObject::<ValidationException>::from_zend_obj_mut(obj)
+    {
+        class_obj.errors = errors.to_vec();
     }
     Some(PhpException::new(message.to_string(), code, ce))
 }

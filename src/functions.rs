@@ -26,11 +26,21 @@ fn defaults() -> Defaults {
     let t = zend_extra::ini_double(INI_TIMEOUT).unwrap_or(0.0);
     let ct = zend_extra::ini_double(INI_CONNECT_TIMEOUT).unwrap_or(0.0);
     let r = zend_extra::ini_long(INI_RETRIES).unwrap_or(-1);
-    let secs = |v: f64, d: Duration| if v.is_finite() && v > 0.0 && v <= 600.0 { Duration::from_secs_f64(v) } else { d };
+    let secs = |v: f64, d: Duration| {
+        if v.is_finite() && v > 0.0 && v <= 600.0 {
+            Duration::from_secs_f64(v)
+        } else {
+            d
+        }
+    };
     Defaults {
         timeout: secs(t, builtin.timeout),
         connect_timeout: secs(ct, builtin.connect_timeout),
-        retries: if (0..=10).contains(&r) { r as u32 } else { builtin.retries },
+        retries: if (0..=10).contains(&r) {
+            r as u32
+        } else {
+            builtin.retries
+        },
     }
 }
 
@@ -48,7 +58,11 @@ fn to_value(z: &Zval, depth: usize) -> Value {
     } else if let Some(s) = z.string() {
         Value::Str(s)
     } else if let Some(ht) = z.array() {
-        if depth >= MAX_DEPTH { Value::Other("array (nested too deeply)") } else { array_to_value(ht, depth + 1) }
+        if depth >= MAX_DEPTH {
+            Value::Other("array (nested too deeply)")
+        } else {
+            array_to_value(ht, depth + 1)
+        }
     } else if z.is_object() {
         Value::Other("object")
     } else if let Some(r) = z.reference() {
@@ -62,7 +76,11 @@ fn array_to_value(ht: &ZendHashTable, depth: usize) -> Value {
     if ht.has_sequential_keys() {
         Value::List(ht.iter().map(|(_, v)| to_value(v, depth)).collect())
     } else {
-        Value::Map(ht.iter().map(|(k, v)| (k.to_string(), to_value(v, depth))).collect())
+        Value::Map(
+            ht.iter()
+                .map(|(k, v)| (k.to_string(), to_value(v, depth)))
+                .collect(),
+        )
     }
 }
 
@@ -92,7 +110,12 @@ fn to_array(v: &Value) -> PhpResult<ZBox<ZendHashTable>> {
                 ht.insert(ArrayKey::Str(k.as_str()), to_zval(i)?)?;
             }
         }
-        other => return Err(PhpException::from(format!("internal error: expected an array, built {}", other.type_name()))),
+        other => {
+            return Err(PhpException::from(format!(
+                "internal error: expected an array, built {}",
+                other.type_name()
+            )));
+        }
     }
     Ok(ht)
 }
@@ -126,7 +149,10 @@ fn config(ht: &ZendHashTable) -> Result<Config, Error> {
 }
 
 /// Runs `op` with the parsed configuration and turns its result into a PHP array.
-fn run(config_ht: &ZendHashTable, op: impl FnOnce(&Config) -> Result<Value, Error>) -> PhpResult<ZBox<ZendHashTable>> {
+fn run(
+    config_ht: &ZendHashTable,
+    op: impl FnOnce(&Config) -> Result<Value, Error>,
+) -> PhpResult<ZBox<ZendHashTable>> {
     let cfg = config(config_ht)?;
     let result = op(&cfg).map_err(|e| e.redact(&cfg.secrets()))?;
     to_array(&result)
@@ -198,7 +224,10 @@ pub fn wu_runcloud_list_domains(config: &ZendHashTable) -> PhpResult<ZBox<ZendHa
 /// \WuRunCloud\InvalidArgumentException for an invalid name or configuration, before any request.
 /// \WuRunCloud\RunCloudException subclasses for API and transport failures.
 #[php_function]
-pub fn wu_runcloud_find_domain(config: &ZendHashTable, domain: &str) -> PhpResult<Option<ZBox<ZendHashTable>>> {
+pub fn wu_runcloud_find_domain(
+    config: &ZendHashTable,
+    domain: &str,
+) -> PhpResult<Option<ZBox<ZendHashTable>>> {
     let cfg = self::config(config)?;
     match operations::find_domain(&cfg, domain).map_err(|e| e.redact(&cfg.secrets()))? {
         Value::Null => Ok(None),
@@ -227,7 +256,11 @@ pub fn wu_runcloud_find_domain(config: &ZendHashTable, domain: &str) -> PhpResul
 /// \WuRunCloud\RunCloudException subclasses for other API and transport failures.
 #[php_function]
 #[php(defaults(options = Options::empty()))]
-pub fn wu_runcloud_add_domain(config: &ZendHashTable, domain: &str, options: Options) -> PhpResult<ZBox<ZendHashTable>> {
+pub fn wu_runcloud_add_domain(
+    config: &ZendHashTable,
+    domain: &str,
+    options: Options,
+) -> PhpResult<ZBox<ZendHashTable>> {
     let opts = AddOptions::from_value(Some(&options.0))?;
     run(config, |cfg| operations::add_domain(cfg, domain, &opts))
 }
@@ -250,7 +283,11 @@ pub fn wu_runcloud_add_domain(config: &ZendHashTable, domain: &str, options: Opt
 /// \WuRunCloud\ValidationException for the app's primary domain.
 /// \WuRunCloud\RunCloudException subclasses for other API and transport failures.
 #[php_function]
-pub fn wu_runcloud_remove_domain(config: &ZendHashTable, domain: &str, id: Option<i64>) -> PhpResult<ZBox<ZendHashTable>> {
+pub fn wu_runcloud_remove_domain(
+    config: &ZendHashTable,
+    domain: &str,
+    id: Option<i64>,
+) -> PhpResult<ZBox<ZendHashTable>> {
     run(config, |cfg| operations::remove_domain(cfg, domain, id))
 }
 
@@ -296,7 +333,11 @@ pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHa
 /// \WuRunCloud\AuthenticationException, \WuRunCloud\NotFoundException or \WuRunCloud\TransportException when the list cannot be read, or credentials/ids fail midway.
 #[php_function]
 #[php(defaults(options = Options::empty()))]
-pub fn wu_runcloud_sync(config: &ZendHashTable, wanted: &ZendHashTable, options: Options) -> PhpResult<ZBox<ZendHashTable>> {
+pub fn wu_runcloud_sync(
+    config: &ZendHashTable,
+    wanted: &ZendHashTable,
+    options: Options,
+) -> PhpResult<ZBox<ZendHashTable>> {
     let opts = SyncOptions::from_value(Some(&options.0))?;
     let mut names = Vec::with_capacity(wanted.len());
     for (_, v) in wanted.iter() {

@@ -2,6 +2,12 @@
 //! application. This file is the registry only: functions, exception classes, INI entries,
 //! the phpinfo() section and the lifecycle hooks.
 
+// Nothing may panic across the FFI boundary: no unwrap/expect/panic outside tests.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 // The Zend-free modules: unit-tested with `cargo test -p wu_runcloud`.
 mod api;
 mod client;
@@ -23,8 +29,8 @@ use ext_php_rs::zend::{IniEntryDef, IniEntryDefs, ModuleEntry};
 use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 
 use exception::{
-    AuthenticationException, InvalidArgumentException, NotFoundException, RateLimitException, RunCloudException,
-    TransportException, ValidationException,
+    AuthenticationException, InvalidArgumentException, NotFoundException, RateLimitException,
+    RunCloudException, TransportException, ValidationException,
 };
 use functions::{INI_CONNECT_TIMEOUT, INI_RETRIES, INI_TIMEOUT};
 
@@ -56,9 +62,15 @@ extern "C" fn minfo(module: *mut ModuleEntry) {
         info_table_start!();
         info_table_row!("wu_runcloud support", "enabled");
         info_table_row!("version", env!("CARGO_PKG_VERSION"));
-        info_table_row!("RunCloud API", "v3 (Bearer token), v2 (key + secret, legacy)");
+        info_table_row!(
+            "RunCloud API",
+            "v3 (Bearer token), v2 (key + secret, legacy)"
+        );
         info_table_row!("HTTP client", "reqwest (blocking), redirects not followed");
-        info_table_row!("TLS backend", "rustls (aws-lc-rs), platform roots + optional ca_file");
+        info_table_row!(
+            "TLS backend",
+            "rustls (aws-lc-rs), platform roots + optional ca_file"
+        );
         let built = client::clients_built().to_string();
         info_table_row!("HTTP clients built by this process", built.as_str());
         info_table_end!();
@@ -78,8 +90,7 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<ValidationException>()
         .class::<RateLimitException>()
         .class::<TransportException>()
-        .class::<InvalidArgumentException>()
-        ;
+        .class::<InvalidArgumentException>();
     // The `wu_runcloud_*` functions (registered next to their definitions: the macro's
     // registration types are private to that module).
     functions::register(module)

@@ -34,7 +34,11 @@ impl AddOptions {
             }
         };
         let redeploy_ssl = bool_opt(v, "redeploy_ssl")?.unwrap_or(true);
-        Ok(AddOptions { www, redirection, redeploy_ssl })
+        Ok(AddOptions {
+            www,
+            redirection,
+            redeploy_ssl,
+        })
     }
 }
 
@@ -71,7 +75,11 @@ impl SyncOptions {
                 }
             },
         };
-        Ok(SyncOptions { dry_run, prune, www })
+        Ok(SyncOptions {
+            dry_run,
+            prune,
+            www,
+        })
     }
 }
 
@@ -87,7 +95,10 @@ fn bool_opt(v: Option<&Value>, key: &str) -> Result<Option<bool>, Error> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Bool(b)) => Ok(Some(*b)),
         Some(Value::Int(i)) if *i == 0 || *i == 1 => Ok(Some(*i == 1)),
-        Some(other) => Err(Error::InvalidArgument(format!("invalid option {key}: expected a bool, got {}", show(other)))),
+        Some(other) => Err(Error::InvalidArgument(format!(
+            "invalid option {key}: expected a bool, got {}",
+            show(other)
+        ))),
     }
 }
 
@@ -99,8 +110,20 @@ pub fn test_connection(config: &Config) -> Result<Value, Error> {
     let plan = ssl::plan(&session)?;
     Ok(Value::map(vec![
         ("api", Value::str(config.auth.api_version())),
-        ("server", Value::map(vec![("id", Value::Int(server.id as i64)), ("name", Value::str(server.name))])),
-        ("app", Value::map(vec![("id", Value::Int(app.id as i64)), ("name", Value::str(app.name))])),
+        (
+            "server",
+            Value::map(vec![
+                ("id", Value::Int(server.id as i64)),
+                ("name", Value::str(server.name)),
+            ]),
+        ),
+        (
+            "app",
+            Value::map(vec![
+                ("id", Value::Int(app.id as i64)),
+                ("name", Value::str(app.name)),
+            ]),
+        ),
         ("domains", Value::Int(count as i64)),
         ("ssl_mode", Value::str(ssl::mode_name(&plan))),
     ]))
@@ -109,9 +132,19 @@ pub fn test_connection(config: &Config) -> Result<Value, Error> {
 /// One small page gives `meta.pagination.total`; without it, count every page.
 fn count_domains(session: &Session<'_>) -> Result<u64, Error> {
     let path = domains::path(session.config);
-    let action = format!("counting the domains of web application {}", session.config.app_id);
-    let body = session.get(&path, &[("page", "1".into()), ("perPage", "1".into())], &action)?;
-    if let Some(total) = body.pointer("/meta/pagination/total").and_then(serde_json::Value::as_u64) {
+    let action = format!(
+        "counting the domains of web application {}",
+        session.config.app_id
+    );
+    let body = session.get(
+        &path,
+        &[("page", "1".into()), ("perPage", "1".into())],
+        &action,
+    )?;
+    if let Some(total) = body
+        .pointer("/meta/pagination/total")
+        .and_then(serde_json::Value::as_u64)
+    {
         return Ok(total);
     }
     Ok(domains::list(session)?.len() as u64)
@@ -119,7 +152,12 @@ fn count_domains(session: &Session<'_>) -> Result<u64, Error> {
 
 pub fn list_domains(config: &Config) -> Result<Value, Error> {
     let session = Session::new(config)?;
-    Ok(Value::List(domains::list(&session)?.iter().map(Domain::to_value).collect()))
+    Ok(Value::List(
+        domains::list(&session)?
+            .iter()
+            .map(Domain::to_value)
+            .collect(),
+    ))
 }
 
 pub fn find_domain(config: &Config, domain: &str) -> Result<Value, Error> {
@@ -136,9 +174,17 @@ pub fn add_domain(config: &Config, domain: &str, options: &AddOptions) -> Result
         Added::Existed(d) => (d, false),
     };
     let ssl = if !created {
-        ssl::Outcome::new(ssl::Action::Skipped, format!("{name} was already on the web application; its certificate was left as is"), None)
+        ssl::Outcome::new(
+            ssl::Action::Skipped,
+            format!("{name} was already on the web application; its certificate was left as is"),
+            None,
+        )
     } else if !options.redeploy_ssl {
-        ssl::Outcome::new(ssl::Action::Skipped, "redeploy_ssl is false: the certificate was not redeployed", None)
+        ssl::Outcome::new(
+            ssl::Action::Skipped,
+            "redeploy_ssl is false: the certificate was not redeployed",
+            None,
+        )
     } else {
         ssl::after_add(&session, &[(d.id, d.name.clone())])
     };
@@ -152,10 +198,12 @@ pub fn add_domain(config: &Config, domain: &str, options: &AddOptions) -> Result
 
 pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<Value, Error> {
     let name = domain_name::normalize(domain)?;
-    if let Some(i) = id {
-        if i <= 0 {
-            return Err(Error::InvalidArgument(format!("invalid domain id {i}: RunCloud ids are positive integers")));
-        }
+    if let Some(i) = id
+        && i <= 0
+    {
+        return Err(Error::InvalidArgument(format!(
+            "invalid domain id {i}: RunCloud ids are positive integers"
+        )));
     }
     let session = Session::new(config)?;
     let id = match id {
@@ -174,10 +222,16 @@ pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<V
         })?,
     };
     let Some(id) = id else {
-        return Ok(Value::map(vec![("removed", Value::Bool(false)), ("id", Value::Null)]));
+        return Ok(Value::map(vec![
+            ("removed", Value::Bool(false)),
+            ("id", Value::Null),
+        ]));
     };
     let removed = domains::delete(&session, id, &name)?;
-    Ok(Value::map(vec![("removed", Value::Bool(removed)), ("id", Value::Int(id as i64))]))
+    Ok(Value::map(vec![
+        ("removed", Value::Bool(removed)),
+        ("id", Value::Int(id as i64)),
+    ]))
 }
 
 pub fn redeploy_ssl(config: &Config) -> Result<Value, Error> {
@@ -199,7 +253,8 @@ pub struct SyncPlan {
 
 pub fn plan_sync(existing: &[Domain], wanted: &[String], prune: &[String]) -> SyncPlan {
     let mut plan = SyncPlan::default();
-    let present: HashMap<String, &Domain> = existing.iter().map(|d| (d.normalized_name(), d)).collect();
+    let present: HashMap<String, &Domain> =
+        existing.iter().map(|d| (d.normalized_name(), d)).collect();
     let mut seen = BTreeSet::new();
     for raw in wanted {
         match domain_name::normalize(raw) {
@@ -219,14 +274,16 @@ pub fn plan_sync(existing: &[Domain], wanted: &[String], prune: &[String]) -> Sy
     let mut pruned = BTreeSet::new();
     for raw in prune {
         // Invalid prune entries cannot match anything RunCloud has: ignore them.
-        let Ok(name) = domain_name::normalize(raw) else { continue };
+        let Ok(name) = domain_name::normalize(raw) else {
+            continue;
+        };
         if seen.contains(&name) || !pruned.insert(name.clone()) {
             continue;
         }
-        if let Some(d) = present.get(&name) {
-            if !d.is_primary() {
-                plan.remove.push((d.id, name));
-            }
+        if let Some(d) = present.get(&name)
+            && !d.is_primary()
+        {
+            plan.remove.push((d.id, name));
         }
     }
     plan
@@ -237,11 +294,18 @@ pub fn sync(config: &Config, wanted: &[String], options: &SyncOptions) -> Result
     let existing = domains::list(&session)?;
     let plan = plan_sync(&existing, wanted, &options.prune);
     let mut ids: Vec<(String, Value)> = Vec::new();
-    let by_name: HashMap<String, u64> = existing.iter().map(|d| (d.normalized_name(), d.id)).collect();
+    let by_name: HashMap<String, u64> = existing
+        .iter()
+        .map(|d| (d.normalized_name(), d.id))
+        .collect();
     for name in &plan.unchanged {
         ids.push((name.clone(), Value::opt_int(by_name.get(name).copied())));
     }
-    let mut failed: Vec<(String, Value)> = plan.failed.iter().map(|(n, m)| (n.clone(), Value::str(m))).collect();
+    let mut failed: Vec<(String, Value)> = plan
+        .failed
+        .iter()
+        .map(|(n, m)| (n.clone(), Value::str(m)))
+        .collect();
     let mut added = Vec::new();
     let mut removed = Vec::new();
 
@@ -275,14 +339,38 @@ pub fn sync(config: &Config, wanted: &[String], options: &SyncOptions) -> Result
             }
         }
         let ssl = if new_ids.is_empty() {
-            ssl::Outcome::new(ssl::Action::Skipped, "no domain was added: nothing to redeploy", None)
+            ssl::Outcome::new(
+                ssl::Action::Skipped,
+                "no domain was added: nothing to redeploy",
+                None,
+            )
         } else {
             ssl::after_add(&session, &new_ids)
         };
-        return Ok(sync_result(added, removed, plan.unchanged, failed, session.requests(), ids, ssl));
+        return Ok(sync_result(
+            added,
+            removed,
+            plan.unchanged,
+            failed,
+            session.requests(),
+            ids,
+            ssl,
+        ));
     }
-    let ssl = ssl::Outcome::new(ssl::Action::None, "dry run: no request that changes anything was made", None);
-    Ok(sync_result(added, removed, plan.unchanged, failed, session.requests(), ids, ssl))
+    let ssl = ssl::Outcome::new(
+        ssl::Action::None,
+        "dry run: no request that changes anything was made",
+        None,
+    );
+    Ok(sync_result(
+        added,
+        removed,
+        plan.unchanged,
+        failed,
+        session.requests(),
+        ids,
+        ssl,
+    ))
 }
 
 /// Credentials or ids that are wrong will fail every call: stop instead of listing each.
@@ -316,7 +404,14 @@ mod tests {
     use super::*;
 
     fn d(id: u64, name: &str, kind: &str) -> Domain {
-        Domain { id, name: name.into(), kind: kind.into(), www: false, redirection: "none".into(), wildcard: false }
+        Domain {
+            id,
+            name: name.into(),
+            kind: kind.into(),
+            www: false,
+            redirection: "none".into(),
+            wildcard: false,
+        }
     }
 
     fn s(v: &[&str]) -> Vec<String> {
@@ -326,33 +421,70 @@ mod tests {
     #[test]
     fn sync_adds_missing_keeps_present_and_reports_invalid_names() {
         let existing = [d(1, "network.test", "primary"), d(2, "a.test", "alias")];
-        let plan = plan_sync(&existing, &s(&["A.test", "b.test", "not a domain", "b.test."]), &[]);
+        let plan = plan_sync(
+            &existing,
+            &s(&["A.test", "b.test", "not a domain", "b.test."]),
+            &[],
+        );
         assert_eq!(plan.unchanged, s(&["a.test"]));
-        assert_eq!(plan.add, s(&["b.test"]), "b.test and b.test. are the same name, added once");
+        assert_eq!(
+            plan.add,
+            s(&["b.test"]),
+            "b.test and b.test. are the same name, added once"
+        );
         assert_eq!(plan.failed.len(), 1);
         assert_eq!(plan.failed[0].0, "not a domain");
-        assert!(plan.failed[0].1.contains("whitespace"), "{}", plan.failed[0].1);
+        assert!(
+            plan.failed[0].1.contains("whitespace"),
+            "{}",
+            plan.failed[0].1
+        );
         assert!(plan.remove.is_empty(), "nothing is removed without prune");
     }
 
     #[test]
     fn sync_removes_only_what_prune_allows_and_never_the_primary() {
-        let existing = [d(1, "network.test", "primary"), d(2, "old.test", "alias"), d(3, "manual.test", "alias"), d(4, "keep.test", "alias")];
-        let plan = plan_sync(&existing, &s(&["keep.test"]), &s(&["old.test", "network.test", "keep.test", "gone.test"]));
-        assert_eq!(plan.remove, vec![(2, "old.test".to_string())],
-            "only old.test: the primary is protected, keep.test is wanted, manual.test is not in prune, gone.test is absent");
+        let existing = [
+            d(1, "network.test", "primary"),
+            d(2, "old.test", "alias"),
+            d(3, "manual.test", "alias"),
+            d(4, "keep.test", "alias"),
+        ];
+        let plan = plan_sync(
+            &existing,
+            &s(&["keep.test"]),
+            &s(&["old.test", "network.test", "keep.test", "gone.test"]),
+        );
+        assert_eq!(
+            plan.remove,
+            vec![(2, "old.test".to_string())],
+            "only old.test: the primary is protected, keep.test is wanted, manual.test is not in prune, gone.test is absent"
+        );
         assert_eq!(plan.unchanged, s(&["keep.test"]));
     }
 
     #[test]
     fn add_options_default_redirection_follows_www() {
         let o = AddOptions::from_value(None).unwrap();
-        assert_eq!(o, AddOptions { www: false, redirection: "none".into(), redeploy_ssl: true });
-        let o = AddOptions::from_value(Some(&Value::map(vec![("www", Value::Bool(true))]))).unwrap();
+        assert_eq!(
+            o,
+            AddOptions {
+                www: false,
+                redirection: "none".into(),
+                redeploy_ssl: true
+            }
+        );
+        let o =
+            AddOptions::from_value(Some(&Value::map(vec![("www", Value::Bool(true))]))).unwrap();
         assert_eq!(o.redirection, "non-www");
-        let e = AddOptions::from_value(Some(&Value::map(vec![("redirection", Value::str("sideways"))]))).unwrap_err();
+        let e = AddOptions::from_value(Some(&Value::map(vec![(
+            "redirection",
+            Value::str("sideways"),
+        )])))
+        .unwrap_err();
         assert!(e.to_string().contains("redirection"), "{e}");
-        let e = AddOptions::from_value(Some(&Value::map(vec![("www", Value::str("yes"))]))).unwrap_err();
+        let e = AddOptions::from_value(Some(&Value::map(vec![("www", Value::str("yes"))])))
+            .unwrap_err();
         assert!(e.to_string().contains("www"), "{e}");
     }
 
@@ -365,6 +497,9 @@ mod tests {
         .unwrap();
         assert!(o.dry_run);
         assert_eq!(o.prune, s(&["a.test"]));
-        assert!(SyncOptions::from_value(Some(&Value::map(vec![("prune", Value::str("a.test"))]))).is_err());
+        assert!(
+            SyncOptions::from_value(Some(&Value::map(vec![("prune", Value::str("a.test"))])))
+                .is_err()
+        );
     }
 }

@@ -56,9 +56,13 @@ impl Policy {
             return Decision::Stop;
         }
         let wait = match failure {
-            Failure::Status(429) => retry_after.unwrap_or_else(|| backoff(RATE_LIMIT_BASE, retries_done, jitter)),
+            Failure::Status(429) => {
+                retry_after.unwrap_or_else(|| backoff(RATE_LIMIT_BASE, retries_done, jitter))
+            }
             Failure::Status(500 | 502 | 503 | 504) => backoff(SERVER_BASE, retries_done, jitter),
-            Failure::Connect | Failure::Reset | Failure::Timeout => backoff(SERVER_BASE, retries_done, jitter),
+            Failure::Connect | Failure::Reset | Failure::Timeout => {
+                backoff(SERVER_BASE, retries_done, jitter)
+            }
             Failure::Status(_) | Failure::Fatal => return Decision::Stop,
         };
         // The next attempt needs some time of its own after the wait.
@@ -142,7 +146,10 @@ mod tests {
     const S: Duration = Duration::from_secs(1);
 
     fn policy() -> Policy {
-        Policy { max_retries: 3, budget: Duration::from_secs(15) }
+        Policy {
+            max_retries: 3,
+            budget: Duration::from_secs(15),
+        }
     }
 
     #[test]
@@ -168,37 +175,67 @@ mod tests {
         ];
         for (failure, retried) in table {
             let d = policy().decide(*failure, 0, Duration::ZERO, None, 0.5);
-            assert_eq!(matches!(d, Decision::Retry(_)), *retried, "{failure:?} should be retried: {retried}; got {d:?}");
+            assert_eq!(
+                matches!(d, Decision::Retry(_)),
+                *retried,
+                "{failure:?} should be retried: {retried}; got {d:?}"
+            );
         }
     }
 
     #[test]
     fn retry_after_is_honoured_for_429() {
-        let d = policy().decide(Failure::Status(429), 0, Duration::ZERO, Some(Duration::from_secs(7)), 0.9);
+        let d = policy().decide(
+            Failure::Status(429),
+            0,
+            Duration::ZERO,
+            Some(Duration::from_secs(7)),
+            0.9,
+        );
         assert_eq!(d, Decision::Retry(Duration::from_secs(7)));
     }
 
     #[test]
     fn a_429_without_retry_after_backs_off_from_one_second() {
-        let Decision::Retry(w) = policy().decide(Failure::Status(429), 0, Duration::ZERO, None, 0.0) else {
+        let Decision::Retry(w) =
+            policy().decide(Failure::Status(429), 0, Duration::ZERO, None, 0.0)
+        else {
             panic!("429 should be retried")
         };
-        assert_eq!(w, Duration::from_millis(500), "jitter 0 gives half of the 1 s base");
-        let Decision::Retry(w) = policy().decide(Failure::Status(429), 2, Duration::ZERO, None, 0.999) else {
+        assert_eq!(
+            w,
+            Duration::from_millis(500),
+            "jitter 0 gives half of the 1 s base"
+        );
+        let Decision::Retry(w) =
+            policy().decide(Failure::Status(429), 2, Duration::ZERO, None, 0.999)
+        else {
             panic!("429 should be retried")
         };
-        assert!(w > Duration::from_millis(3900) && w < 4 * S, "third retry waits just under 4 s, got {w:?}");
+        assert!(
+            w > Duration::from_millis(3900) && w < 4 * S,
+            "third retry waits just under 4 s, got {w:?}"
+        );
     }
 
     #[test]
     fn server_errors_back_off_exponentially_with_jitter() {
         let waits: Vec<Duration> = (0..3)
-            .map(|n| match policy().decide(Failure::Status(503), n, Duration::ZERO, None, 0.0) {
-                Decision::Retry(w) => w,
-                Decision::Stop => panic!("503 retry {n} should be allowed"),
-            })
+            .map(
+                |n| match policy().decide(Failure::Status(503), n, Duration::ZERO, None, 0.0) {
+                    Decision::Retry(w) => w,
+                    Decision::Stop => panic!("503 retry {n} should be allowed"),
+                },
+            )
             .collect();
-        assert_eq!(waits, vec![Duration::from_millis(125), Duration::from_millis(250), Duration::from_millis(500)]);
+        assert_eq!(
+            waits,
+            vec![
+                Duration::from_millis(125),
+                Duration::from_millis(250),
+                Duration::from_millis(500)
+            ]
+        );
         let lo = backoff(SERVER_BASE, 1, 0.0);
         let hi = backoff(SERVER_BASE, 1, 0.99);
         assert!(lo < hi, "jitter must spread the waits: {lo:?} vs {hi:?}");
@@ -206,17 +243,44 @@ mod tests {
 
     #[test]
     fn retries_stop_when_the_count_is_used_up() {
-        assert_eq!(policy().decide(Failure::Status(503), 3, Duration::ZERO, None, 0.5), Decision::Stop);
-        let none = Policy { max_retries: 0, budget: 15 * S };
-        assert_eq!(none.decide(Failure::Connect, 0, Duration::ZERO, None, 0.5), Decision::Stop);
+        assert_eq!(
+            policy().decide(Failure::Status(503), 3, Duration::ZERO, None, 0.5),
+            Decision::Stop
+        );
+        let none = Policy {
+            max_retries: 0,
+            budget: 15 * S,
+        };
+        assert_eq!(
+            none.decide(Failure::Connect, 0, Duration::ZERO, None, 0.5),
+            Decision::Stop
+        );
     }
 
     #[test]
     fn retries_stop_when_the_wait_would_exceed_the_time_budget() {
-        let p = Policy { max_retries: 3, budget: 2 * S };
-        assert_eq!(p.decide(Failure::Status(429), 0, Duration::ZERO, Some(5 * S), 0.5), Decision::Stop);
-        assert_eq!(p.decide(Failure::Timeout, 0, 2 * S, None, 0.5), Decision::Stop);
-        assert!(matches!(p.decide(Failure::Status(503), 0, Duration::from_millis(500), None, 0.5), Decision::Retry(_)));
+        let p = Policy {
+            max_retries: 3,
+            budget: 2 * S,
+        };
+        assert_eq!(
+            p.decide(Failure::Status(429), 0, Duration::ZERO, Some(5 * S), 0.5),
+            Decision::Stop
+        );
+        assert_eq!(
+            p.decide(Failure::Timeout, 0, 2 * S, None, 0.5),
+            Decision::Stop
+        );
+        assert!(matches!(
+            p.decide(
+                Failure::Status(503),
+                0,
+                Duration::from_millis(500),
+                None,
+                0.5
+            ),
+            Decision::Retry(_)
+        ));
     }
 
     #[test]
@@ -243,12 +307,25 @@ mod tests {
         w.observe(110.0, Some(60), Some(1));
         assert_eq!(w.wait_before_next(111.0), None, "requests remain: no wait");
         w.observe(120.0, Some(60), Some(0));
-        assert_eq!(w.window_start, Some(100.0), "remaining went down: same window");
-        let wait = w.wait_before_next(130.0).expect("nothing remains: wait for the window end");
-        assert!((wait.as_secs_f64() - (30.0 + WINDOW_MARGIN)).abs() < 1e-6, "{wait:?}");
+        assert_eq!(
+            w.window_start,
+            Some(100.0),
+            "remaining went down: same window"
+        );
+        let wait = w
+            .wait_before_next(130.0)
+            .expect("nothing remains: wait for the window end");
+        assert!(
+            (wait.as_secs_f64() - (30.0 + WINDOW_MARGIN)).abs() < 1e-6,
+            "{wait:?}"
+        );
         assert_eq!(w.wait_before_next(161.0), None, "the window is over");
         w.waited(161.0);
-        assert_eq!(w.wait_before_next(161.0), None, "after waiting the window is fresh");
+        assert_eq!(
+            w.wait_before_next(161.0),
+            None,
+            "after waiting the window is fresh"
+        );
     }
 
     #[test]

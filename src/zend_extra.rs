@@ -29,7 +29,9 @@ pub fn ini_double(name: &CStr) -> Option<f64> {
     let f = (*INI_DOUBLE.get_or_init(|| lookup(c"zend_ini_double").map(|p| p as usize)))?;
     // SAFETY: the symbol is PHP's `double zend_ini_double(const char*, size_t, int)`; the name
     // is NUL-terminated and its length excludes the NUL, as the C macro passes it.
-    Some(unsafe { std::mem::transmute::<usize, IniDouble>(f)(name.as_ptr(), name.count_bytes(), 0) })
+    Some(unsafe {
+        std::mem::transmute::<usize, IniDouble>(f)(name.as_ptr(), name.count_bytes(), 0)
+    })
 }
 
 /// `INI_INT(name)`, or `None` outside PHP.

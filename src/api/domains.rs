@@ -46,7 +46,12 @@ impl Domain {
             Some(Json::String(s)) => s == "1" || s == "true",
             _ => false,
         };
-        let text = |key: &str, default: &str| v.get(key).and_then(Json::as_str).unwrap_or(default).to_string();
+        let text = |key: &str, default: &str| {
+            v.get(key)
+                .and_then(Json::as_str)
+                .unwrap_or(default)
+                .to_string()
+        };
         Ok(Domain {
             id,
             name,
@@ -70,7 +75,8 @@ impl Domain {
 
     /// The name in the same normal form as our inputs, for comparisons.
     pub fn normalized_name(&self) -> String {
-        domain_name::normalize(&self.name).unwrap_or_else(|_| self.name.trim().trim_end_matches('.').to_lowercase())
+        domain_name::normalize(&self.name)
+            .unwrap_or_else(|_| self.name.trim().trim_end_matches('.').to_lowercase())
     }
 
     pub fn is_primary(&self) -> bool {
@@ -79,28 +85,47 @@ impl Domain {
 }
 
 pub fn path(config: &Config) -> String {
-    format!("/servers/{}/webapps/{}/domains", config.server_id, config.app_id)
+    format!(
+        "/servers/{}/webapps/{}/domains",
+        config.server_id, config.app_id
+    )
 }
 
 fn app(config: &Config) -> String {
-    format!("web application {} on server {}", config.app_id, config.server_id)
+    format!(
+        "web application {} on server {}",
+        config.app_id, config.server_id
+    )
 }
 
 /// Reads the domain list page by page (perPage 40) until `f` breaks or the pages end.
-pub fn for_each_page(session: &Session<'_>, mut f: impl FnMut(Vec<Domain>) -> ControlFlow<()>) -> Result<(), Error> {
+pub fn for_each_page(
+    session: &Session<'_>,
+    mut f: impl FnMut(Vec<Domain>) -> ControlFlow<()>,
+) -> Result<(), Error> {
     let path = path(session.config);
     let action = format!("listing the domains of {}", app(session.config));
     let mut page = 1u32;
     loop {
-        let body = session.get(&path, &[("page", page.to_string()), ("perPage", PER_PAGE.to_string())], &action)?;
-        let parsed = parse_page(&body, page, PER_PAGE)
-            .map_err(|e| Error::Transport { message: format!("unexpected answer while {action} (page {page}): {e}") })?;
+        let body = session.get(
+            &path,
+            &[
+                ("page", page.to_string()),
+                ("perPage", PER_PAGE.to_string()),
+            ],
+            &action,
+        )?;
+        let parsed = parse_page(&body, page, PER_PAGE).map_err(|e| Error::Transport {
+            message: format!("unexpected answer while {action} (page {page}): {e}"),
+        })?;
         let domains = parsed
             .items
             .iter()
             .map(Domain::from_json)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Transport { message: format!("unexpected answer while {action} (page {page}): {e}") })?;
+            .map_err(|e| Error::Transport {
+                message: format!("unexpected answer while {action} (page {page}): {e}"),
+            })?;
         if f(domains).is_break() {
             return Ok(());
         }
@@ -124,12 +149,14 @@ pub fn list(session: &Session<'_>) -> Result<Vec<Domain>, Error> {
 /// The domain named `name` (already normalised), reading pages until it is found.
 pub fn find(session: &Session<'_>, name: &str) -> Result<Option<Domain>, Error> {
     let mut found = None;
-    for_each_page(session, |page| match page.into_iter().find(|d| d.normalized_name() == name) {
-        Some(d) => {
-            found = Some(d);
-            ControlFlow::Break(())
+    for_each_page(session, |page| {
+        match page.into_iter().find(|d| d.normalized_name() == name) {
+            Some(d) => {
+                found = Some(d);
+                ControlFlow::Break(())
+            }
+            None => ControlFlow::Continue(()),
         }
-        None => ControlFlow::Continue(()),
     })?;
     Ok(found)
 }
@@ -144,30 +171,47 @@ pub enum Added {
 /// Adds `name` (normalised). One POST for a new domain; a 422 saying the name is taken is
 /// answered by looking the name up: on this app it is success, elsewhere an error carrying
 /// RunCloud's message.
-pub fn add(session: &Session<'_>, name: &str, www: bool, redirection: &str) -> Result<Added, Error> {
+pub fn add(
+    session: &Session<'_>,
+    name: &str,
+    www: bool,
+    redirection: &str,
+) -> Result<Added, Error> {
     let action = format!("adding domain {name} to {}", app(session.config));
     let body = json!({"name": name, "www": www, "redirection": redirection, "type": "alias"});
-    match session.call(Method::POST, &path(session.config), &[], Some(&body), &action) {
+    match session.call(
+        Method::POST,
+        &path(session.config),
+        &[],
+        Some(&body),
+        &action,
+    ) {
         Ok(created) => {
             let d = Domain::from_json(&created).map_err(|e| Error::Transport {
                 message: format!("unexpected answer while {action}: {e}"),
             })?;
             Ok(Added::Created(d))
         }
-        Err(err) if err.status() == Some(422) && says_already_exists(&err, name) => match find(session, name)? {
-            Some(d) => Ok(Added::Existed(d)),
-            None => Err(match err {
-                Error::Api { status, message, errors } => Error::Api {
-                    status,
-                    message: format!(
-                        "domain {name} already exists on another web application of server {} ({message})",
-                        session.config.server_id
-                    ),
-                    errors,
-                },
-                other => other,
-            }),
-        },
+        Err(err) if err.status() == Some(422) && says_already_exists(&err, name) => {
+            match find(session, name)? {
+                Some(d) => Ok(Added::Existed(d)),
+                None => Err(match err {
+                    Error::Api {
+                        status,
+                        message,
+                        errors,
+                    } => Error::Api {
+                        status,
+                        message: format!(
+                            "domain {name} already exists on another web application of server {} ({message})",
+                            session.config.server_id
+                        ),
+                        errors,
+                    },
+                    other => other,
+                }),
+            }
+        }
         Err(err) => Err(err),
     }
 }
@@ -176,7 +220,10 @@ pub fn add(session: &Session<'_>, name: &str, www: bool, redirection: &str) -> R
 /// Only RunCloud's own words count, with the domain name itself blanked out.
 pub fn says_already_exists(err: &Error, name: &str) -> bool {
     let full = err.to_string().to_lowercase();
-    let mut text = full.split_once("runcloud said").map(|(_, said)| said.to_string()).unwrap_or_default();
+    let mut text = full
+        .split_once("runcloud said")
+        .map(|(_, said)| said.to_string())
+        .unwrap_or_default();
     for (field, msgs) in err.field_errors() {
         text.push(' ');
         text.push_str(&field.to_lowercase());
@@ -186,13 +233,25 @@ pub fn says_already_exists(err: &Error, name: &str) -> bool {
         }
     }
     let text = text.replace(name, "");
-    ["taken", "already", "exists", "exist ", "duplicate", "in use"].iter().any(|w| text.contains(w))
+    [
+        "taken",
+        "already",
+        "exists",
+        "exist ",
+        "duplicate",
+        "in use",
+    ]
+    .iter()
+    .any(|w| text.contains(w))
 }
 
 /// Deletes domain `id`. `Ok(false)` when RunCloud says it is not there (404) and the app
 /// itself exists; a missing server or app stays an error.
 pub fn delete(session: &Session<'_>, id: u64, name: &str) -> Result<bool, Error> {
-    let action = format!("removing domain {name} (id {id}) from {}", app(session.config));
+    let action = format!(
+        "removing domain {name} (id {id}) from {}",
+        app(session.config)
+    );
     let p = format!("{}/{id}", path(session.config));
     match session.call(Method::DELETE, &p, &[], None, &action) {
         Ok(_) => Ok(true),
@@ -210,18 +269,41 @@ mod tests {
 
     #[test]
     fn domain_objects_accept_integer_or_boolean_flags() {
-        let d = Domain::from_json(&json!({"id": 7, "name": "a.test", "type": "alias", "www": 1,
-            "redirection": "non-www", "wildcard": 0, "dns_integration": "none", "status": null})).unwrap();
-        assert_eq!(d, Domain { id: 7, name: "a.test".into(), kind: "alias".into(), www: true,
-            redirection: "non-www".into(), wildcard: false });
-        let d = Domain::from_json(&json!({"id": "8", "name": "b.test", "www": false, "wildcard": true})).unwrap();
+        let d = Domain::from_json(
+            &json!({"id": 7, "name": "a.test", "type": "alias", "www": 1,
+            "redirection": "non-www", "wildcard": 0, "dns_integration": "none", "status": null}),
+        )
+        .unwrap();
+        assert_eq!(
+            d,
+            Domain {
+                id: 7,
+                name: "a.test".into(),
+                kind: "alias".into(),
+                www: true,
+                redirection: "non-www".into(),
+                wildcard: false
+            }
+        );
+        let d = Domain::from_json(
+            &json!({"id": "8", "name": "b.test", "www": false, "wildcard": true}),
+        )
+        .unwrap();
         assert!(!d.www && d.wildcard && d.kind == "alias" && d.redirection == "none");
     }
 
     #[test]
     fn a_domain_object_without_id_or_name_is_rejected_with_the_reason() {
-        assert!(Domain::from_json(&json!({"name": "x.test"})).unwrap_err().contains("id"));
-        assert!(Domain::from_json(&json!({"id": 1})).unwrap_err().contains("name"));
+        assert!(
+            Domain::from_json(&json!({"name": "x.test"}))
+                .unwrap_err()
+                .contains("id")
+        );
+        assert!(
+            Domain::from_json(&json!({"id": 1}))
+                .unwrap_err()
+                .contains("name")
+        );
     }
 
     #[test]
@@ -234,14 +316,39 @@ mod tests {
     fn taken_and_exists_messages_are_recognised_but_other_422s_are_not() {
         let e = |m: &str, f: Vec<(String, Vec<String>)>| Error::Api {
             status: 422,
-            message: format!("RunCloud refused adding domain x.test with HTTP 422: RunCloud said \"{m}\""),
+            message: format!(
+                "RunCloud refused adding domain x.test with HTTP 422: RunCloud said \"{m}\""
+            ),
             errors: f,
         };
         let n = "x.test";
-        assert!(says_already_exists(&e("The given data was invalid.", vec![("name".into(), vec!["The name has already been taken.".into()])]), n));
+        assert!(says_already_exists(
+            &e(
+                "The given data was invalid.",
+                vec![(
+                    "name".into(),
+                    vec!["The name has already been taken.".into()]
+                )]
+            ),
+            n
+        ));
         assert!(says_already_exists(&e("Domain already exists", vec![]), n));
-        assert!(!says_already_exists(&e("The given data was invalid.", vec![("redirection".into(), vec!["The selected redirection is invalid.".into()])]), n));
-        assert!(!says_already_exists(&e("already.test is not a valid name", vec![]), "already.test"),
-            "the domain name itself must not count as RunCloud saying 'already'");
+        assert!(!says_already_exists(
+            &e(
+                "The given data was invalid.",
+                vec![(
+                    "redirection".into(),
+                    vec!["The selected redirection is invalid.".into()]
+                )]
+            ),
+            n
+        ));
+        assert!(
+            !says_already_exists(
+                &e("already.test is not a valid name", vec![]),
+                "already.test"
+            ),
+            "the domain name itself must not count as RunCloud saying 'already'"
+        );
     }
 }

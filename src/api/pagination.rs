@@ -23,7 +23,12 @@ pub struct Page {
 pub fn parse_page(body: &Json, page: u32, per_page: u32) -> Result<Page, String> {
     let items = match body.get("data") {
         Some(Json::Array(items)) => items.clone(),
-        Some(other) => return Err(format!("the list answer's `data` is {} instead of an array", kind(other))),
+        Some(other) => {
+            return Err(format!(
+                "the list answer's `data` is {} instead of an array",
+                kind(other)
+            ));
+        }
         None if body.is_array() => body.as_array().cloned().unwrap_or_default(),
         None => return Err("the list answer has no `data` array".into()),
     };
@@ -37,9 +42,14 @@ pub fn parse_page(body: &Json, page: u32, per_page: u32) -> Result<Page, String>
         None
     } else if let Some(last) = last {
         (page < last).then_some(page + 1)
-    } else if let Some(links) = pagination.and_then(|p| p.get("links")).or_else(|| body.get("links")) {
+    } else if let Some(links) = pagination
+        .and_then(|p| p.get("links"))
+        .or_else(|| body.get("links"))
+    {
         // `links` is `{}` or `[]` on the last page; `{"next": url}` before it.
-        let has_next = links.get("next").is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+        let has_next = links
+            .get("next")
+            .is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()));
         has_next.then_some(page + 1)
     } else {
         (items.len() as u32 >= per_page).then_some(page + 1)
@@ -89,9 +99,14 @@ mod tests {
         for links in [json!({}), json!([])] {
             let body = json!({"data": items(40), "meta": {"pagination": {"total": 40, "count": 40, "per_page": 40,
                 "current_page": 1, "links": links}}});
-            assert_eq!(parse_page(&body, 1, 40).unwrap().next, None, "links {links} on a page without total_pages");
+            assert_eq!(
+                parse_page(&body, 1, 40).unwrap().next,
+                None,
+                "links {links} on a page without total_pages"
+            );
         }
-        let body = json!({"data": items(3), "meta": {"pagination": {"total_pages": 1, "links": []}}});
+        let body =
+            json!({"data": items(3), "meta": {"pagination": {"total_pages": 1, "links": []}}});
         assert_eq!(parse_page(&body, 1, 40).unwrap().next, None);
     }
 
@@ -115,9 +130,19 @@ mod tests {
 
     #[test]
     fn without_any_meta_a_full_page_means_maybe_more() {
-        assert_eq!(parse_page(&json!({"data": items(40)}), 1, 40).unwrap().next, Some(2));
-        assert_eq!(parse_page(&json!({"data": items(39)}), 1, 40).unwrap().next, None);
-        assert_eq!(parse_page(&json!({"data": []}), 4, 40).unwrap().next, None, "an empty page ends the list");
+        assert_eq!(
+            parse_page(&json!({"data": items(40)}), 1, 40).unwrap().next,
+            Some(2)
+        );
+        assert_eq!(
+            parse_page(&json!({"data": items(39)}), 1, 40).unwrap().next,
+            None
+        );
+        assert_eq!(
+            parse_page(&json!({"data": []}), 4, 40).unwrap().next,
+            None,
+            "an empty page ends the list"
+        );
     }
 
     #[test]

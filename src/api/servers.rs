@@ -19,16 +19,28 @@ fn named(body: &Json, fallback_id: u64) -> Named {
     let obj = body.get("data").filter(|d| d.is_object()).unwrap_or(body);
     Named {
         id: obj.get("id").and_then(Json::as_u64).unwrap_or(fallback_id),
-        name: obj.get("name").and_then(Json::as_str).unwrap_or_default().to_string(),
+        name: obj
+            .get("name")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
 /// `GET /servers/{s}`; a 404 becomes a NotFound that names the server id.
 pub fn show_server(session: &Session<'_>) -> Result<Named, Error> {
     let s = session.config.server_id;
-    match session.get(&format!("/servers/{s}"), &[], &format!("looking up server {s}")) {
+    match session.get(
+        &format!("/servers/{s}"),
+        &[],
+        &format!("looking up server {s}"),
+    ) {
         Ok(body) => Ok(named(&body, s)),
-        Err(Error::Api { status: 404, errors, .. }) => Err(Error::Api {
+        Err(Error::Api {
+            status: 404,
+            errors,
+            ..
+        }) => Err(Error::Api {
             status: 404,
             message: format!(
                 "RunCloud has no server {s} for these credentials (HTTP 404): check server_id, the number after /servers/ in the dashboard URL"
@@ -42,9 +54,17 @@ pub fn show_server(session: &Session<'_>) -> Result<Named, Error> {
 /// `GET /servers/{s}/webapps/{w}`; a 404 becomes a NotFound that names both ids.
 pub fn show_webapp(session: &Session<'_>) -> Result<Named, Error> {
     let (s, w) = (session.config.server_id, session.config.app_id);
-    match session.get(&format!("/servers/{s}/webapps/{w}"), &[], &format!("looking up web application {w} on server {s}")) {
+    match session.get(
+        &format!("/servers/{s}/webapps/{w}"),
+        &[],
+        &format!("looking up web application {w} on server {s}"),
+    ) {
         Ok(body) => Ok(named(&body, w)),
-        Err(Error::Api { status: 404, errors, .. }) => Err(Error::Api {
+        Err(Error::Api {
+            status: 404,
+            errors,
+            ..
+        }) => Err(Error::Api {
             status: 404,
             message: format!(
                 "RunCloud has no web application {w} on server {s} (HTTP 404): check app_id, the number after /apps/ in the dashboard URL"

@@ -44,7 +44,11 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn new(action: Action, message: impl Into<String>, certificate_id: Option<u64>) -> Self {
-        Outcome { action, message: message.into(), certificate_id }
+        Outcome {
+            action,
+            message: message.into(),
+            certificate_id,
+        }
     }
 
     pub fn failed(err: &Error) -> Self {
@@ -53,7 +57,10 @@ impl Outcome {
 
     /// `['action' => …, 'message' => …]` (the `ssl` entry of add/sync results).
     pub fn to_short_value(&self) -> Value {
-        Value::map(vec![("action", Value::str(self.action.as_str())), ("message", Value::str(&self.message))])
+        Value::map(vec![
+            ("action", Value::str(self.action.as_str())),
+            ("message", Value::str(&self.message)),
+        ])
     }
 
     /// `['action', 'message', 'certificate_id']` (redeploy_ssl's result).
@@ -70,7 +77,9 @@ impl Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
     /// Advanced SSL: one certificate per domain.
-    PerDomain { auto_ssl: bool },
+    PerDomain {
+        auto_ssl: bool,
+    },
     /// `PATCH /ssl/advanced/{id}/redeploy` (v3).
     AdvancedRedeploy(u64),
     /// `PUT /ssl/{id}`.
@@ -88,11 +97,17 @@ pub fn mode_name(plan: &Plan) -> &'static str {
 }
 
 fn base(session: &Session<'_>) -> String {
-    format!("/servers/{}/webapps/{}", session.config.server_id, session.config.app_id)
+    format!(
+        "/servers/{}/webapps/{}",
+        session.config.server_id, session.config.app_id
+    )
 }
 
 fn app(session: &Session<'_>) -> String {
-    format!("web application {} on server {}", session.config.app_id, session.config.server_id)
+    format!(
+        "web application {} on server {}",
+        session.config.app_id, session.config.server_id
+    )
 }
 
 fn cert_id(v: Option<&Json>) -> Option<u64> {
@@ -142,12 +157,23 @@ fn no_certificate(session: &Session<'_>) -> Outcome {
     )
 }
 
-const AUTO_SSL: &str = "advanced SSL with AutoSSL is on: RunCloud issues certificates for new domains itself";
+const AUTO_SSL: &str =
+    "advanced SSL with AutoSSL is on: RunCloud issues certificates for new domains itself";
 
 fn redeploy_basic(session: &Session<'_>, id: u64) -> Result<Outcome, Error> {
     let action = format!("redeploying SSL certificate {id} of {}", app(session));
-    session.call(Method::PUT, &format!("{}/ssl/{id}", base(session)), &[], Some(&json!({})), &action)?;
-    Ok(Outcome::new(Action::Redeployed, format!("redeployed SSL certificate {id} (PUT /ssl/{id})"), Some(id)))
+    session.call(
+        Method::PUT,
+        &format!("{}/ssl/{id}", base(session)),
+        &[],
+        Some(&json!({})),
+        &action,
+    )?;
+    Ok(Outcome::new(
+        Action::Redeployed,
+        format!("redeployed SSL certificate {id} (PUT /ssl/{id})"),
+        Some(id),
+    ))
 }
 
 fn redeploy_advanced(session: &Session<'_>, id: u64) -> Result<Outcome, Error> {
@@ -155,10 +181,16 @@ fn redeploy_advanced(session: &Session<'_>, id: u64) -> Result<Outcome, Error> {
     let path = format!("{}/ssl/advanced/{id}/redeploy", base(session));
     match session.call(Method::PATCH, &path, &[], Some(&json!({})), &action) {
         Ok(body) => {
-            let said = body.get("message").and_then(Json::as_str).map(|m| format!(": {m}")).unwrap_or_default();
+            let said = body
+                .get("message")
+                .and_then(Json::as_str)
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
             Ok(Outcome::new(
                 Action::Redeployed,
-                format!("redeployed SSL certificate {id} (PATCH /ssl/advanced/{id}/redeploy){said}"),
+                format!(
+                    "redeployed SSL certificate {id} (PATCH /ssl/advanced/{id}/redeploy){said}"
+                ),
                 Some(id),
             ))
         }
@@ -192,12 +224,29 @@ pub fn redeploy_app(session: &Session<'_>) -> Result<Outcome, Error> {
 /// Installs or redeploys the certificate of one domain (advanced SSL without AutoSSL).
 fn per_domain(session: &Session<'_>, domain_id: u64, name: &str) -> Result<Outcome, Error> {
     let path = format!("{}/domains/{domain_id}/ssl", base(session));
-    let current = session.get(&path, &[], &format!("reading the SSL certificate of domain {name}"))?;
-    let obj = current.get("data").filter(|d| d.is_object()).unwrap_or(&current);
+    let current = session.get(
+        &path,
+        &[],
+        &format!("reading the SSL certificate of domain {name}"),
+    )?;
+    let obj = current
+        .get("data")
+        .filter(|d| d.is_object())
+        .unwrap_or(&current);
     if let Some(id) = cert_id(obj.get("id")) {
         let action = format!("redeploying the SSL certificate of domain {name}");
-        session.call(Method::PUT, &format!("{path}/{id}"), &[], Some(&json!({})), &action)?;
-        return Ok(Outcome::new(Action::Redeployed, format!("redeployed the certificate of {name} (id {id})"), Some(id)));
+        session.call(
+            Method::PUT,
+            &format!("{path}/{id}"),
+            &[],
+            Some(&json!({})),
+            &action,
+        )?;
+        return Ok(Outcome::new(
+            Action::Redeployed,
+            format!("redeployed the certificate of {name} (id {id})"),
+            Some(id),
+        ));
     }
     let body = json!({
         "provider": "letsencrypt",
@@ -209,7 +258,11 @@ fn per_domain(session: &Session<'_>, domain_id: u64, name: &str) -> Result<Outco
     let action = format!("installing a Let's Encrypt certificate for domain {name}");
     let answer = session.call(Method::POST, &path, &[], Some(&body), &action)?;
     let id = cert_id(answer.get("id"));
-    Ok(Outcome::new(Action::Redeployed, format!("installed a Let's Encrypt certificate for {name}"), id))
+    Ok(Outcome::new(
+        Action::Redeployed,
+        format!("installed a Let's Encrypt certificate for {name}"),
+        id,
+    ))
 }
 
 /// SSL work after domains were added: per-domain in advanced mode, else one app-wide
