@@ -28,6 +28,15 @@ $_SERVER['REMOTE_ADDR']     = '127.0.0.1';
 if (getenv('WU_TEST_UM') === '1') {
 	// The Ultimate Multisite double loads like the real plugin would: before ours.
 	define('WPMU_PLUGIN_DIR', __DIR__ . '/doubles/ultimate-multisite');
+	// The operator has enabled RunCloud in Ultimate Multisite before this request started
+	// (both frameworks read the flag while loading). Pre-seeded the way WordPress's own test
+	// suite adds filters before WordPress is loaded.
+	$GLOBALS['wp_filter']['muplugins_loaded'][10][] = [
+		'function'      => static function () {
+			update_network_option(null, 'wu_host_integrations_enabled', ['runcloud' => true]);
+		},
+		'accepted_args' => 0,
+	];
 }
 
 // PHPUnit includes this file from a method: WordPress's file-scope variables must be globals.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The plugin's PHPUnit suites inside real WordPress multisites.
 #
-#   tests/wordpress/run.sh [SUITE...]     suites: subdomain subdirectory ultimate-multisite no-extension
+#   tests/wordpress/run.sh [SUITE...]     suites: subdomain subdirectory ultimate-multisite ultimate-multisite-legacy no-extension
 #
 # Starts a private MariaDB and the RunCloud simulator in a temp dir, installs WordPress twice
 # (subdomain and subdirectory network, the plugin linked and network-activated), runs each
@@ -16,7 +16,7 @@ cd "$root"
 ext=${WU_RUNCLOUD_EXT:-target/debug/libwu_runcloud.so}
 sim=${WU_RUNCLOUD_SIM:-target/debug/runcloud-sim}
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(subdomain subdirectory ultimate-multisite no-extension)
+[ ${#suites[@]} -gt 0 ] || suites=(subdomain subdirectory ultimate-multisite ultimate-multisite-legacy no-extension)
 
 [ -f "$ext" ] || { echo "tests/wordpress: extension not built: $ext (run: cargo build -p wu_runcloud)" >&2; exit 1; }
 [ -x "$sim" ] || { echo "tests/wordpress: simulator not built: $sim (run: cargo build -p runcloud-sim)" >&2; exit 1; }
@@ -65,7 +65,7 @@ need_subdomain=0 need_subdirectory=0
 for s in "${suites[@]}"; do
   case "$s" in
     subdirectory) need_subdirectory=1 ;;
-    subdomain|ultimate-multisite|no-extension) need_subdomain=1 ;;
+    subdomain|ultimate-multisite|ultimate-multisite-legacy|no-extension) need_subdomain=1 ;;
     *) echo "tests/wordpress: unknown suite $s" >&2; exit 2 ;;
   esac
 done
@@ -74,14 +74,15 @@ done
 
 failed=()
 for s in "${suites[@]}"; do
-  wp_dir=$work/wp-subdomain um=0 php_ext=(-d "extension=$ext")
+  wp_dir=$work/wp-subdomain um=0 um_version=2.5 php_ext=(-d "extension=$ext")
   case "$s" in
     subdirectory) wp_dir=$work/wp-subdirectory ;;
     ultimate-multisite) um=1 ;;
+    ultimate-multisite-legacy) um=1 um_version=2.4 ;;
     no-extension) php_ext=() ;;
   esac
   echo "== tests/wordpress: suite $s"
-  if WU_TEST_WP_DIR=$wp_dir WU_TEST_SIM_URL=$sim_url WU_TEST_UM=$um \
+  if WU_TEST_WP_DIR=$wp_dir WU_TEST_SIM_URL=$sim_url WU_TEST_UM=$um WU_TEST_UM_VERSION=$um_version \
      php "${php_ext[@]}" /usr/bin/phpunit -c tests/wordpress/phpunit.xml --testsuite "$s"; then
     :
   else

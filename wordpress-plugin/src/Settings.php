@@ -226,4 +226,45 @@ final class Settings {
 		$suffixes = apply_filters('wu_runcloud_second_level_suffixes', ['co', 'com', 'net', 'org', 'ac', 'gov', 'edu', 'ltd', 'plc', 'me', 'or', 'ne', 'gen', 'nom']);
 		return strlen($tld) === 2 && in_array($second, (array) $suffixes, true);
 	}
+
+	/** Ultimate Multisite's wizard form: keys are the constant names (both frameworks). */
+	public static function wizard_fields(): array {
+		return [
+			'WU_RUNCLOUD_API_TOKEN'  => [
+				'type'        => 'password',
+				'title'       => __('RunCloud API token (API v3)', 'wu-runcloud'),
+				'desc'        => __('Create one in the RunCloud dashboard (Settings -> API Management). Preferred; when set, the key and secret are ignored.', 'wu-runcloud'),
+				'placeholder' => '',
+				'html_attr'   => ['autocomplete' => 'off'],
+			],
+			'WU_RUNCLOUD_API_KEY'    => [
+				'type'        => 'text',
+				'title'       => __('API key (legacy API v2)', 'wu-runcloud'),
+				'desc'        => __('Only for accounts without API tokens; needs the secret below.', 'wu-runcloud'),
+				'placeholder' => '',
+				'html_attr'   => ['autocomplete' => 'off'],
+			],
+			'WU_RUNCLOUD_API_SECRET' => [
+				'type'        => 'password',
+				'title'       => __('API secret (legacy API v2)', 'wu-runcloud'),
+				'desc'        => '',
+				'placeholder' => '',
+				'html_attr'   => ['autocomplete' => 'off'],
+			],
+			'WU_RUNCLOUD_SERVER_ID'  => [
+				'type'        => 'text',
+				'title'       => __('Server ID', 'wu-runcloud'),
+				'desc'        => __('The number after /servers/ in the RunCloud dashboard URL.', 'wu-runcloud'),
+				'placeholder' => __('e.g. 11667', 'wu-runcloud'),
+				'html_attr'   => [],
+			],
+			'WU_RUNCLOUD_APP_ID'     => [
+				'type'        => 'text',
+				'title'       => __('Web application ID', 'wu-runcloud'),
+				'desc'        => __('The number after /apps/ in the RunCloud dashboard URL of the web application.', 'wu-runcloud'),
+				'placeholder' => __('e.g. 940288', 'wu-runcloud'),
+				'html_attr'   => [],
+			],
+		];
+	}
 }

@@ -16,6 +16,9 @@ use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
 
+/** Thrown by the test wp_die()/redirect handlers: WordPress would end the request there. */
+final class Handler_Stopped extends \RuntimeException {}
+
 abstract class TestCase extends \PHPUnit\Framework\TestCase {
 
 	public const SERVER = 11667;
@@ -139,6 +142,38 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	}
 
 	// ---- WordPress ----------------------------------------------------------------------
+
+	/**
+	 * Call an AJAX action as $user_id with $request; returns the JSON it printed (decoded),
+	 * or null when it printed none.
+	 */
+	protected function ajax(string $action, array $request, int $user_id): ?array {
+		wp_set_current_user($user_id);
+		$_POST = $_REQUEST = $request;
+		$handler = static fn() => static function ($message = '') {
+			throw new Handler_Stopped('ajax-die:' . (is_scalar($message) ? (string) $message : ''));
+		};
+		add_filter('wp_doing_ajax', '__return_true');
+		add_filter('wp_die_ajax_handler', $handler);
+		ob_start();
+		try {
+			do_action('wp_ajax_' . $action);
+		} catch (Handler_Stopped $stopped) {
+			// wp_send_json_*() ends with wp_die().
+		} finally {
+			$output = (string) ob_get_clean();
+			remove_filter('wp_doing_ajax', '__return_true');
+			remove_filter('wp_die_ajax_handler', $handler);
+			$_POST = $_REQUEST = [];
+		}
+		return json_decode($output, true);
+	}
+
+	/** A user who may not manage network options (an editor of the main site). */
+	protected function editor_id(): int {
+		$user = get_user_by('login', 'wu-editor');
+		return $user ? (int) $user->ID : (int) wp_insert_user(['user_login' => 'wu-editor', 'user_pass' => wp_generate_password(), 'user_email' => 'editor@network.test', 'role' => 'editor']);
+	}
 
 	protected function is_subdomain_install(): bool {
 		return defined('SUBDOMAIN_INSTALL') && SUBDOMAIN_INSTALL;

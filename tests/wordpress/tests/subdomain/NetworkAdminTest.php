@@ -11,8 +11,6 @@ use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
 
-final class Handler_Stopped extends \RuntimeException {}
-
 final class NetworkAdminTest extends TestCase {
 
 	private int $editor = 0;

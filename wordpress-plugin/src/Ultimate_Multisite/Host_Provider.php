@@ -1,0 +1,98 @@
+<?php
+/**
+ * Ultimate Multisite 2.0-2.4: the older host-provider registration. Same id as core's
+ * legacy RunCloud provider; core's hooks are removed so a domain is never sent twice.
+ *
+ * @package WU_RunCloud
+ */
+
+namespace WU_RunCloud\Ultimate_Multisite;
+
+use WU_RunCloud\Domain_Sync;
+use WU_RunCloud\Network_Admin;
+use WU_RunCloud\Plugin;
+use WU_RunCloud\Settings;
+
+defined('ABSPATH') || exit;
+
+class Host_Provider extends \WP_Ultimo\Integrations\Host_Providers\Base_Host_Provider {
+
+	protected $id = Settings::INTEGRATION_ID;
+
+	protected $title = 'RunCloud';
+
+	protected $tutorial_link = 'https://runcloud.io/docs/api';
+
+	protected $supports = ['autossl'];
+
+	protected $constants = [['WU_RUNCLOUD_API_TOKEN', 'WU_RUNCLOUD_API_KEY'], 'WU_RUNCLOUD_SERVER_ID', 'WU_RUNCLOUD_APP_ID'];
+
+	protected $optional_constants = ['WU_RUNCLOUD_API_SECRET'];
+
+	private static ?Host_Provider $instance = null;
+
+	public static function get_instance() {
+		if (self::$instance === null) {
+			self::$instance = new self();
+			self::$instance->init();
+		}
+		return self::$instance;
+	}
+
+	public function init() {
+		$this->unhook_core_provider();
+		parent::init();
+	}
+
+	/** Core's legacy RunCloud provider was loaded before us: take its place. */
+	private function unhook_core_provider(): void {
+		$core_class = 'WP_Ultimo\\Integrations\\Host_Providers\\Runcloud_Host_Provider';
+		if (!class_exists($core_class) || !method_exists($core_class, 'get_instance')) {
+			return;
+		}
+		$core = $core_class::get_instance();
+		foreach (['wu_add_domain' => 'on_add_domain', 'wu_remove_domain' => 'on_remove_domain', 'wu_add_subdomain' => 'on_add_subdomain', 'wu_remove_subdomain' => 'on_remove_subdomain'] as $hook => $method) {
+			remove_action($hook, [$core, $method], 10);
+		}
+	}
+
+	public function detect() {
+		return (bool) preg_match('#/home/[^/]+/webapps/[^/]+/#', ABSPATH) || stripos(ABSPATH, 'runcloud') !== false;
+	}
+
+	public function get_description() {
+		return __('Adds mapped domains and new subdomains to your RunCloud web application and redeploys its SSL certificate, in the background, with retries.', 'wu-runcloud');
+	}
+
+	public function get_fields() {
+		return Settings::wizard_fields();
+	}
+
+	public function on_add_domain($domain, $site_id) {
+		Plugin::request('add', $domain, $site_id, 'wu_add_domain');
+	}
+
+	public function on_remove_domain($domain, $site_id) {
+		Plugin::request('remove', $domain, $site_id, 'wu_remove_domain');
+	}
+
+	public function on_add_subdomain($subdomain, $site_id) {
+		Plugin::request('add', $subdomain, $site_id, 'wu_add_subdomain');
+	}
+
+	public function on_remove_subdomain($subdomain, $site_id) {
+		Plugin::request('remove', $subdomain, $site_id, 'wu_remove_subdomain');
+	}
+
+	/** Legacy providers answer the AJAX themselves; the framework checks nobody, so we do. */
+	public function test_connection() {
+		if (!current_user_can(Network_Admin::CAPABILITY)) {
+			wp_send_json_error(['message' => __('You are not allowed to test the RunCloud connection.', 'wu-runcloud')], 403);
+		}
+		$result = Domain_Sync::test_connection();
+		if (is_wp_error($result)) {
+			wp_send_json_error(['message' => $result->get_error_message()]);
+		}
+		wp_send_json_success(['message' => Network_Admin::test_message($result)]);
+	}
+}
