@@ -226,10 +226,12 @@ impl<'c> Session<'c> {
         };
         let body_bytes = body.map(|b| serde_json::to_vec(b).unwrap_or_else(|_| b"{}".to_vec()));
         let start = Instant::now();
+        // Time spent pacing for the rate limit is not part of the request's budget.
+        let mut paced = Duration::ZERO;
         let mut retries = 0u32;
         loop {
-            self.pace();
-            let left = policy.budget.saturating_sub(start.elapsed());
+            paced += self.pace();
+            let left = policy.budget.saturating_sub(start.elapsed().saturating_sub(paced));
             if left < Duration::from_millis(10) {
                 return Err(timeout_error(&ctx, self.config, retries));
             }
@@ -286,7 +288,7 @@ impl<'c> Session<'c> {
             match policy.decide(
                 failure,
                 retries,
-                start.elapsed(),
+                start.elapsed().saturating_sub(paced),
                 retry_after,
                 jitter(retries),
             ) {
@@ -329,7 +331,7 @@ impl<'c> Session<'c> {
 
     /// Sleeps until RunCloud's window ends when the last answer said no requests remain.
     /// Pacing waits are not retries and do not use the request's time budget.
-    fn pace(&self) {
+    fn pace(&self) -> Duration {
         let wait = {
             let map = RATE.lock().unwrap_or_else(|p| p.into_inner());
             map.get(&self.rate_key)
@@ -338,7 +340,9 @@ impl<'c> Session<'c> {
         if let Some(wait) = wait {
             std::thread::sleep(wait);
             self.reset_window();
+            return wait;
         }
+        Duration::ZERO
     }
 }
 
