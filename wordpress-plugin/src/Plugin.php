@@ -204,8 +204,9 @@ final class Plugin {
 		Domain_Sync::process_due();
 	}
 
-	/** Keep the periodic reconcile scheduled, on the main site only (cron is per site). */
+	/** Translations, and the periodic reconcile kept scheduled on the main site (cron is per site). */
 	public function action_init(): void {
+		load_plugin_textdomain('wu-runcloud', false, dirname(plugin_basename(WU_RUNCLOUD_PLUGIN_FILE)) . '/languages');
 		if (is_main_site() && !wp_next_scheduled(self::RECONCILE_HOOK)) {
 			wp_schedule_event(time() + 300, (string) apply_filters('wu_runcloud_reconcile_recurrence', 'hourly'), self::RECONCILE_HOOK);
 		}

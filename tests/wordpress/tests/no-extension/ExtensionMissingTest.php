@@ -1,0 +1,71 @@
+<?php
+/**
+ * PHP without the wu_runcloud extension: no fatal error, a network-admin notice naming the
+ * fix, operations recorded (not lost) and nothing sent until the extension is loaded.
+ */
+
+namespace WU_RunCloud\Tests;
+
+use WU_RunCloud\CLI;
+use WU_RunCloud\Domain_Sync;
+use WU_RunCloud\Plugin;
+use WU_RunCloud\Reconciler;
+
+final class ExtensionMissingTest extends TestCase {
+
+	public function test_this_suite_runs_without_the_extension_and_the_plugin_still_loaded(): void {
+		$this->assertFalse(extension_loaded('wu_runcloud'), 'run.sh must start this suite without -d extension=…');
+		$this->assertTrue(class_exists(Plugin::class, false), 'The plugin booted');
+		$this->assertSame(10, has_action('wu_add_domain', [Plugin::instance(), 'action_wu_add_domain']));
+	}
+
+	public function test_the_network_admin_notice_names_the_fix(): void {
+		wp_set_current_user(1);
+		ob_start();
+		do_action('network_admin_notices');
+		$html = ob_get_clean();
+		$this->assertStringContainsString('install the wu_runcloud PHP extension: make install, then reload php-fpm', $html);
+		$this->assertStringContainsString('notice-error', $html);
+	}
+
+	public function test_the_notice_is_not_shown_to_users_who_cannot_act_on_it(): void {
+		wp_set_current_user($this->editor_id());
+		ob_start();
+		do_action('network_admin_notices');
+		$this->assertSame('', trim(ob_get_clean()));
+	}
+
+	public function test_operations_are_recorded_and_nothing_is_sent(): void {
+		do_action('wu_add_domain', 'waiting.example.com', 1);
+		$this->create_site('waitingsite');
+		$this->assertCount(2, $this->ops(), "Both changes are recorded for later:\n" . $this->describe_ops());
+
+		$result = Domain_Sync::process_due();
+		$this->assertSame('extension_missing', $result['reason']);
+		$this->assertSame(['pending', 'pending'], array_column($this->ops(), 'status'), 'Still waiting, not failed');
+		$this->assertSame([], $this->api_requests(), 'Nothing can reach RunCloud without the extension');
+	}
+
+	public function test_test_connection_sync_and_cli_explain_instead_of_failing(): void {
+		$test = Domain_Sync::test_connection();
+		$this->assertInstanceOf(\WP_Error::class, $test);
+		$this->assertSame('wu_runcloud_extension_missing', $test->get_error_code());
+		$sync = Reconciler::run(false);
+		$this->assertInstanceOf(\WP_Error::class, $sync);
+
+		$out = new class {
+			public array $lines = [];
+			public function __call($level, $args) { $this->lines[] = $level . ': ' . $args[0]; }
+		};
+		(new CLI($out))->add(['cli.example.com']);
+		$this->assertStringStartsWith('error: The wu_runcloud PHP extension is not loaded', $out->lines[0]);
+	}
+
+	public function test_the_settings_page_renders_and_says_the_extension_is_missing(): void {
+		wp_set_current_user(1);
+		ob_start();
+		Plugin::instance()->admin->render_page();
+		$html = ob_get_clean();
+		$this->assertStringContainsString('missing: install the wu_runcloud PHP extension', $html);
+	}
+}
