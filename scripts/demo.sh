@@ -8,10 +8,11 @@
 #
 # The network is http://wu-demo.localhost/ (nginx on 127.0.0.1:80; *.localhost resolves to
 # loopback in browsers and curl). Override with DEMO_ADDR / DEMO_PORT, DEMO_AUTH=basic for the
-# legacy key + secret instead of the v3 token. Every `up` starts from a fresh network.
+# legacy key + secret instead of the v3 token, DEMO_DIR another data dir (default .data/demo).
+# Every `up` starts from a fresh network.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-dir="$root/.data/demo"
+dir=${DEMO_DIR:-$root/.data/demo}
 domain=wu-demo.localhost
 addr=${DEMO_ADDR:-127.0.0.1}
 port=${DEMO_PORT:-80}

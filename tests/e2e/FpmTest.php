@@ -135,6 +135,20 @@ final class FpmTest extends TestCase {
 		$this->assertSame(2 * $rounds * self::$calls_per_test, $counters['requests'], 'expected every API call counted: ' . json_encode($counters));
 	}
 
+	public function test_the_legacy_v2_key_and_secret_work_through_php_fpm(): void {
+		self::skip_to_end_of_request_log();
+		$r = Stack::probe(['op' => 'test', 'auth' => 'basic']);
+		$this->assertProbeOk($r, 'test_connection with key + secret');
+		$this->assertSame('v2', $r['result']['api'] ?? null, 'expected the key + secret to use API v2: ' . json_encode($r));
+		$this->assertSame(940288, (int) ($r['result']['app']['id'] ?? 0), 'expected app 940288 over v2: ' . json_encode($r));
+		$log = self::new_requests();
+		$this->assertNotEmpty($log, 'expected the v2 call to reach the simulator');
+		foreach ($log as $e) {
+			$this->assertSame('basic', $e['auth'], 'expected HTTP Basic auth on every v2 request: ' . self::summary($log));
+			$this->assertStringStartsWith('/api/v2/', $e['path'], 'expected only /api/v2 paths with key + secret: ' . self::summary($log));
+		}
+	}
+
 	public function test_recycled_workers_come_back_with_a_working_extension(): void {
 		$offset = Stack::fpm_log_size();
 		$pids   = [];

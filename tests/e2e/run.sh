@@ -6,6 +6,7 @@
 #   1. PHPUnit tests through nginx + php-fpm (tests/e2e/*Test.php)
 #   2. the browser test in headless Chromium (tests/e2e/browser.mjs)
 #   3. a graceful stop of php-fpm with no worker killed by a signal
+#   4. the demo scenario (scripts/demo.sh, what `make demo` runs) on 127.0.0.3, then its stop
 # and always stops every process it started. Screenshots and logs: tests/artifacts/e2e/.
 # Env: WU_RUNCLOUD_EXT (default target/debug/libwu_runcloud.so), RUNCLOUD_SIM_BIN (default
 # target/debug/runcloud-sim), E2E_ADDR, E2E_PORT.
@@ -22,8 +23,10 @@ passed=0 failed=0 results=()
 record() { # record NAME RC
   if [ "$2" = 0 ]; then passed=$((passed + 1)); results+=("PASS  $1"); else failed=$((failed + 1)); results+=("FAIL  $1"); fi
 }
+demo_dir="$root/.data/e2e-demo"
 finish() {
   scripts/stack.sh down --dir "$dir" >/dev/null 2>&1 || true
+  scripts/stack.sh down --dir "$demo_dir" >/dev/null 2>&1 || true
   for f in php-fpm/php-fpm.log php-fpm/php-errors.log nginx/logs/error.log wordpress/debug.log sim/stderr.log; do
     [ -f "$dir/$f" ] && cp "$dir/$f" "$artifacts/$(echo "$f" | tr / _)"
   done
@@ -64,4 +67,35 @@ elif grep -n 'exited on signal' "$dir/php-fpm/php-fpm.log"; then
 else
   echo "ok: php-fpm stopped; no worker died on a signal during the whole run"
   record "no php-fpm worker ever died on a signal" 0
+fi
+
+echo; echo "=== e2e: the demo scenario (scripts/demo.sh up/down, on 127.0.0.3) ==="
+if DEMO_DIR="$demo_dir" DEMO_ADDR="${E2E_DEMO_ADDR:-127.0.0.3}" WU_RUNCLOUD_EXT="$ext" RUNCLOUD_SIM_BIN="$sim" \
+     scripts/demo.sh up >"$artifacts/demo.log" 2>&1; then
+  sim_url=$(sed -n "s/^STACK_SIM_URL='\(.*\)'$/\1/p" "$demo_dir/stack.env")
+  names=$(curl -fsS --noproxy '*' "$sim_url/_sim/servers/11667/webapps/940288/domains" \
+    | php -r 'foreach (json_decode(stream_get_contents(STDIN), true) as $d) { echo $d["name"], " "; }')
+  redeploys=$(curl -fsS --noproxy '*' "$sim_url/_sim/redeploys" | php -r 'echo count(json_decode(stream_get_contents(STDIN), true));')
+  if [[ " $names " == *" blog.wu-demo.localhost "* && " $names " != *" shop.example.com "* ]] \
+     && [ "$redeploys" -ge 1 ] && grep -q 'Operations: done=' "$artifacts/demo.log" \
+     && grep -q 'DELETE /api/v3/servers/11667/webapps/940288/domains/' "$artifacts/demo.log"; then
+    echo "ok: the demo added the mapping and the site, redeployed SSL ($redeploys), removed the mapping; app domains: $names"
+    record "the demo scenario ends with the site's subdomain in RunCloud and the mapping removed" 0
+  else
+    echo "FAIL: expected blog.wu-demo.localhost in RunCloud, shop.example.com removed, >= 1 SSL redeploy and all operations done;"
+    echo "      app domains: $names; redeploys: $redeploys; demo output: tests/artifacts/e2e/demo.log"
+    tail -n 30 "$artifacts/demo.log"
+    record "the demo scenario ends with the site's subdomain in RunCloud and the mapping removed" 1
+  fi
+else
+  echo "FAIL: scripts/demo.sh up failed; output:"; tail -n 30 "$artifacts/demo.log"
+  record "the demo scenario ends with the site's subdomain in RunCloud and the mapping removed" 1
+fi
+DEMO_DIR="$demo_dir" scripts/demo.sh down >/dev/null 2>&1
+if DEMO_DIR="$demo_dir" scripts/demo.sh status 2>&1 | grep -q running || pgrep -f "$demo_dir/" >/dev/null; then
+  echo "FAIL: a demo process is still running after scripts/demo.sh down:"; DEMO_DIR="$demo_dir" scripts/demo.sh status
+  record "demo-stop stops every demo process" 1
+else
+  echo "ok: scripts/demo.sh down stopped every demo process"
+  record "demo-stop stops every demo process" 0
 fi

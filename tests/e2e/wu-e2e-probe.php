@@ -10,7 +10,8 @@
  *   op=list            wu_runcloud_list_domains() (count only)
  * Other parameters: wp=1 loads WordPress and takes the configuration from the plugin
  * (WU_RunCloud\Settings::config(), i.e. production defaults); otherwise the configuration is
- * built from the wp-config constants, with optional timeout / connect_timeout / retries.
+ * built from the wp-config constants, with optional timeout / connect_timeout / retries, and
+ * auth=basic for the simulator's legacy v2 key + secret.
  * hold_ms keeps the worker busy after the call (so the next request goes to another worker).
  */
 
@@ -31,9 +32,10 @@ if (!empty($_GET['wp'])) {
 	$config = \WU_RunCloud\Settings::config();
 } else {
 	require __DIR__ . '/wp-config-extra.php';
-	$config = defined('WU_RUNCLOUD_API_TOKEN')
-		? ['api_token' => WU_RUNCLOUD_API_TOKEN]
-		: ['api_key' => WU_RUNCLOUD_API_KEY, 'api_secret' => WU_RUNCLOUD_API_SECRET];
+	// auth=basic: the simulator's legacy v2 key + secret instead of the configured token.
+	$config = (($_GET['auth'] ?? '') === 'basic' || !defined('WU_RUNCLOUD_API_TOKEN'))
+		? ['api_key' => 'sim-key', 'api_secret' => 'sim-secret']
+		: ['api_token' => WU_RUNCLOUD_API_TOKEN];
 	$config += [
 		'server_id' => WU_RUNCLOUD_SERVER_ID,
 		'app_id'    => WU_RUNCLOUD_APP_ID,
