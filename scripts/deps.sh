@@ -43,7 +43,16 @@ if [ ${#missing[@]} -gt 0 ]; then
   cleanup() { if [ "$made_policy" = 1 ]; then "${sudo[@]}" rm -f /usr/sbin/policy-rc.d; fi; }
   trap cleanup EXIT
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
+  # WordPress depends on "apache2 | httpd" and, through php, on "libapache2-mod-php | php-fpm":
+  # installing nginx and php8.2-fpm first satisfies both, so apt does not pull in Apache (which
+  # would otherwise hold port 80 after the next boot).
+  first=() later=()
+  for p in "${missing[@]}"; do if [ "$p" = wordpress ]; then later+=("$p"); else first+=("$p"); fi; done
+  for batch in first later; do
+    declare -n pkgs=$batch
+    [ ${#pkgs[@]} -gt 0 ] || continue
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${pkgs[@]}" </dev/null
+  done
   cleanup; trap - EXIT
 fi
 

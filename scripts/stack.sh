@@ -289,6 +289,10 @@ up() {
   [ -f "$ext" ] || die "extension $ext not found (build it: make release, or cargo build -p wu_runcloud)"
   ext=$(cd "$(dirname "$ext")" && pwd)/$(basename "$ext")
   case "$addr" in 127.*) ;; *) die "--addr must be a loopback address (127.x.y.z), got $addr" ;; esac
+  if [ "$port" -lt 1024 ] && [ "$(id -u)" != 0 ]; then
+    die "nginx must listen on port $port, which needs root (WordPress multisite network installs need port 80).
+  Run as root, e.g. sudo make demo / sudo make test."
+  fi
 
   down   # a previous run from the same DIR never survives
   check_port_free
