@@ -231,7 +231,9 @@ impl<'c> Session<'c> {
         let mut retries = 0u32;
         loop {
             paced += self.pace();
-            let left = policy.budget.saturating_sub(start.elapsed().saturating_sub(paced));
+            let left = policy
+                .budget
+                .saturating_sub(start.elapsed().saturating_sub(paced));
             if left < Duration::from_millis(10) {
                 return Err(timeout_error(&ctx, self.config, retries));
             }

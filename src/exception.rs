@@ -103,33 +103,30 @@ fn class_for(kind: ErrorKind) -> &'static ClassEntry {
 }
 
 /// The one place an [`Error`] becomes a PHP exception.
+///
+/// The exception is thrown right here (we are still inside the PHP function call), so it can
+/// be completed: file/line/trace of the caller, and the field errors of a ValidationException.
+/// The returned value is a stand-in that ext-php-rs does not throw again, because an exception
+/// is then pending.
 impl From<Error> for PhpException {
     fn from(err: Error) -> PhpException {
         let kind = err.kind();
         let code = err.code() as i32;
         let message = err.to_string().replace('\0', "\\0");
-        if kind == ErrorKind::Validation
-            && !err.field_errors().is_empty()
-            && !ExecutorGlobals::has_exception()
-            && let Some(ex) = throw_validation(&message, code, err.field_errors())
-        {
-            return ex;
+        let ce = class_for(kind);
+        if !ExecutorGlobals::has_exception() {
+            throw(ce, &message, code, err.field_errors());
         }
-        PhpException::new(message, code, class_for(kind))
+        PhpException::new(message, code, ce)
     }
 }
 
-/// Throws a ValidationException carrying the field errors, and returns a placeholder that
-/// ext-php-rs will not throw again (an exception is already pending).
-fn throw_validation(
-    message: &str,
-    code: i32,
-    errors: &[(String, Vec<String>)],
-) -> Option<PhpException> {
-    let ce = ValidationException::get_metadata().ce();
-    let c_message = std::ffi::CString::new(message).ok()?;
-    // SAFETY: `ce` is our registered class entry; the message is NUL-terminated and copied by
-    // the engine. The returned object is the pending exception, alive until it is caught.
+fn throw(ce: &'static ClassEntry, message: &str, code: i32, errors: &[(String, Vec<String>)]) {
+    let Ok(c_message) = std::ffi::CString::new(message) else {
+        return;
+    };
+    // SAFETY: `ce` is one of our registered, concrete exception classes; the message is
+    // NUL-terminated and copied by the engine. The returned object is the pending exception.
     let obj = unsafe {
         zend_throw_exception(
             std::ptr::from_ref(ce).cast_mut(),
@@ -138,10 +135,13 @@ fn throw_validation(
         )
     };
     // SAFETY: a non-null pointer from zend_throw_exception is a valid, live object.
-    if let Some(obj) = unsafe { obj.as_mut() }
+    let Some(obj) = (unsafe { obj.as_mut() }) else {
+        return;
+    };
+    crate::zend_extra::fill_exception_origin(obj);
+    if !errors.is_empty()
         && let Some(class_obj) = ZendClassObject::<ValidationException>::from_zend_obj_mut(obj)
     {
         class_obj.errors = errors.to_vec();
     }
-    Some(PhpException::new(message.to_string(), code, ce))
 }

@@ -8,6 +8,7 @@
 use std::ffi::{CStr, c_char, c_void};
 use std::sync::OnceLock;
 
+use ext_php_rs::types::{ZendObject, Zval};
 use ext_php_rs::zend::{ClassEntry, ModuleEntry};
 
 fn lookup(name: &CStr) -> Option<*mut c_void> {
@@ -57,4 +58,67 @@ pub fn spl_runtime_exception() -> Option<&'static ClassEntry> {
     // SAFETY: the symbol is `zend_class_entry *spl_ce_RuntimeException`; PHP never frees the
     // class entry while the process runs.
     unsafe { (*p).as_ref() }
+}
+
+type FetchBacktrace = unsafe extern "C" fn(*mut Zval, i32, i32, i32);
+type ExecutedFilename = unsafe extern "C" fn() -> *const c_char;
+type ExecutedLineno = unsafe extern "C" fn() -> u32;
+type UpdateProperty =
+    unsafe extern "C" fn(*mut ClassEntry, *mut ZendObject, *const c_char, usize, *mut Zval);
+
+const DEBUG_BACKTRACE_IGNORE_ARGS: i32 = 1 << 1;
+
+/// Gives an exception object created by ext-php-rs's object handler what PHP's own
+/// `zend_default_exception_new` would have set: `file`, `line` (the calling PHP code) and
+/// `trace`. ext-php-rs replaces the create handler of `#[php_class]` exceptions, so without
+/// this every exception of ours would say `:0` and have an empty trace.
+pub fn fill_exception_origin(object: &mut ZendObject) {
+    let (Some(fetch), Some(filename), Some(lineno), Some(update)) = (
+        lookup(c"zend_fetch_debug_backtrace"),
+        lookup(c"zend_get_executed_filename"),
+        lookup(c"zend_get_executed_lineno"),
+        lookup(c"zend_update_property"),
+    ) else {
+        return;
+    };
+    // SAFETY: the symbols have the PHP 8.2 signatures declared above; we are inside a call
+    // from PHP code (an executing frame exists), `object` is a live exception object, and the
+    // scope passed to zend_update_property is `Exception`, which declares file/line/trace.
+    unsafe {
+        let fetch = std::mem::transmute::<*mut c_void, FetchBacktrace>(fetch);
+        let filename = std::mem::transmute::<*mut c_void, ExecutedFilename>(filename);
+        let lineno = std::mem::transmute::<*mut c_void, ExecutedLineno>(lineno);
+        let update = std::mem::transmute::<*mut c_void, UpdateProperty>(update);
+        let scope = std::ptr::from_ref(ext_php_rs::zend::ce::exception()).cast_mut();
+        let obj: *mut ZendObject = object;
+
+        let ignore_args = ext_php_rs::zend::ExecutorGlobals::get().exception_ignore_args;
+        let mut trace = Zval::new();
+        fetch(
+            &mut trace,
+            0,
+            if ignore_args {
+                DEBUG_BACKTRACE_IGNORE_ARGS
+            } else {
+                0
+            },
+            0,
+        );
+        if trace.is_array() {
+            update(scope, obj, c"trace".as_ptr(), 5, &mut trace);
+        }
+
+        let file = filename();
+        if !file.is_null() {
+            let mut z = Zval::new();
+            if z.set_string(&CStr::from_ptr(file).to_string_lossy(), false)
+                .is_ok()
+            {
+                update(scope, obj, c"file".as_ptr(), 4, &mut z);
+            }
+        }
+        let mut z = Zval::new();
+        z.set_long(i64::from(lineno()));
+        update(scope, obj, c"line".as_ptr(), 4, &mut z);
+    }
 }

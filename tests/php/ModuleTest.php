@@ -131,4 +131,19 @@ final class ModuleTest extends SimTestCase
             $this->assertSame(1, $low >> 14 & 1, "thread $name should block SIGTERM, SigBlk $mask");
         }
     }
+
+    public function test_exceptions_carry_the_callers_file_line_and_trace(): void
+    {
+        $line = __LINE__ + 2;
+        try {
+            wu_runcloud_list_domains(['server_id' => 1]);
+        } catch (\WuRunCloud\InvalidArgumentException $e) {
+            $this->assertSame(__FILE__, $e->getFile(), 'getFile() is the PHP file that called the function');
+            $this->assertSame($line, $e->getLine(), 'getLine() is the line of the call');
+            $this->assertSame('wu_runcloud_list_domains', $e->getTrace()[0]['function'] ?? null, 'the trace starts at our function');
+            $this->assertSame(__FUNCTION__, $e->getTrace()[1]['function'] ?? null, 'then the calling test method');
+            return;
+        }
+        $this->fail('an InvalidArgumentException was expected');
+    }
 }
