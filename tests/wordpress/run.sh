@@ -14,7 +14,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 ext=${WU_RUNCLOUD_EXT:-target/debug/libwu_runcloud.so}
-sim=${WU_RUNCLOUD_SIM:-target/debug/runcloud-sim}
+sim=${WU_RUNCLOUD_SIM:-${RUNCLOUD_SIM_BIN:-target/debug/runcloud-sim}}
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(subdomain subdirectory ultimate-multisite ultimate-multisite-legacy no-extension)
 

@@ -13,7 +13,7 @@ defined('ABSPATH') || exit;
 
 final class Plugin {
 
-	public const DB_VERSION        = '2';
+	public const DB_VERSION        = '3';
 	public const DB_VERSION_OPTION = 'wu_runcloud_db_version';
 	public const RECONCILE_HOOK    = 'wu_runcloud_reconcile';
 

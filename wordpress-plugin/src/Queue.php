@@ -65,17 +65,9 @@ final class Queue {
 			// reverse) would otherwise undo it when its retry comes round.
 			$opposite = $op === 'add' ? 'remove' : 'add';
 			$wpdb->query($wpdb->prepare(
-				"UPDATE {$table} SET status = 'superseded', updated_at = %d WHERE domain = %s AND op = %s AND status IN ('pending','retrying','failed')",
+				"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND op = %s AND status IN ('pending','retrying','failed')",
 				$now, $domain, $opposite
 			));
-		}
-
-		$existing = $wpdb->get_row($wpdb->prepare(
-			"SELECT id, next_attempt_at FROM {$table} WHERE op = %s AND domain = %s AND status IN ('pending','retrying','running') ORDER BY id DESC LIMIT 1",
-			$op, $domain
-		));
-		if ($existing) {
-			return (int) $existing->id;
 		}
 
 		if ($op !== 'redeploy_ssl') {
@@ -88,21 +80,26 @@ final class Queue {
 			}
 		}
 
-		$wpdb->insert($table, [
-			'op'              => $op,
-			'domain'          => $domain,
-			'site_id'         => $site_id,
-			'source'          => substr($source, 0, 32),
-			'status'          => 'pending',
-			'attempts'        => 0,
-			'next_attempt_at' => $at,
-			'created_at'      => $now,
-			'updated_at'      => $now,
-		], ['%s', '%s', '%d', '%s', '%s', '%d', '%d', '%d', '%d']);
+		// De-duplication is the unique dedup_key (set while a row waits or runs), so two
+		// requests racing in parallel workers still make one row. On a duplicate, insert_id
+		// is the existing row's id and no row is affected.
+		$inserted = $wpdb->query($wpdb->prepare(
+			"INSERT INTO {$table} (op, domain, site_id, source, status, attempts, next_attempt_at, created_at, updated_at, dedup_key)
+			 VALUES (%s, %s, %d, %s, 'pending', 0, %d, %d, %d, %s)
+			 ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
+			$op, $domain, $site_id, substr($source, 0, 32), $at, $now, $now, self::dedup_key($op, $domain)
+		));
 		$id = (int) $wpdb->insert_id;
+		if ($inserted !== 1) {
+			return $id ?: null;
+		}
 
 		self::schedule_worker($at);
 		return $id ?: null;
+	}
+
+	private static function dedup_key(string $op, string $domain): string {
+		return $op . '|' . $domain;
 	}
 
 	/** Due rows, oldest first; stale 'running' rows are handed back first. */
@@ -124,8 +121,10 @@ final class Queue {
 	public static function claim(int $id): bool {
 		global $wpdb;
 		$table = self::table();
+		// A running redeploy may already have sent its request: a domain added from now on
+		// needs a redeploy of its own, so a redeploy stops absorbing requests once claimed.
 		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET status = 'running', attempts = attempts + 1, updated_at = %d WHERE id = %d AND status IN ('pending','retrying')",
+			"UPDATE {$table} SET status = 'running', attempts = attempts + 1, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, dedup_key) WHERE id = %d AND status IN ('pending','retrying')",
 			time(), $id
 		));
 	}
@@ -139,7 +138,8 @@ final class Queue {
 			'last_error'  => $note,
 			'runcloud_id' => $runcloud_id,
 			'updated_at'  => time(),
-		], ['id' => $id], ['%s', '%d', '%s', '%d', '%d'], ['%d']);
+			'dedup_key'   => null,
+		], ['id' => $id], ['%s', '%d', '%s', '%d', '%d', '%s'], ['%d']);
 	}
 
 	/**
@@ -151,13 +151,20 @@ final class Queue {
 	public static function fail(int $id, int $attempts, int $http_status, string $message, bool $permanent): ?int {
 		global $wpdb;
 		$next = $permanent ? null : time() + self::backoff($attempts);
-		$wpdb->update(self::table(), [
+		$row = [
 			'status'          => $permanent ? 'failed' : 'retrying',
 			'last_status'     => $http_status,
 			'last_error'      => Log::clean($message),
 			'next_attempt_at' => $next ?? 0,
 			'updated_at'      => time(),
-		], ['id' => $id], ['%s', '%d', '%s', '%d', '%d'], ['%d']);
+		];
+		$formats = ['%s', '%d', '%s', '%d', '%d'];
+		if ($permanent) {
+			// A failed row no longer absorbs new requests: asking again makes a fresh attempt.
+			$row['dedup_key'] = null;
+			$formats[]        = '%s';
+		}
+		$wpdb->update(self::table(), $row, ['id' => $id], $formats, ['%d']);
 		if ($next !== null) {
 			self::schedule_worker($next);
 		}
@@ -174,15 +181,16 @@ final class Queue {
 	public static function dismiss(int $id): bool {
 		global $wpdb;
 		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$wpdb->base_prefix}wu_runcloud_ops SET status = 'dismissed', updated_at = %d WHERE id = %d AND status IN ('retrying','failed')",
+			"UPDATE {$wpdb->base_prefix}wu_runcloud_ops SET status = 'dismissed', dedup_key = NULL, updated_at = %d WHERE id = %d AND status IN ('retrying','failed')",
 			time(), $id
 		));
 	}
 
 	public static function retry_now(int $id): bool {
 		global $wpdb;
+		// IGNORE: when a newer request for the same operation already waits, that one stands.
 		$done = (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$wpdb->base_prefix}wu_runcloud_ops SET status = 'retrying', next_attempt_at = %d, updated_at = %d WHERE id = %d AND status IN ('retrying','failed')",
+			"UPDATE IGNORE {$wpdb->base_prefix}wu_runcloud_ops SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, CONCAT(op, '|', domain)) WHERE id = %d AND status IN ('retrying','failed')",
 			time(), time(), $id
 		));
 		if ($done) {
@@ -316,7 +324,9 @@ final class Queue {
   runcloud_id bigint(20) unsigned NULL,
   created_at bigint(20) unsigned NOT NULL DEFAULT 0,
   updated_at bigint(20) unsigned NOT NULL DEFAULT 0,
+  dedup_key varchar(280) NULL,
   PRIMARY KEY  (id),
+  UNIQUE KEY dedup_key (dedup_key),
   KEY status_next (status,next_attempt_at),
   KEY domain_op (domain,op)
 ) {$charset};");
