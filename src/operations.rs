@@ -129,25 +129,19 @@ pub fn test_connection(config: &Config) -> Result<Value, Error> {
     ]))
 }
 
-/// One small page gives `meta.pagination.total`; without it, count every page.
+/// One small page gives the total (`meta.pagination.total`, or `meta.total` / `meta.lastPage`
+/// of the variant); without any of them, count every page.
 fn count_domains(session: &Session<'_>) -> Result<u64, Error> {
     let path = domains::path(session.config);
-    let action = format!(
-        "counting the domains of web application {}",
-        session.config.app_id
-    );
-    let body = session.get(
-        &path,
-        &[("page", "1".into()), ("perPage", "1".into())],
-        &action,
-    )?;
-    if let Some(total) = body
-        .pointer("/meta/pagination/total")
-        .and_then(serde_json::Value::as_u64)
-    {
-        return Ok(total);
+    let action = format!("counting the domains of web application {}", session.config.app_id);
+    let body = session.get(&path, &[("page", "1".into()), ("perPage", "1".into())], &action)?;
+    let total = ["/meta/pagination/total", "/meta/total", "/meta/lastPage", "/meta/last_page"]
+        .iter()
+        .find_map(|p| body.pointer(p).and_then(serde_json::Value::as_u64));
+    match total {
+        Some(t) => Ok(t),
+        None => Ok(domains::list(session)?.len() as u64),
     }
-    Ok(domains::list(session)?.len() as u64)
 }
 
 pub fn list_domains(config: &Config) -> Result<Value, Error> {

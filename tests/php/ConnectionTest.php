@@ -70,4 +70,19 @@ final class ConnectionTest extends SimTestCase
         $this->assertThrows('WuRunCloud\AuthenticationException', 403, ['HTTP 403', 'v2 API key and secret', 'permission'], fn () => wu_runcloud_test_connection($this->v2()));
         $this->assertCount(1, $this->sim->requests(), 'a 403 is not retried');
     }
+
+    /** @return array<string, array{0: array}> */
+    public function paginationVariants(): array
+    {
+        return ['standard' => [['pagination' => 'standard']], 'meta.lastPage' => [['pagination' => 'lastPage']], 'links as []' => [['empty_links' => 'array']]];
+    }
+
+    /** @dataProvider paginationVariants */
+    public function test_the_domain_count_is_right_with_each_pagination_variant(array $simConfig): void
+    {
+        $this->sim->config($simConfig);
+        $this->sim->seed(self::SERVER, self::APP, ['count' => 99, 'pattern' => 'n{n}.test']);
+        $this->assertSame(100, wu_runcloud_test_connection($this->v3())['domains']);
+        $this->assertLessThanOrEqual(5, count($this->sim->requests()), 'counting takes one small page, not a listing');
+    }
 }
