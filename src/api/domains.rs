@@ -168,9 +168,9 @@ pub enum Added {
     Existed(Domain),
 }
 
-/// Adds `name` (normalised). One POST for a new domain; a 422 saying the name is taken is
-/// answered by looking the name up: on this app it is success, elsewhere an error carrying
-/// RunCloud's message.
+/// Adds `name` (normalised). One POST for a new domain; a 422 is answered by looking the name
+/// up: on this app it is success (`Existed`), otherwise the 422 stands, saying when RunCloud
+/// reports the name as taken elsewhere on the server.
 pub fn add(
     session: &Session<'_>,
     name: &str,
@@ -192,26 +192,26 @@ pub fn add(
             })?;
             Ok(Added::Created(d))
         }
-        Err(err) if err.status() == Some(422) && says_already_exists(&err, name) => {
-            match find(session, name)? {
-                Some(d) => Ok(Added::Existed(d)),
-                None => Err(match err {
-                    Error::Api {
-                        status,
-                        message,
-                        errors,
-                    } => Error::Api {
-                        status,
-                        message: format!(
-                            "domain {name} already exists on another web application of server {} ({message})",
-                            session.config.server_id
-                        ),
-                        errors,
-                    },
-                    other => other,
-                }),
-            }
-        }
+        // RunCloud's wording for "taken" is undocumented: after any 422, look the name up.
+        Err(err) if err.status() == Some(422) => match find(session, name)? {
+            Some(d) => Ok(Added::Existed(d)),
+            None if says_already_exists(&err, name) => Err(match err {
+                Error::Api {
+                    status,
+                    message,
+                    errors,
+                } => Error::Api {
+                    status,
+                    message: format!(
+                        "domain {name} already exists on another web application of server {} ({message})",
+                        session.config.server_id
+                    ),
+                    errors,
+                },
+                other => other,
+            }),
+            None => Err(err),
+        },
         Err(err) => Err(err),
     }
 }

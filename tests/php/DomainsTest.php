@@ -180,4 +180,16 @@ final class DomainsTest extends SimTestCase
     {
         $this->assertThrows('WuRunCloud\NotFoundException', 404, ['940999'], fn () => wu_runcloud_remove_domain($this->v3(['app_id' => 940999]), 'x.test', 5));
     }
+
+    public function test_any_422_on_add_is_checked_against_the_app_so_unknown_wording_still_means_exists(): void
+    {
+        $this->sim->seed(self::SERVER, self::APP, ['names' => ['odd.test']]);
+        // A 422 whose body says nothing about the name being taken (an HTML page).
+        $this->sim->fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 422, 'times' => 2]);
+        $r = wu_runcloud_add_domain($this->v3(), 'odd.test');
+        $this->assertFalse($r['created'], 'the domain is on the app: success with created=false');
+        $e = $this->assertThrows('WuRunCloud\ValidationException', 422, ['HTTP 422', 'new-odd.test'], fn () => wu_runcloud_add_domain($this->v3(), 'new-odd.test'));
+        $this->assertStringNotContainsString('another web application', $e->getMessage(), 'nothing said the name was taken');
+        $this->assertSame([], $e->getErrors());
+    }
 }
