@@ -18,7 +18,7 @@ use serde_json::Value as Json;
 
 use crate::config::{Auth, Config};
 use crate::domain_name::quote;
-use crate::error::{Error, describe_body, truncate};
+use crate::error::{Error, NON_JSON, describe_body, truncate};
 use crate::retry::{Decision, Failure, Policy, RateWindow};
 
 /// Clients differ only by what must be fixed at build time: extra CA and connect timeout.
@@ -397,9 +397,11 @@ impl ErrorParts {
                 message,
                 errors,
             } => {
-                let said = message
-                    .map(|m| format!(": RunCloud said \"{m}\""))
-                    .unwrap_or_default();
+                let said = match message {
+                    Some(m) if m.starts_with(NON_JSON) => format!(": RunCloud sent {m}"),
+                    Some(m) => format!(": RunCloud said \"{m}\""),
+                    None => String::new(),
+                };
                 let message = match status {
                     401 | 403 => {
                         let hint = match (&config.auth, status) {

@@ -128,6 +128,9 @@ impl Error {
     }
 }
 
+/// How [`describe_body`] starts its description of a body that is not JSON.
+pub const NON_JSON: &str = "a non-JSON body";
+
 /// What RunCloud said in an error body: its `message` (truncated) and `errors` map.
 /// Non-JSON bodies (HTML from a proxy, an error page) are described, never copied.
 pub fn describe_body(body: &[u8], content_type: Option<&str>) -> (Option<String>, FieldErrors) {
@@ -136,7 +139,7 @@ pub fn describe_body(body: &[u8], content_type: Option<&str>) -> (Option<String>
         return if body.is_empty() {
             (None, vec![])
         } else {
-            (Some(format!("a non-JSON body ({kind})")), vec![])
+            (Some(format!("{NON_JSON} ({kind})")), vec![])
         };
     };
     let message = json

@@ -133,11 +133,23 @@ pub fn test_connection(config: &Config) -> Result<Value, Error> {
 /// of the variant); without any of them, count every page.
 fn count_domains(session: &Session<'_>) -> Result<u64, Error> {
     let path = domains::path(session.config);
-    let action = format!("counting the domains of web application {}", session.config.app_id);
-    let body = session.get(&path, &[("page", "1".into()), ("perPage", "1".into())], &action)?;
-    let total = ["/meta/pagination/total", "/meta/total", "/meta/lastPage", "/meta/last_page"]
-        .iter()
-        .find_map(|p| body.pointer(p).and_then(serde_json::Value::as_u64));
+    let action = format!(
+        "counting the domains of web application {}",
+        session.config.app_id
+    );
+    let body = session.get(
+        &path,
+        &[("page", "1".into()), ("perPage", "1".into())],
+        &action,
+    )?;
+    let total = [
+        "/meta/pagination/total",
+        "/meta/total",
+        "/meta/lastPage",
+        "/meta/last_page",
+    ]
+    .iter()
+    .find_map(|p| body.pointer(p).and_then(serde_json::Value::as_u64));
     match total {
         Some(t) => Ok(t),
         None => Ok(domains::list(session)?.len() as u64),
