@@ -270,9 +270,18 @@ final class Queue {
 	}
 
 	private static function schedule_worker_here(int $at): void {
-		if (function_exists('as_schedule_single_action') && function_exists('as_next_scheduled_action')) {
-			$next = as_next_scheduled_action(self::WORKER_HOOK, [], self::GROUP);
-			if ($next === true || (is_int($next) && $next <= $at)) {
+		if (function_exists('as_schedule_single_action') && function_exists('as_get_scheduled_actions')) {
+			// Only a *pending* run due by $at is enough: a run in progress may be the one
+			// asking, and may already have read the due rows.
+			$pending = as_get_scheduled_actions([
+				'hook'         => self::WORKER_HOOK,
+				'group'        => self::GROUP,
+				'status'       => 'pending',
+				'date'         => new \DateTime('@' . $at),
+				'date_compare' => '<=',
+				'per_page'     => 1,
+			], 'ids');
+			if (!empty($pending)) {
 				return;
 			}
 			if ($at <= time() && function_exists('as_enqueue_async_action')) {

@@ -23,6 +23,7 @@ $GLOBALS['wu_double_core_calls'] = [];
 $GLOBALS['wu_double_domains']    = [];
 
 require __DIR__ . '/inc/functions.php';
+require __DIR__ . '/inc/action-scheduler.php';
 require __DIR__ . '/inc/legacy.php';
 if (version_compare(WU_DOUBLE_UM_VERSION, '2.5', '>=')) {
 	require __DIR__ . '/inc/registry.php';
