@@ -22,9 +22,10 @@ use crate::error::{Error, NON_JSON, describe_body, truncate};
 use crate::retry::{Decision, Failure, Policy, RateWindow};
 
 /// Clients differ only by what must be fixed at build time: extra CA and connect timeout.
+/// The CA file's size and mtime are part of the key, so a replaced file is picked up.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct ClientKey {
-    ca_file: Option<PathBuf>,
+    ca_file: Option<(PathBuf, u64, Option<std::time::SystemTime>)>,
     connect_timeout_ms: u128,
 }
 
@@ -54,7 +55,11 @@ fn user_agent() -> String {
 /// Returns this worker's client for `config`, building it on first use in this pid.
 fn shared_client(config: &Config) -> Result<Client, Error> {
     let key = ClientKey {
-        ca_file: config.ca_file.clone(),
+        ca_file: config.ca_file.as_ref().map(|p| {
+            let meta = std::fs::metadata(p).ok();
+            let len = meta.as_ref().map_or(0, |m| m.len());
+            (p.clone(), len, meta.and_then(|m| m.modified().ok()))
+        }),
         connect_timeout_ms: config.connect_timeout.as_millis(),
     };
     let pid = std::process::id();
@@ -545,5 +550,51 @@ fn redirect_error(status: u16, headers: &HeaderMap, ctx: &Ctx<'_>) -> Error {
             ctx.path
         ),
         errors: vec![],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_in_the_unit_interval_and_varies() {
+        let values: Vec<f64> = (0..50).map(jitter).collect();
+        assert!(values.iter().all(|j| (0.0..1.0).contains(j)), "{values:?}");
+        let distinct = values
+            .iter()
+            .map(|v| (v * 1e6) as u64)
+            .collect::<std::collections::BTreeSet<_>>();
+        assert!(
+            distinct.len() > 10,
+            "jitter should vary between attempts: {values:?}"
+        );
+    }
+
+    #[test]
+    fn error_chains_name_every_cause_once() {
+        #[derive(Debug)]
+        struct E(&'static str, Option<Box<E>>);
+        impl std::fmt::Display for E {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for E {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|e| e as _)
+            }
+        }
+        let e = E(
+            "error sending request",
+            Some(Box::new(E(
+                "tcp connect error",
+                Some(Box::new(E("Connection refused", None))),
+            ))),
+        );
+        assert_eq!(
+            chain(&e),
+            "error sending request: tcp connect error: Connection refused"
+        );
     }
 }
