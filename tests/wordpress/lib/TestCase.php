@@ -30,6 +30,7 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	protected function setUp(): void {
 		parent::setUp();
 		global $wpdb;
+		wp_cache_flush(); // another process (a child PHP) may have changed the database
 		wp_set_current_user(1);
 
 		// Delete sites left by the previous test while the plugin is off, so it records nothing.
