@@ -96,8 +96,9 @@ check_port_free() {
   holders=$(ss -Hltnp "sport = :$port" 2>/dev/null | awk -v a="$addr:$port" '$4 == a || $4 == "0.0.0.0:'"$port"'" || $4 == "*:'"$port"'" || $4 == "[::]:'"$port"'" {print $4, $6}')
   if [ -n "$holders" ]; then
     die "port $port on $addr is taken by: $holders
-  Stop that service (e.g. 'systemctl stop nginx' or 'systemctl stop apache2'), or run the stack
-  on another address with --addr/--port. WordPress multisite needs port 80 for a network install."
+  Stop that service (e.g. 'systemctl stop nginx' or 'systemctl stop apache2'), or use another
+  loopback address: make demo DEMO_ADDR=127.0.0.5 / make test E2E_ADDR=127.0.0.6 (the port
+  stays 80: WordPress multisite needs it for a network install)."
   fi
 }
 
