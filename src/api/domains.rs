@@ -187,7 +187,12 @@ pub fn add(
         &action,
     ) {
         Ok(created) => {
-            let d = Domain::from_json(&created).map_err(|e| Error::Transport {
+            // Documented as the bare object; tolerate a `data` wrapper.
+            let obj = created
+                .get("data")
+                .filter(|d| d.is_object())
+                .unwrap_or(&created);
+            let d = Domain::from_json(obj).map_err(|e| Error::Transport {
                 message: format!("unexpected answer while {action}: {e}"),
             })?;
             Ok(Added::Created(d))

@@ -118,14 +118,25 @@ fn cert_id(v: Option<&Json>) -> Option<u64> {
     }
 }
 
+/// `true`, `1` or `"1"`/`"true"` (flags come as booleans or 0/1 depending on the endpoint).
+fn truthy(v: Option<&Json>) -> bool {
+    match v {
+        Some(Json::Bool(b)) => *b,
+        Some(Json::Number(n)) => n.as_i64().is_some_and(|i| i != 0),
+        Some(Json::String(s)) => s == "1" || s.eq_ignore_ascii_case("true"),
+        _ => false,
+    }
+}
+
 /// Reads the SSL settings and decides the route.
 pub fn plan(session: &Session<'_>) -> Result<Plan, Error> {
     if let Auth::Token(_) = session.config.auth {
         let action = format!("reading the SSL mode of {}", app(session));
         match session.get(&format!("{}/ssl/advanced", base(session)), &[], &action) {
             Ok(body) => {
-                if body.get("advancedSSL").and_then(Json::as_bool) == Some(true) {
-                    let auto_ssl = body.get("autoSSL").and_then(Json::as_bool).unwrap_or(false);
+                let body = body.get("data").filter(|d| d.is_object()).unwrap_or(&body);
+                if truthy(body.get("advancedSSL")) {
+                    let auto_ssl = truthy(body.get("autoSSL"));
                     return Ok(Plan::PerDomain { auto_ssl });
                 }
                 if let Some(id) = cert_id(body.get("sslCertificate").and_then(|c| c.get("id"))) {
@@ -287,4 +298,43 @@ pub fn after_add(session: &Session<'_>, added: &[(u64, String)]) -> Outcome {
         }
     })();
     result.unwrap_or_else(|e| Outcome::failed(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn flags_are_read_from_booleans_integers_and_strings() {
+        for (v, expected) in [
+            (json!(true), true),
+            (json!(1), true),
+            (json!("1"), true),
+            (json!("true"), true),
+            (json!(false), false),
+            (json!(0), false),
+            (json!(null), false),
+            (json!("no"), false),
+        ] {
+            assert_eq!(truthy(Some(&v)), expected, "flag {v}");
+        }
+        assert!(!truthy(None));
+    }
+
+    #[test]
+    fn certificate_ids_are_read_from_numbers_or_numeric_strings() {
+        assert_eq!(cert_id(Some(&json!(12))), Some(12));
+        assert_eq!(cert_id(Some(&json!("12"))), Some(12));
+        assert_eq!(cert_id(Some(&json!(null))), None);
+        assert_eq!(cert_id(None), None);
+    }
+
+    #[test]
+    fn ssl_modes_are_named_as_test_connection_reports_them() {
+        assert_eq!(mode_name(&Plan::PerDomain { auto_ssl: true }), "advanced");
+        assert_eq!(mode_name(&Plan::AdvancedRedeploy(1)), "basic");
+        assert_eq!(mode_name(&Plan::BasicRedeploy(1)), "basic");
+        assert_eq!(mode_name(&Plan::NoCertificate), "none");
+    }
 }
