@@ -55,11 +55,18 @@ dir=$(cd "$dir" && pwd)
 
 pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
 
-# stop_pid NAME PIDFILE [SIGNAL]: signal the pid in PIDFILE and wait up to 15 s for it to go.
+# stop_pid NAME PIDFILE SIGNAL PATTERN: signal the pid in PIDFILE and wait up to 15 s for it to
+# go. A pid whose command line does not contain PATTERN is a stale file (the pid was reused by
+# another process) and is left alone.
 stop_pid() {
-  local name=$1 file=$2 sig=${3:-TERM} pid
+  local name=$1 file=$2 sig=$3 pattern=$4 pid
   [ -f "$file" ] || return 0
   pid=$(cat "$file" 2>/dev/null || true)
+  if pid_alive "$pid" && ! tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$pattern"; then
+    echo "stack: $file names pid $pid, which is not our $name; not signalling it" >&2
+    rm -f "$file"
+    return 0
+  fi
   if pid_alive "$pid"; then
     kill "-$sig" "$pid" 2>/dev/null || true
     for _ in $(seq 1 150); do pid_alive "$pid" || break; sleep 0.1; done
@@ -72,10 +79,10 @@ stop_pid() {
 }
 
 down() {
-  stop_pid nginx "$dir/nginx/nginx.pid" QUIT
-  stop_pid php-fpm "$dir/php-fpm/php-fpm.pid" QUIT
+  stop_pid nginx "$dir/nginx/nginx.pid" QUIT "$dir/nginx"
+  stop_pid php-fpm "$dir/php-fpm/php-fpm.pid" QUIT "$dir/php-fpm"
   "$root/tests/lib/mariadb.sh" stop "$dir/mariadb" || true
-  stop_pid runcloud-sim "$dir/sim/sim.pid" TERM
+  stop_pid runcloud-sim "$dir/sim/sim.pid" TERM runcloud-sim
 }
 
 status() {
