@@ -158,12 +158,16 @@ fn run(
     to_array(&result)
 }
 
+// Explicit PHP names: the macro's snake_case conversion mangles digits and acronyms
+// (`get2` → `get_2`), so the contract's names are spelled out.
+
 /// Returns the version of the wu_runcloud extension. Makes no request.
 ///
 /// # Returns
 ///
 /// The crate version, e.g. `"0.1.0"`.
 #[php_function]
+#[php(name = "wu_runcloud_version")]
 pub fn wu_runcloud_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
@@ -186,6 +190,7 @@ pub fn wu_runcloud_version() -> String {
 /// \WuRunCloud\NotFoundException naming the server id or the app id that does not exist (404).
 /// \WuRunCloud\TransportException when RunCloud cannot be reached or answers 5xx.
 #[php_function]
+#[php(name = "wu_runcloud_test_connection")]
 pub fn wu_runcloud_test_connection(config: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
     run(config, operations::test_connection)
 }
@@ -204,6 +209,7 @@ pub fn wu_runcloud_test_connection(config: &ZendHashTable) -> PhpResult<ZBox<Zen
 ///
 /// \WuRunCloud\RunCloudException subclasses: bad configuration, credentials, ids, transport.
 #[php_function]
+#[php(name = "wu_runcloud_list_domains")]
 pub fn wu_runcloud_list_domains(config: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
     run(config, operations::list_domains)
 }
@@ -224,6 +230,7 @@ pub fn wu_runcloud_list_domains(config: &ZendHashTable) -> PhpResult<ZBox<ZendHa
 /// \WuRunCloud\InvalidArgumentException for an invalid name or configuration, before any request.
 /// \WuRunCloud\RunCloudException subclasses for API and transport failures.
 #[php_function]
+#[php(name = "wu_runcloud_find_domain")]
 pub fn wu_runcloud_find_domain(
     config: &ZendHashTable,
     domain: &str,
@@ -255,6 +262,7 @@ pub fn wu_runcloud_find_domain(
 /// \WuRunCloud\ValidationException when RunCloud refuses the name, e.g. it is on another app of the server.
 /// \WuRunCloud\RunCloudException subclasses for other API and transport failures.
 #[php_function]
+#[php(name = "wu_runcloud_add_domain")]
 #[php(defaults(options = Options::empty()))]
 pub fn wu_runcloud_add_domain(
     config: &ZendHashTable,
@@ -283,6 +291,7 @@ pub fn wu_runcloud_add_domain(
 /// \WuRunCloud\ValidationException for the app's primary domain.
 /// \WuRunCloud\RunCloudException subclasses for other API and transport failures.
 #[php_function]
+#[php(name = "wu_runcloud_remove_domain")]
 pub fn wu_runcloud_remove_domain(
     config: &ZendHashTable,
     domain: &str,
@@ -308,6 +317,7 @@ pub fn wu_runcloud_remove_domain(
 /// \WuRunCloud\ValidationException when RunCloud refuses the redeploy, with its message.
 /// \WuRunCloud\RunCloudException subclasses for configuration, credentials, ids and transport.
 #[php_function]
+#[php(name = "wu_runcloud_redeploy_ssl")]
 pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
     run(config, operations::redeploy_ssl)
 }
@@ -332,6 +342,7 @@ pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHa
 /// \WuRunCloud\InvalidArgumentException for a bad configuration, option or `wanted` entry type, before any request.
 /// \WuRunCloud\AuthenticationException, \WuRunCloud\NotFoundException or \WuRunCloud\TransportException when the list cannot be read, or credentials/ids fail midway.
 #[php_function]
+#[php(name = "wu_runcloud_sync")]
 #[php(defaults(options = Options::empty()))]
 pub fn wu_runcloud_sync(
     config: &ZendHashTable,
