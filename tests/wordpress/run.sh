@@ -2,6 +2,7 @@
 # The plugin's PHPUnit suites inside real WordPress multisites.
 #
 #   tests/wordpress/run.sh [SUITE...]     suites: subdomain subdirectory ultimate-multisite ultimate-multisite-legacy no-extension
+#   tests/wordpress/run.sh --measure      prints figures (hook cost, worker throughput, big reconcile, big status page)
 #
 # Starts a private MariaDB and the RunCloud simulator in a temp dir, installs WordPress twice
 # (subdomain and subdirectory network, the plugin linked and network-activated), runs each
@@ -15,6 +16,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 ext=${WU_RUNCLOUD_EXT:-target/debug/libwu_runcloud.so}
 sim=${WU_RUNCLOUD_SIM:-${RUNCLOUD_SIM_BIN:-target/debug/runcloud-sim}}
+measure=0
+if [ "${1:-}" = --measure ]; then measure=1; shift; set -- subdomain; fi
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(subdomain subdirectory ultimate-multisite ultimate-multisite-legacy no-extension)
 
@@ -71,6 +74,11 @@ for s in "${suites[@]}"; do
 done
 [ $need_subdomain = 0 ] || install subdomain "$work/wp-subdomain" wu_test_subdomain
 [ $need_subdirectory = 0 ] || install subdirectory "$work/wp-subdirectory" wu_test_subdirectory
+
+if [ $measure = 1 ]; then
+  WU_TEST_WP_DIR=$work/wp-subdomain WU_TEST_SIM_URL=$sim_url php -d "extension=$ext" tests/wordpress/lib/measure.php
+  exit $?
+fi
 
 failed=()
 for s in "${suites[@]}"; do

@@ -67,6 +67,7 @@ class CLI {
 	 */
 	public function sync(array $args = [], array $assoc = []): void {
 		$dry_run = !empty($assoc['dry-run']);
+		delete_site_transient(Domain_Sync::WILDCARD_CACHE); // an explicit sync looks afresh
 		$result  = Reconciler::run($dry_run, !empty($assoc['prune']));
 		if (is_wp_error($result)) {
 			$this->say('error', $result->get_error_message());

@@ -152,7 +152,9 @@ final class Domain_Sync {
 
 	/**
 	 * The wildcard domain of the app that already serves $domain, if any, so subdomains of a
-	 * wildcard are not added one by one. Cached briefly; a failed lookup never blocks an add.
+	 * wildcard are not added one by one. Finding them means listing every domain of the app
+	 * (one request per 40), so the answer is cached for hours; "Sync now" and `wp runcloud
+	 * sync` refresh it. A failed lookup never blocks an add.
 	 */
 	public static function wildcard_covering(string $domain, array $config): ?string {
 		if (substr_count($domain, '.') < 2) {
@@ -167,7 +169,7 @@ final class Domain_Sync {
 						$wildcards[] = Queue::normalize((string) $item['name']);
 					}
 				}
-				set_site_transient(self::WILDCARD_CACHE, $wildcards, (int) apply_filters('wu_runcloud_wildcard_cache_ttl', 300));
+				set_site_transient(self::WILDCARD_CACHE, $wildcards, (int) apply_filters('wu_runcloud_wildcard_cache_ttl', 6 * HOUR_IN_SECONDS));
 			} catch (\Throwable $e) {
 				return null;
 			}

@@ -187,6 +187,7 @@ final class Network_Admin {
 	public function action_admin_post_wu_runcloud_sync(): void {
 		$this->authorize('wu_runcloud_sync');
 		$dry_run = !empty($_POST['dry_run']);
+		delete_site_transient(Domain_Sync::WILDCARD_CACHE); // an explicit sync looks afresh
 		$result  = Reconciler::run($dry_run, true);
 		if (is_wp_error($result)) {
 			$this->flash('error', $result->get_error_message());
