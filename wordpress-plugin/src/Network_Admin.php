@@ -216,8 +216,10 @@ final class Network_Admin {
 
 	/** Retry now or dismiss one failed/retrying operation. */
 	public function action_admin_post_wu_runcloud_op(): void {
-		$id = isset($_POST['op_id']) ? absint(wp_unslash($_POST['op_id'])) : 0; // phpcs:ignore WordPress.Security.NonceVerification -- verified next, nonce is per id
-		$this->authorize('wu_runcloud_op_' . $id);
+		$this->require_capability();
+		// The nonce is named after the operation it acts on, so the id is read first.
+		$id = isset($_POST['op_id']) ? absint(wp_unslash($_POST['op_id'])) : 0; // phpcs:ignore WordPress.Security.NonceVerification -- verified on the next line
+		check_admin_referer('wu_runcloud_op_' . $id);
 		$do = isset($_POST['do']) ? sanitize_key(wp_unslash($_POST['do'])) : '';
 		if ($do === 'dismiss' && Queue::dismiss($id)) {
 			$this->flash('success', __('Operation dismissed.', 'wu-runcloud'));
@@ -257,10 +259,14 @@ final class Network_Admin {
 
 	/** Capability first (who), then the nonce named after the action (intent). */
 	private function authorize(string $nonce_action): void {
+		$this->require_capability();
+		check_admin_referer($nonce_action);
+	}
+
+	private function require_capability(): void {
 		if (!current_user_can(self::CAPABILITY)) {
 			wp_die(esc_html__('Sorry, you are not allowed to manage RunCloud settings.', 'wu-runcloud'), '', ['response' => 403]);
 		}
-		check_admin_referer($nonce_action);
 	}
 
 	private function flash(string $type, string $message): void {

@@ -119,6 +119,22 @@ final class NetworkAdminTest extends TestCase {
 		}
 	}
 
+	public function test_retry_now_and_dismiss_act_on_a_failed_operation(): void {
+		$this->add_fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 503, 'times' => 1]);
+		do_action('wu_add_domain', 'retry-button.example.com', 1);
+		$this->run_worker_now();
+		$op = $this->ops('retry-button.example.com')[0];
+		$this->assertSame('retrying', $op->status);
+
+		$result = $this->post_as(1, ['action' => 'wu_runcloud_op', 'op_id' => (string) $op->id, 'do' => 'retry'], 'wu_runcloud_op_' . $op->id);
+		$this->assertStringStartsWith('redirect:', $result);
+		$this->assertSame('done', $this->ops('retry-button.example.com')[0]->status, 'Retry now runs it at once');
+		$this->assertContains('retry-button.example.com', $this->sim_domains());
+
+		$result = $this->post_as(1, ['action' => 'wu_runcloud_op', 'op_id' => (string) $op->id, 'do' => 'dismiss'], 'wu_runcloud_op_' . ((int) $op->id + 1));
+		$this->assertStringStartsWith('die:403', $result, 'A nonce for another operation is refused');
+	}
+
 	public function test_sync_dry_run_previews_without_changing_anything(): void {
 		$this->create_site('preview');
 		global $wpdb;

@@ -114,6 +114,7 @@ final class UltimateMultisiteRegistryTest extends TestCase {
 		$integration->get_instructions();
 		$this->assertStringContainsString("define('WU_RUNCLOUD_API_TOKEN'", ob_get_clean());
 		$this->assertNotEmpty($integration->get_explainer_lines()['will']);
+		$this->assertStringNotContainsString('sim-token', print_r($integration, true) . print_r($this->module(), true), 'No secret held in (or dumped from) our objects');
 	}
 
 	public function test_test_connection_through_ultimate_multisites_ajax_says_access_authorized(): void {
