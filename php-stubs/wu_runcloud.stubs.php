@@ -8,28 +8,56 @@ namespace WuRunCloud {
      * kind (v3 token or v2 key/secret), never its value.
      */
     class AuthenticationException extends \WuRunCloud\RunCloudException {
-        public function __construct() {}
+        /**
+         * Same as `\Exception::__construct`.
+         *
+         * @param string $message The message.
+         * @param int $code The code (an HTTP status, or 0).
+         * @param mixed $previous The previous throwable.
+         */
+        public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
     }
 
     /**
      * Bad configuration, option or domain name; raised before any request (code 0).
      */
     class InvalidArgumentException extends \WuRunCloud\RunCloudException {
-        public function __construct() {}
+        /**
+         * Same as `\Exception::__construct`.
+         *
+         * @param string $message The message.
+         * @param int $code The code (an HTTP status, or 0).
+         * @param mixed $previous The previous throwable.
+         */
+        public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
     }
 
     /**
      * The server, the web application or a route does not exist (HTTP 404). The message names the id.
      */
     class NotFoundException extends \WuRunCloud\RunCloudException {
-        public function __construct() {}
+        /**
+         * Same as `\Exception::__construct`.
+         *
+         * @param string $message The message.
+         * @param int $code The code (an HTTP status, or 0).
+         * @param mixed $previous The previous throwable.
+         */
+        public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
     }
 
     /**
      * RunCloud kept answering HTTP 429 after the retries allowed by `retries` and `timeout`.
      */
     class RateLimitException extends \WuRunCloud\RunCloudException {
-        public function __construct() {}
+        /**
+         * Same as `\Exception::__construct`.
+         *
+         * @param string $message The message.
+         * @param int $code The code (an HTTP status, or 0).
+         * @param mixed $previous The previous throwable.
+         */
+        public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
     }
 
     /**
@@ -37,7 +65,14 @@ namespace WuRunCloud {
      * `getCode()` is RunCloud's HTTP status, or 0 for transport and local errors.
      */
     class RunCloudException extends \RuntimeException {
-        public function __construct() {}
+        /**
+         * Same as `\Exception::__construct`.
+         *
+         * @param string $message The message.
+         * @param int $code The code (an HTTP status, or 0).
+         * @param mixed $previous The previous throwable.
+         */
+        public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
     }
 
     /**
@@ -45,14 +80,28 @@ namespace WuRunCloud {
      * after the retries (code = that status).
      */
     class TransportException extends \WuRunCloud\RunCloudException {
-        public function __construct() {}
+        /**
+         * Same as `\Exception::__construct`.
+         *
+         * @param string $message The message.
+         * @param int $code The code (an HTTP status, or 0).
+         * @param mixed $previous The previous throwable.
+         */
+        public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
     }
 
     /**
      * RunCloud refused the data (HTTP 422); `getErrors()` returns its field errors.
      */
     class ValidationException extends \WuRunCloud\RunCloudException {
-        public function __construct() {}
+        /**
+         * Same as `\Exception::__construct`; `getErrors()` is then empty.
+         *
+         * @param string $message The message.
+         * @param int $code The code (an HTTP status).
+         * @param mixed $previous The previous throwable.
+         */
+        public function __construct(string $message = '', int $code = 0, mixed $previous = null) {}
 
         /**
          * RunCloud's field errors.

@@ -4,7 +4,7 @@ use ext_php_rs::boxed::ZBox;
 use ext_php_rs::class::RegisteredClass;
 use ext_php_rs::ffi::zend_throw_exception;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ZendClassObject, ZendHashTable};
+use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecutorGlobals, ce};
 
 use crate::error::{Error, ErrorKind, FieldErrors};
@@ -49,6 +49,19 @@ pub struct ValidationException {
 
 #[php_impl]
 impl ValidationException {
+    /// Same as `\Exception::__construct`; `getErrors()` is then empty.
+    ///
+    /// # Arguments
+    ///
+    /// * `message` - The message.
+    /// * `code` - The code (an HTTP status).
+    /// * `previous` - The previous throwable.
+    #[php(defaults(message = String::new(), code = 0))]
+    pub fn __construct(message: String, code: i64, previous: Option<&Zval>) -> Self {
+        construct(message, code, previous);
+        Self::default()
+    }
+
     /// RunCloud's field errors.
     ///
     /// # Returns
@@ -89,6 +102,60 @@ pub struct TransportException;
 #[php(extends(RunCloudException))]
 #[derive(Default)]
 pub struct InvalidArgumentException;
+
+/// PHP-side construction (`new WuRunCloud\TransportException('…', 0, $previous)`), for code
+/// that wraps or fakes our errors: ext-php-rs replaces the constructor, so do what
+/// `Exception::__construct` and `zend_default_exception_new` would have done.
+fn construct(message: String, code: i64, previous: Option<&Zval>) {
+    let Some(this) = crate::zend_extra::current_this() else {
+        return;
+    };
+    crate::zend_extra::fill_exception_origin(this, 1);
+    let mut z = Zval::new();
+    if z.set_string(&message, false).is_ok() {
+        crate::zend_extra::set_exception_property(this, c"message", z);
+    }
+    let mut z = Zval::new();
+    z.set_long(code);
+    crate::zend_extra::set_exception_property(this, c"code", z);
+    if let Some(prev) = previous
+        && prev
+            .object()
+            .is_some_and(|o| o.instance_of(ce::throwable()))
+    {
+        crate::zend_extra::set_exception_property(this, c"previous", prev.shallow_clone());
+    }
+}
+
+/// The constructors of the classes without other methods.
+macro_rules! constructible {
+    ($($class:ident),*) => {$(
+        #[php_impl]
+        impl $class {
+            /// Same as `\Exception::__construct`.
+            ///
+            /// # Arguments
+            ///
+            /// * `message` - The message.
+            /// * `code` - The code (an HTTP status, or 0).
+            /// * `previous` - The previous throwable.
+            #[php(defaults(message = String::new(), code = 0))]
+            pub fn __construct(message: String, code: i64, previous: Option<&Zval>) -> Self {
+                construct(message, code, previous);
+                Self
+            }
+        }
+    )*};
+}
+
+constructible!(
+    RunCloudException,
+    AuthenticationException,
+    NotFoundException,
+    RateLimitException,
+    TransportException,
+    InvalidArgumentException
+);
 
 fn class_for(kind: ErrorKind) -> &'static ClassEntry {
     match kind {
@@ -138,7 +205,7 @@ fn throw(ce: &'static ClassEntry, message: &str, code: i32, errors: &[(String, V
     let Some(obj) = (unsafe { obj.as_mut() }) else {
         return;
     };
-    crate::zend_extra::fill_exception_origin(obj);
+    crate::zend_extra::fill_exception_origin(obj, 0);
     if !errors.is_empty()
         && let Some(class_obj) = ZendClassObject::<ValidationException>::from_zend_obj_mut(obj)
     {

@@ -72,7 +72,10 @@ const DEBUG_BACKTRACE_IGNORE_ARGS: i32 = 1 << 1;
 /// `zend_default_exception_new` would have set: `file`, `line` (the calling PHP code) and
 /// `trace`. ext-php-rs replaces the create handler of `#[php_class]` exceptions, so without
 /// this every exception of ours would say `:0` and have an empty trace.
-pub fn fill_exception_origin(object: &mut ZendObject) {
+///
+/// `skip_top` drops frames from the top of the trace (1 inside `__construct`, so the trace
+/// starts at the `new`, as PHP's own exceptions do).
+pub fn fill_exception_origin(object: &mut ZendObject, skip_top: i32) {
     let (Some(fetch), Some(filename), Some(lineno), Some(update)) = (
         lookup(c"zend_fetch_debug_backtrace"),
         lookup(c"zend_get_executed_filename"),
@@ -96,7 +99,7 @@ pub fn fill_exception_origin(object: &mut ZendObject) {
         let mut trace = Zval::new();
         fetch(
             &mut trace,
-            0,
+            skip_top,
             if ignore_args {
                 DEBUG_BACKTRACE_IGNORE_ARGS
             } else {
@@ -120,5 +123,28 @@ pub fn fill_exception_origin(object: &mut ZendObject) {
         let mut z = Zval::new();
         z.set_long(i64::from(lineno()));
         update(scope, obj, c"line".as_ptr(), 4, &mut z);
+    }
+}
+
+/// The object `$this` of the method PHP is executing (our `__construct`).
+pub fn current_this() -> Option<&'static mut ZendObject> {
+    let ex = ext_php_rs::zend::ExecutorGlobals::get().current_execute_data;
+    // SAFETY: while PHP runs our method, current_execute_data is that method's live frame.
+    let ex = unsafe { ex.cast::<ext_php_rs::zend::ExecuteData>().as_mut() }?;
+    ex.get_self()
+}
+
+/// Writes a property declared by `\Exception` (message, code, previous…), whatever its
+/// visibility, as `Exception::__construct` does.
+pub fn set_exception_property(object: &mut ZendObject, name: &CStr, mut value: Zval) {
+    let Some(update) = lookup(c"zend_update_property") else {
+        return;
+    };
+    // SAFETY: PHP 8.2's zend_update_property; the scope is `Exception`, which declares the
+    // property; the value is copied (refcount added) by the engine.
+    unsafe {
+        let update = std::mem::transmute::<*mut c_void, UpdateProperty>(update);
+        let scope = std::ptr::from_ref(ext_php_rs::zend::ce::exception()).cast_mut();
+        update(scope, object, name.as_ptr(), name.count_bytes(), &mut value);
     }
 }

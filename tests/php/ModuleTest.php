@@ -146,4 +146,25 @@ final class ModuleTest extends SimTestCase
         }
         $this->fail('an InvalidArgumentException was expected');
     }
+
+    public function test_our_exceptions_can_be_constructed_and_thrown_from_php_like_any_exception(): void
+    {
+        $previous = new \LogicException('root cause');
+        foreach (['RunCloud', 'Authentication', 'NotFound', 'Validation', 'RateLimit', 'Transport', 'InvalidArgument'] as $name) {
+            $class = "WuRunCloud\\{$name}Exception";
+            $line = __LINE__ + 1;
+            $e = new $class("made in PHP: $name", 418, $previous);
+            $this->assertSame("made in PHP: $name", $e->getMessage(), "$class message");
+            $this->assertSame(418, $e->getCode(), "$class code");
+            $this->assertSame($previous, $e->getPrevious(), "$class previous");
+            $this->assertSame($line, $e->getLine(), "$class line is where it was created");
+            $this->assertSame(__FUNCTION__, $e->getTrace()[0]['function'] ?? null, "$class trace starts at the creating function");
+        }
+        $plain = new \WuRunCloud\TransportException();
+        $this->assertSame(['', 0, null], [$plain->getMessage(), $plain->getCode(), $plain->getPrevious()]);
+        $this->assertSame([], (new \WuRunCloud\ValidationException('v', 422))->getErrors());
+        $this->expectException(\WuRunCloud\RunCloudException::class);
+        $this->expectExceptionMessage('thrown from PHP');
+        throw new \WuRunCloud\RateLimitException('thrown from PHP', 429);
+    }
 }
