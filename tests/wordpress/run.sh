@@ -21,11 +21,11 @@ if [ "${1:-}" = --measure ]; then measure=1; shift; set -- subdomain; fi
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(subdomain subdirectory ultimate-multisite ultimate-multisite-legacy no-extension)
 
+case "$ext" in /*) ;; *) ext=$root/$ext ;; esac
 [ -f "$ext" ] || { echo "tests/wordpress: extension not built: $ext (run: cargo build -p wu_runcloud)" >&2; exit 1; }
 [ -x "$sim" ] || { echo "tests/wordpress: simulator not built: $sim (run: cargo build -p runcloud-sim)" >&2; exit 1; }
-php -d extension="$root/${ext#"$root"/}" -r 'exit(extension_loaded("wu_runcloud") ? 0 : 1);' 2>/dev/null \
+php -d extension="$ext" -r 'exit(extension_loaded("wu_runcloud") ? 0 : 1);' 2>/dev/null \
   || { echo "tests/wordpress: $ext does not load as the wu_runcloud PHP extension" >&2; exit 1; }
-ext=$(cd "$(dirname "$ext")" && pwd)/$(basename "$ext")
 
 work=$(mktemp -d /tmp/wu-wp-tests.XXXXXX)
 sim_pid=

@@ -68,9 +68,8 @@ final class Queue {
 				"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND op = %s AND status IN ('pending','retrying','failed')",
 				$now, $domain, $opposite
 			));
-		}
 
-		if ($op !== 'redeploy_ssl') {
+			// The double fire (reference §1.5) can arrive after the first request already ran.
 			$last = $wpdb->get_row($wpdb->prepare(
 				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND status NOT IN ('superseded','dismissed') ORDER BY id DESC LIMIT 1",
 				$domain
