@@ -55,6 +55,17 @@ final class PluginLifecycleTest extends TestCase {
 		$this->assertSame(10, has_action('wu_add_domain', [$plugin, 'action_wu_add_domain']), 'Registered again at priority 10');
 	}
 
+	public function test_deactivation_removes_our_scheduled_events(): void {
+		do_action('wu_add_domain', 'deactivate.example.com', 1);
+		Plugin::instance()->action_init();
+		$this->assertNotFalse(wp_next_scheduled(Queue::WORKER_HOOK));
+		$this->assertNotFalse(wp_next_scheduled(Plugin::RECONCILE_HOOK));
+		Plugin::deactivate();
+		$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK));
+		$this->assertFalse(wp_next_scheduled(Plugin::RECONCILE_HOOK));
+		$this->assertSame('pending', $this->ops('deactivate.example.com')[0]->status, 'Recorded work is kept for reactivation');
+	}
+
 	public function test_uninstall_removes_our_tables_options_and_events_and_nothing_else(): void {
 		global $wpdb;
 		update_network_option(null, 'wu_host_integrations_enabled', ['runcloud' => true, 'other' => true]);

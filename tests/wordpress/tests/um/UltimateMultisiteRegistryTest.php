@@ -195,6 +195,16 @@ final class UltimateMultisiteRegistryTest extends TestCase {
 		$this->assertStringNotContainsString('sim-token', implode("\n", $lines));
 	}
 
+	public function test_dns_propagation_finished_schedules_one_coalesced_ssl_redeploy(): void {
+		do_action('wu_domain_manager_dns_propagation_finished', (object) ['domain' => 'dns.example.com']);
+		do_action('wu_domain_manager_dns_propagation_finished', (object) ['domain' => 'dns2.example.com']);
+		$ssl = array_values(array_filter($this->ops(), static fn($o) => $o->op === 'redeploy_ssl'));
+		$this->assertCount(1, $ssl, 'Two domains passing DNS in one window: one redeploy');
+		$this->assertEqualsWithDelta(time() + 60, (int) $ssl[0]->next_attempt_at, 2);
+		$this->run_after_ssl_window();
+		$this->assertCount(1, $this->redeploys());
+	}
+
 	public function test_reconcile_includes_ultimate_multisites_mapped_domains(): void {
 		$GLOBALS['wu_double_domains'] = ['mapped-in-um.com'];
 		$result = Reconciler::run(false);
