@@ -70,8 +70,8 @@ const DEBUG_BACKTRACE_IGNORE_ARGS: i32 = 1 << 1;
 
 /// Gives an exception object created by ext-php-rs's object handler what PHP's own
 /// `zend_default_exception_new` would have set: `file`, `line` (the calling PHP code) and
-/// `trace`. ext-php-rs replaces the create handler of `#[php_class]` exceptions, so without
-/// this every exception of ours would say `:0` and have an empty trace.
+/// `trace` (without arguments). ext-php-rs replaces the create handler of `#[php_class]`
+/// exceptions, so without this every exception of ours would say `:0` and have no trace.
 ///
 /// `skip_top` drops frames from the top of the trace (1 inside `__construct`, so the trace
 /// starts at the `new`, as PHP's own exceptions do).
@@ -95,18 +95,11 @@ pub fn fill_exception_origin(object: &mut ZendObject, skip_top: i32) {
         let scope = std::ptr::from_ref(ext_php_rs::zend::ce::exception()).cast_mut();
         let obj: *mut ZendObject = object;
 
-        let ignore_args = ext_php_rs::zend::ExecutorGlobals::get().exception_ignore_args;
+        // Never record call arguments, whatever zend.exception_ignore_args says: the first
+        // argument of every wu_runcloud_* function (and often of its callers) is the config
+        // array holding the API token or key and secret.
         let mut trace = Zval::new();
-        fetch(
-            &mut trace,
-            skip_top,
-            if ignore_args {
-                DEBUG_BACKTRACE_IGNORE_ARGS
-            } else {
-                0
-            },
-            0,
-        );
+        fetch(&mut trace, skip_top, DEBUG_BACKTRACE_IGNORE_ARGS, 0);
         if trace.is_array() {
             update(scope, obj, c"trace".as_ptr(), 5, &mut trace);
         }

@@ -71,18 +71,34 @@ final class SecretsTest extends SimTestCase
         $this->assertGreaterThanOrEqual(4, count($seen), 'several exception classes were checked: ' . implode(', ', array_keys($seen)));
     }
 
-    /**
-     * With zend.exception_ignore_args=1 (production php.ini, and phpunit.xml here). With it off,
-     * PHP itself records call arguments, including the caller's $config, in every trace.
-     */
-    public function test_var_dump_of_our_exceptions_holds_no_credential(): void
+    /** @return array<string, array{0: string}> */
+    public function ignoreArgs(): array
     {
-        $this->assertSame('1', ini_get('zend.exception_ignore_args'));
-        foreach ($this->exceptions() as $e) {
+        return ['zend.exception_ignore_args=1 (production)' => ['1'], 'zend.exception_ignore_args=0 (development, php -n)' => ['0']];
+    }
+
+    /**
+     * Our traces never record call arguments (the caller's $config holds the secrets),
+     * whatever zend.exception_ignore_args says.
+     *
+     * @dataProvider ignoreArgs
+     */
+    public function test_var_dump_of_our_exceptions_holds_no_credential(string $ignoreArgs): void
+    {
+        $old = ini_set('zend.exception_ignore_args', $ignoreArgs);
+        try {
+            $this->assertSame($ignoreArgs, ini_get('zend.exception_ignore_args'));
+            $exceptions = $this->exceptions();
+        } finally {
+            ini_set('zend.exception_ignore_args', (string) $old);
+        }
+        foreach ($exceptions as $e) {
             ob_start();
             var_dump($e);
             $dump = (string) ob_get_clean();
             $this->assertClean($dump, 'var_dump of ' . get_class($e));
+            $this->assertClean(print_r($e, true) . var_export($e->getTrace(), true), 'print_r/trace of ' . get_class($e));
+            $this->assertStringContainsString(__FILE__, $dump, 'the dump does show where it was thrown');
         }
     }
 
