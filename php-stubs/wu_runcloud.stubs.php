@@ -186,7 +186,7 @@ namespace {
     /**
      * Checks the credentials, the server id and the app id, and reports what it found.
      *
-     * @param array $config `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (s, whole call incl. retries), `connect_timeout` (s), `retries`.
+     * @param array $config `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries).
      * @return array `['api' => 'v3'|'v2', 'server' => ['id' => int, 'name' => string], 'app' => ['id' => int, 'name' => string], 'domains' => int, 'ssl_mode' => 'basic'|'advanced'|'none']`.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for a bad configuration, before any request.
      * @throws \Exception \WuRunCloud\AuthenticationException when RunCloud rejects the credentials (401/403).
