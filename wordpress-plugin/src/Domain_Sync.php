@@ -126,6 +126,10 @@ final class Domain_Sync {
 		$id     = Domains::runcloud_id($domain);
 		$result = wu_runcloud_remove_domain($config, $domain, $id);
 		Domains::absent($domain);
+		if (!empty($result['id'])) {
+			// An IDN is tracked under RunCloud's (punycode) name: forget it by id as well.
+			Domains::absent_id((int) $result['id']);
+		}
 		$removed = !empty($result['removed']);
 		Queue::finish((int) $op->id, 'done', 0, isset($result['id']) ? (int) $result['id'] : $id, $removed ? '' : 'was not in RunCloud');
 		Log::operation('remove', $domain, $removed ? 'removed' : 'absent', 0, $removed ? sprintf('RunCloud id %d', (int) ($result['id'] ?? $id)) : 'was not in RunCloud');

@@ -56,6 +56,11 @@ final class Domains {
 		$wpdb->delete(self::table(), ['domain' => Queue::normalize($domain)], ['%s']);
 	}
 
+	public static function absent_id(int $runcloud_id): void {
+		global $wpdb;
+		$wpdb->delete(self::table(), ['runcloud_id' => $runcloud_id], ['%d']);
+	}
+
 	public static function runcloud_id(string $domain): ?int {
 		$row = self::get($domain);
 		return $row && (int) $row->runcloud_id > 0 ? (int) $row->runcloud_id : null;

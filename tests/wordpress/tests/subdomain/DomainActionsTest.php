@@ -63,6 +63,16 @@ final class DomainActionsTest extends TestCase {
 		$this->assertNull(Domains::get('gone.example.com'), 'The domain is no longer tracked once removed');
 	}
 
+	public function test_an_internationalised_domain_is_added_as_punycode_and_removed_again(): void {
+		do_action('wu_add_domain', 'bücher.example.com', 1);
+		$this->run_worker_now();
+		$this->assertContains('xn--bcher-kva.example.com', $this->sim_domains(), "requests:\n" . $this->describe_requests());
+		do_action('wu_remove_domain', 'bücher.example.com', 1);
+		$this->run_worker_now();
+		$this->assertNotContains('xn--bcher-kva.example.com', $this->sim_domains());
+		$this->assertSame([], \WU_RunCloud\Domains::managed(), 'Nothing left tracked, so a reconcile has nothing stale to prune');
+	}
+
 	public function test_removing_a_domain_that_runcloud_does_not_have_succeeds_without_error(): void {
 		do_action('wu_remove_domain', 'never-there.example.com', 1);
 		$this->run_worker_now();
