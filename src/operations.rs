@@ -213,19 +213,21 @@ pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<V
     }
     let session = Session::new(config)?;
     let id = match id {
+        // A known id skips the lookup.
         Some(i) => Some(i as u64),
-        None => domains::find(&session, &name)?.map(|d| {
-            if d.is_primary() { Err(d) } else { Ok(d.id) }
-        }).transpose().map_err(|d| {
-            Error::Api {
-                status: 422,
-                message: format!(
-                    "{} is the primary domain of web application {}; RunCloud does not remove a web application's primary domain",
-                    d.name, config.app_id
-                ),
-                errors: vec![],
+        None => match domains::find(&session, &name)? {
+            Some(d) if d.is_primary() => {
+                return Err(Error::Api {
+                    status: 422,
+                    message: format!(
+                        "{} is the primary domain of web application {}; RunCloud does not remove a web application's primary domain",
+                        d.name, config.app_id
+                    ),
+                    errors: vec![],
+                });
             }
-        })?,
+            found => found.map(|d| d.id),
+        },
     };
     let Some(id) = id else {
         return Ok(Value::map(vec![
