@@ -143,12 +143,13 @@ impl StubLiteral for Options {
     }
 }
 
-/// Parses `$config`; every error leaving here has secrets scrubbed from its message.
+/// Parses `$config` with the current INI defaults. Its messages never quote a credential.
 fn config(ht: &ZendHashTable) -> Result<Config, Error> {
     Config::from_value(&array_to_value(ht, 1), defaults())
 }
 
-/// Runs `op` with the parsed configuration and turns its result into a PHP array.
+/// Runs `op` with the parsed configuration and turns its result into a PHP array; the
+/// credentials are scrubbed from any error message as a last line of defence.
 fn run(
     config_ht: &ZendHashTable,
     op: impl FnOnce(&Config) -> Result<Value, Error>,
