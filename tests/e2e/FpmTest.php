@@ -95,11 +95,15 @@ final class FpmTest extends TestCase {
 		self::$calls_per_test = count($log);
 	}
 
-	/** @depends test_measure_how_many_requests_one_test_connection_makes */
+	/**
+	 * Through WordPress (wp=1): the plugin's own configuration, in each of the 2 workers.
+	 *
+	 * @depends test_measure_how_many_requests_one_test_connection_makes
+	 */
 	public function test_every_worker_serves_requests_with_the_extension_loaded(): void {
 		$pids = [];
 		for ($i = 0; $i < 3; $i++) {
-			[$a, , $b] = $this->two_workers(['op' => 'test']);
+			[$a, , $b] = $this->two_workers(['op' => 'test', 'wp' => 1]);
 			foreach ([$a, $b] as $r) {
 				$this->assertSame(940288, (int) ($r['result']['app']['id'] ?? 0), 'expected every worker to read app 940288 from RunCloud: ' . json_encode($r));
 				$this->assertSame('v3', $r['result']['api'] ?? null, 'expected the v3 token to be used: ' . json_encode($r));
@@ -109,14 +113,18 @@ final class FpmTest extends TestCase {
 		$this->assertCount(2, $pids, 'expected the 2 static workers to have served requests, saw pids ' . implode(',', array_keys($pids)));
 	}
 
-	/** @depends test_measure_how_many_requests_one_test_connection_makes */
+	/**
+	 * Through WordPress (wp=1), so a page load that talked to RunCloud would show up here too.
+	 *
+	 * @depends test_measure_how_many_requests_one_test_connection_makes
+	 */
 	public function test_each_worker_reuses_one_connection_to_runcloud_across_requests(): void {
 		Stack::sim('POST', '/_sim/reset');
 		self::$seq = 0;
 		$connections_by_pid = [];
 		$rounds = 4;
 		for ($i = 0; $i < $rounds; $i++) {
-			[$a, $a_log, $b, $b_log] = $this->two_workers(['op' => 'test']);
+			[$a, $a_log, $b, $b_log] = $this->two_workers(['op' => 'test', 'wp' => 1]);
 			foreach ([[$a, $a_log], [$b, $b_log]] as [$r, $log]) {
 				foreach ($log as $entry) {
 					$connections_by_pid[$r['pid']][$entry['connection']] = true;
