@@ -54,7 +54,7 @@ final class SslTest extends SimTestCase
     /** @return array<string, array{0: int}> */
     public function missingRouteStatuses(): array
     {
-        return ['404' => [404], '405' => [405]];
+        return ['404' => [404], '405' => [405], '403 (plan without advanced SSL)' => [403]];
     }
 
     /** @dataProvider missingRouteStatuses */
