@@ -53,8 +53,13 @@ phpunit -c tests/e2e/phpunit.xml --testdox
 record "PHPUnit e2e tests (tests/e2e/*Test.php)" $?
 
 echo; echo "=== e2e: browser test (headless Chromium) ==="
-node tests/e2e/browser.mjs
-record "browser test (tests/e2e/browser.mjs)" $?
+if [ -d tests/e2e/node_modules/playwright-core ]; then
+  node tests/e2e/browser.mjs
+  record "browser test (tests/e2e/browser.mjs)" $?
+else
+  echo "FAIL: tests/e2e/node_modules/playwright-core is missing: run make deps (npm ci in tests/e2e)"
+  record "browser test (tests/e2e/browser.mjs)" 1
+fi
 
 echo; echo "=== e2e: graceful stop ==="
 fpm_pid=$(cat "$dir/php-fpm/php-fpm.pid")
