@@ -145,22 +145,33 @@ pub fn describe_body(body: &[u8], content_type: Option<&str>) -> (Option<String>
     let message = json
         .get("message")
         .and_then(|m| m.as_str())
-        .map(|m| truncate(m.trim(), 300));
+        .map(|m| one_line(m, 300));
     let mut errors = FieldErrors::new();
     if let Some(map) = json.get("errors").and_then(|e| e.as_object()) {
         for (field, list) in map {
             let msgs = match list {
                 serde_json::Value::Array(items) => items
                     .iter()
-                    .map(|i| truncate(i.as_str().unwrap_or(&i.to_string()), 300))
+                    .map(|i| one_line(i.as_str().unwrap_or(&i.to_string()), 300))
                     .collect(),
-                serde_json::Value::String(s) => vec![truncate(s, 300)],
-                other => vec![truncate(&other.to_string(), 300)],
+                serde_json::Value::String(s) => vec![one_line(s, 300)],
+                other => vec![one_line(&other.to_string(), 300)],
             };
-            errors.push((truncate(field, 100), msgs));
+            errors.push((one_line(field, 100), msgs));
         }
     }
     (message, errors)
+}
+
+/// RunCloud's words for a message or a log line: control characters (newlines included)
+/// become spaces, so a log line stays one line, and the length is capped.
+pub fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    truncate(&flat, max)
 }
 
 /// Cuts `s` to at most `max` characters, marking the cut.
@@ -259,6 +270,16 @@ mod tests {
             "the content type should be named: {msg}"
         );
         assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn runclouds_words_are_kept_on_one_line() {
+        let body = br#"{"message":"line one\nline two\r\u001b[31m","errors":{"name":["a\nb"]}}"#;
+        let (msg, errors) = describe_body(body, None);
+        let msg = msg.unwrap();
+        assert!(!msg.chars().any(char::is_control), "{msg:?}");
+        assert!(msg.starts_with("line one line two"), "{msg:?}");
+        assert_eq!(errors[0].1[0], "a b");
     }
 
     #[test]
