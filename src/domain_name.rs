@@ -209,6 +209,8 @@ mod tests {
             ("münchen.de", "xn--mnchen-3ya.de"),
             ("例え.jp", "xn--r8jz45g.jp"),
             ("faß.de", "xn--fa-hia.de"),
+            // UTS #46 maps ignorable characters (here a zero-width space) away, as browsers do.
+            ("a\u{200b}b.example", "ab.example"),
         ] {
             ok(input, expected);
         }
@@ -255,6 +257,7 @@ mod tests {
             (long_name.as_str(), "253"),
             ("192.168.1.10", "IP address"),
             ("example.123", "top-level label is all digits"),
+            ("xn--a.example", "UTS #46"),
         ] {
             rejected(input, reason);
         }
