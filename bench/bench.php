@@ -40,6 +40,7 @@ $plan = $smoke ? [
     'bulk_sizes' => [100],
     'bulk_limits' => [100 => 1000], // no pacing wait in a smoke run: correctness only
     'overhead_calls' => 200,
+    'overhead_rounds' => 1,
     'callgrind_calls' => 0,
     'memory_jobs' => 2,
     'memory_calls_per_job' => 200,
@@ -53,7 +54,8 @@ $plan = $smoke ? [
     // requests per minute for each size: 1,000 domains need a third 60-s window and 10,000 a
     // second one, by a few requests each, so the bounds are ~120 s and ~60 s (see README.md)
     'bulk_limits' => [1000 => 500, 10000 => 10000],
-    'overhead_calls' => 5000,
+    'overhead_calls' => 2000,
+    'overhead_rounds' => 5,
     'callgrind_calls' => 200,
     'memory_jobs' => 10,
     'memory_calls_per_job' => 10000,
@@ -408,18 +410,34 @@ $ovCfg = "$out/overhead-config.json";
 file_put_contents($ovCfg, json_encode(['api_token' => 'sim-token', 'server_id' => Sim::SERVER, 'app_id' => Sim::APP, 'base_url' => $sim->url, 'ca_file' => $sim->ca]));
 if ($phaseOn('overhead')) {
 say('phase 4: per-call overhead on keep-alive loopback (no proxy, no latency)');
-foreach (['ours', 'curl'] as $mode) {
-    $cmd = array_merge($phpExt, ["$root/bench/worker/overhead.php", $ovCfg, $mode, (string) $plan['overhead_calls']]);
-    $c0 = $sim->counters();
-    $raw = shell_exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', $cmd)) . ' 2>&1');
-    $c1 = $sim->counters();
-    $j = json_decode((string) $raw, true);
-    if (!is_array($j)) { fail("overhead.php $mode failed: " . substr((string) $raw, 0, 1000)); }
-    $j['requests'] = $c1['requests'] - $c0['requests'];
-    $j['connections'] = $c1['connections'] - $c0['connections'];
-    check($j['found'] === $plan['overhead_calls'], "overhead ($mode): every call found the domain", "{$j['found']} of {$plan['overhead_calls']}");
-    $R['phases']['overhead'][$mode] = $j;
-    say(sprintf('  %-4s: %.1f µs CPU/call, %.1f µs wall/call, %d requests on %d connection(s)', $mode, $j['cpu_us_per_call'], $j['wall_us_per_call'], $j['requests'], $j['connections']));
+// Other work on the machine makes CPU timings noisy: alternate the two sides over several
+// rounds (a fresh process each) and keep every round; the report uses the least disturbed one.
+$rounds = [];
+for ($round = 1; $round <= $plan['overhead_rounds']; $round++) {
+    foreach (['ours', 'curl'] as $mode) {
+        $cmd = array_merge($phpExt, ["$root/bench/worker/overhead.php", $ovCfg, $mode, (string) $plan['overhead_calls']]);
+        $c0 = $sim->counters();
+        $raw = shell_exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', $cmd)) . ' 2>&1');
+        $c1 = $sim->counters();
+        $j = json_decode((string) $raw, true);
+        if (!is_array($j)) { fail("overhead.php $mode failed: " . substr((string) $raw, 0, 1000)); }
+        $j['requests'] = $c1['requests'] - $c0['requests'];
+        $j['connections'] = $c1['connections'] - $c0['connections'];
+        check($j['found'] === $plan['overhead_calls'] && $j['requests'] === $plan['overhead_calls'] + 1,
+            "overhead ($mode, round $round): every call found the domain with one request", "{$j['found']} of {$plan['overhead_calls']} found, {$j['requests']} requests");
+        $rounds[$mode][] = $j;
+    }
+}
+foreach ($rounds as $mode => $rs) {
+    $best = $rs[array_search(min(array_column($rs, 'cpu_us_per_call')), array_column($rs, 'cpu_us_per_call'), true)];
+    $R['phases']['overhead'][$mode] = $best + [
+        'rounds' => count($rs),
+        'cpu_us_per_call_rounds' => array_column($rs, 'cpu_us_per_call'),
+        'cpu_us_per_call_median' => stats(array_column($rs, 'cpu_us_per_call'))['median'],
+        'wall_us_per_call_min' => min(array_column($rs, 'wall_us_per_call')),
+    ];
+    say(sprintf('  %-4s: %.1f µs CPU/call (least disturbed of %d rounds; median %.1f), %.1f µs wall/call, %d requests on %d connection(s)', $mode,
+        $best['cpu_us_per_call'], count($rs), $R['phases']['overhead'][$mode]['cpu_us_per_call_median'], $best['wall_us_per_call'], $best['requests'], $best['connections']));
 }
 if ($plan['callgrind_calls'] > 0) {
     foreach (['ours', 'curl'] as $mode) {

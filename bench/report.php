@@ -201,7 +201,12 @@ $ov = $R['phases']['overhead'] ?? [];
 if ($ov) {
     $o[] = sprintf('The same lookup (`GET …/domains?page=1&perPage=40`, decode, find `network.test`) %s times on one kept-alive HTTPS connection straight to the simulator '
         . '(no proxy, no latency), after one untimed warm-up call: `wu_runcloud_find_domain()` vs a reused PHP curl handle doing the same work. '
-        . 'CPU = user + system time of the PHP process (all threads, getrusage); the simulator runs in its own process and is not counted.', number_format($ov['ours']['calls']));
+        . 'CPU = user + system time of the PHP process (all threads, getrusage); the simulator runs in its own process and is not counted. '
+        . 'The machine is shared with other work, so the two sides alternate over %d rounds (a fresh process each) and the table shows each side\'s least disturbed round; '
+        . 'CPU µs/call of every round: ours %s, curl %s. The instruction counts below do not depend on that noise.',
+        number_format($ov['ours']['calls']), $ov['ours']['rounds'] ?? 1,
+        implode(' / ', array_map(fn($v) => number_format($v, 1), $ov['ours']['cpu_us_per_call_rounds'] ?? [$ov['ours']['cpu_us_per_call']])),
+        implode(' / ', array_map(fn($v) => number_format($v, 1), $ov['curl']['cpu_us_per_call_rounds'] ?? [$ov['curl']['cpu_us_per_call']])));
     $o[] = '';
     $o[] = '| | CPU µs/call | user µs | system µs | wall µs/call | requests | new connections |';
     $o[] = '|---|---|---|---|---|---|---|';
