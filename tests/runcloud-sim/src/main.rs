@@ -25,11 +25,12 @@ use crate::http::Conn;
 use crate::sim::{Config, Sim};
 use crate::state::State;
 
-const USAGE: &str = "usage: runcloud-sim --listen 127.0.0.1:0 [--tls] [--ca-out PATH] [--rate-limit N|off] [--state seed.json] [--latency-ms N]";
+const USAGE: &str = "usage: runcloud-sim --listen 127.0.0.1:0 [--tls] [--tls-expired] [--ca-out PATH] [--rate-limit N|off] [--state seed.json] [--latency-ms N]";
 
 struct Args {
     listen: SocketAddr,
     tls: bool,
+    tls_expired: bool,
     ca_out: Option<PathBuf>,
     rate_limit: Option<u32>,
     state: Option<PathBuf>,
@@ -40,6 +41,7 @@ fn parse_args() -> Result<Args, String> {
     let mut args = Args {
         listen: "127.0.0.1:0".parse().unwrap(),
         tls: false,
+        tls_expired: false,
         ca_out: None,
         rate_limit: Some(60),
         state: None,
@@ -54,6 +56,10 @@ fn parse_args() -> Result<Args, String> {
                 args.listen = v.parse().map_err(|e| format!("--listen {v}: {e}"))?;
             }
             "--tls" => args.tls = true,
+            "--tls-expired" => {
+                args.tls = true;
+                args.tls_expired = true;
+            }
             "--ca-out" => args.ca_out = Some(PathBuf::from(value()?)),
             "--rate-limit" => {
                 let v = value()?;
@@ -116,7 +122,7 @@ async fn serve(args: Args, state: State) {
             temp_dir = Some(dir.clone());
             dir.join("ca.pem")
         });
-        let acceptor = tls::setup(&ca_path).unwrap_or_else(|e| {
+        let acceptor = tls::setup(&ca_path, args.tls_expired).unwrap_or_else(|e| {
             eprintln!("runcloud-sim: {e}");
             std::process::exit(1);
         });

@@ -1,4 +1,5 @@
 //! `--tls`: a throw-away CA and a leaf for 127.0.0.1, ::1 and localhost, generated at start.
+//! `--tls-expired`: the same, but the leaf expired in 2020 (clients must refuse it even with the CA).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
@@ -14,7 +15,7 @@ use tokio_rustls::rustls::crypto::aws_lc_rs;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// Builds the acceptor and writes the CA certificate (PEM) to `ca_path`.
-pub fn setup(ca_path: &Path) -> Result<TlsAcceptor, String> {
+pub fn setup(ca_path: &Path, expired: bool) -> Result<TlsAcceptor, String> {
     let err = |e: rcgen::Error| format!("certificate generation failed: {e}");
     let ca_key = KeyPair::generate().map_err(err)?;
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
@@ -30,6 +31,10 @@ pub fn setup(ca_path: &Path) -> Result<TlsAcceptor, String> {
     leaf_params.subject_alt_names.push(SanType::IpAddress(IpAddr::V6(Ipv6Addr::LOCALHOST)));
     leaf_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     leaf_params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    if expired {
+        leaf_params.not_before = rcgen::date_time_ymd(2019, 1, 1);
+        leaf_params.not_after = rcgen::date_time_ymd(2020, 1, 1);
+    }
     let issuer = Issuer::new(ca_params, ca_key);
     let leaf_cert = leaf_params.signed_by(&leaf_key, &issuer).map_err(err)?;
 
