@@ -145,7 +145,7 @@ pub fn plan(session: &Session<'_>) -> Result<Plan, Error> {
             }
             // Missing route, or (403) a plan without advanced SSL: the basic route decides;
             // if the credentials really lack permission, GET /ssl says so next.
-            Err(e) if matches!(e.status(), Some(403 | 404 | 405)) => {}
+            Err(e) if matches!(e.status(), Some(403..=405)) => {}
             Err(e) => return Err(e),
         }
     }
