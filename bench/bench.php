@@ -268,6 +268,7 @@ foreach ($phaseOn('per_op') ? $plan['rtts'] : [] as $rtt) {
         $sim->reset();
         $records = run_sequence($fcgi, $jobScript, $sim, $side, $n);
         $phase[$side] = summarize($records);
+        $phase[$side . '_jobs'] = array_map(fn($r) => [$r['op'], $r['domain'], round($r['op_ms'], 2), round($r['cpu_ms'], 2), $r['requests'], $r['connections']], $records);
         $states[$side] = $sim->state();
         $pids[$side] = array_unique(array_column($records, 'pid'));
         say(sprintf('  rtt %d ms, %-8s add %.0f ms / %.1f req, subdomain %.0f ms, remove %.0f ms', $rtt, $side,

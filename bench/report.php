@@ -126,6 +126,13 @@ foreach ($R['phases']['per_op'] ?? [] as $ph) {
     }
     $tot = static fn($side) => array_sum(array_map(fn($op) => $ph[$side][$op]['op_ms']['sum'], ['add', 'subdomain', 'remove']));
     $o[] = '';
+    $newConn = [];
+    foreach ($ph['ours_jobs'] ?? [] as $i => $j) { if ($j[5] > 0) { $newConn[] = sprintf('job %d (%s %s, %s ms)', $i + 1, $j[0], $j[1], $ms($j[2])); } }
+    if ($ph['ours_jobs'] ?? null) {
+        $o[] = sprintf('Ours opened a new connection in: %s; every other job reused the worker\'s kept-alive connection. '
+            . '(The worker\'s very first job also creates the HTTP client; the worker lives across both RTT tables.)', $newConn ? implode(', ', $newConn) : 'no job');
+        $o[] = '';
+    }
     $o[] = sprintf('Whole sequence (%d jobs per side): ours %.2f s, baseline %.2f s (ours/baseline %s). SSL redeploys: ours %d, baseline %d.',
         3 * $n, $tot('ours') / 1000, $tot('baseline') / 1000, $ratio($tot('ours'), $tot('baseline')), $ph['ours']['add']['redeploys'] + $ph['ours']['subdomain']['redeploys'], $ph['baseline']['add']['redeploys'] + $ph['baseline']['subdomain']['redeploys']);
     $o[] = '';
@@ -215,6 +222,9 @@ if ($ov) {
         $o[] = sprintf('| %s | %.1f | %.1f | %.1f | %.1f | %s | %d |', $label, $v['cpu_us_per_call'], $v['user_us_per_call'], $v['sys_us_per_call'], $v['wall_us_per_call'], number_format($v['requests']), $v['connections']);
     }
     $o[] = sprintf('| **extension / curl** | **%s** | | | **%s** | | |', $ratio($ov['ours']['cpu_us_per_call'], $ov['curl']['cpu_us_per_call']), $ratio($ov['ours']['wall_us_per_call'], $ov['curl']['wall_us_per_call']));
+    $o[] = '';
+    $o[] = 'The extension\'s share of *system* time is larger than curl\'s: reqwest\'s blocking client hands every request to its runtime thread and waits for the answer, '
+        . 'so each call adds thread wake-ups that PHP\'s curl, running in the calling thread, does not pay (our reading of the figures, not separately measured).';
     $o[] = '';
 }
 $cg = $R['phases']['callgrind'] ?? [];
