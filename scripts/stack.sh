@@ -156,7 +156,11 @@ write_php_config() {
     case "$(basename "$f")" in *wu_runcloud*) continue ;; esac
     ln -sf "$f" "$d/conf.d/$(basename "$f")"
   done
-  printf 'extension=%s\n' "$ext" >"$d/conf.d/99-wu_runcloud.ini"
+  # Load a private copy, as make install does: a rebuild in target/ (which may rewrite the
+  # file in place) must never change a .so that running workers have mapped.
+  install -m 0644 "$ext" "$d/wu_runcloud.so.new"
+  mv -f "$d/wu_runcloud.so.new" "$d/wu_runcloud.so"
+  printf 'extension=%s\n' "$d/wu_runcloud.so" >"$d/conf.d/99-wu_runcloud.ini"
   cat >"$d/php.ini" <<EOF
 ; Written by scripts/stack.sh
 memory_limit = 256M
@@ -223,8 +227,9 @@ start_fpm() {
   for _ in $(seq 1 100); do [ -S "$d/php-fpm.sock" ] && [ -s "$d/php-fpm.pid" ] && break; sleep 0.1; done
   [ -s "$d/php-fpm.pid" ] || { tail -n 20 "$d/php-fpm.log" >&2; die "php-fpm wrote no pid file"; }
   # The master must have the module: it is loaded in MINIT before the workers fork.
-  PHP_INI_SCAN_DIR="$d/conf.d" php-fpm8.2 -c "$d/php.ini" -m 2>/dev/null | grep -qx wu_runcloud \
-    || die "php-fpm does not list the wu_runcloud module with $ext"
+  PHP_INI_SCAN_DIR="$d/conf.d" php-fpm8.2 -c "$d/php.ini" -m >"$d/modules.txt" 2>&1
+  grep -qx wu_runcloud "$d/modules.txt" \
+    || { grep -i 'warning\|error' "$d/modules.txt" >&2; die "php-fpm does not list the wu_runcloud module with $ext (a copy in $d)"; }
 }
 
 write_nginx_config() {
@@ -331,7 +336,8 @@ STACK_ADMIN_USER='admin'
 STACK_ADMIN_PASSWORD='$admin_pw'
 STACK_AUTH='$auth'
 STACK_WP_DIR='$dir/wordpress'
-STACK_EXT='$ext'
+STACK_EXT='$dir/php-fpm/wu_runcloud.so'
+STACK_EXT_SOURCE='$ext'
 STACK_PHP_SCAN_DIR='$dir/php-fpm/conf.d'
 STACK_PHP_INI='$dir/php-fpm/php.ini'
 STACK_FPM_LOG='$dir/php-fpm/php-fpm.log'
