@@ -44,7 +44,7 @@ demo-stop:
 	@scripts/demo.sh down
 
 demo-status:
-	@scripts/demo.sh status
+	@scripts/demo.sh status || true
 
 # Production install builds with cargo as the invoking user, then installs as root.
 install: release
