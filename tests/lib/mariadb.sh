@@ -17,7 +17,12 @@ dir=$(cd "$dir" && pwd)
 sock="$dir/mysqld.sock"
 pidfile="$dir/mysqld.pid"
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# Running = the pid file names a live mariadbd (a stale file may name an unrelated process).
+running() {
+  [ -f "$pidfile" ] || return 1
+  local pid; pid=$(cat "$pidfile")
+  kill -0 "$pid" 2>/dev/null && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = mariadbd ]
+}
 
 case "$cmd" in
   socket) echo "$sock" ;;
