@@ -22,7 +22,7 @@ $simBin = getenv('RUNCLOUD_SIM_BIN') ?: "$root/target/release/runcloud-sim";
 // Development aids (a full run ignores them): BENCH_ONLY=per_op,large,bulk,overhead,memory
 // runs only those phases; BENCH_SIDES=baseline runs phase 1 without the extension.
 $only = array_filter(explode(',', (string) getenv('BENCH_ONLY')));
-$sides = array_filter(explode(',', (string) getenv('BENCH_SIDES'))) ?: ['ours', 'baseline'];
+$sides = array_filter(explode(',', (string) getenv('BENCH_SIDES'))) ?: ['ours', 'plugin', 'baseline'];
 $phaseOn = static fn(string $p): bool => !$only || in_array($p, $only, true);
 foreach (['extension' => $ext, 'simulator' => $simBin] as $what => $path) {
     if (!is_file($path) && ($what !== 'extension' || in_array('ours', $sides, true))) {
@@ -61,7 +61,7 @@ $plan = $smoke ? [
     'memory_calls_per_job' => 10000,
 ];
 
-$R = ['smoke' => $smoke, 'partial' => (bool) $only || count($sides) < 2, 'plan' => $plan, 'started' => gmdate('c'), 'checks' => [], 'phases' => []];
+$R = ['smoke' => $smoke, 'partial' => (bool) $only || count($sides) < 3, 'plan' => $plan, 'started' => gmdate('c'), 'checks' => [], 'phases' => []];
 $failures = [];
 
 /** Records a correctness check; a failed one makes the whole run fail. */
@@ -216,20 +216,37 @@ function run_sequence(Fcgi $fcgi, string $script, Sim $sim, string $side, int $n
 {
     $ops = [];
     for ($i = 1; $i <= $n; $i++) { $ops[] = ['add', "shop$i.example.com"]; }
+    if ($side === 'plugin') { $ops[] = ['redeploy', '']; }
     for ($i = 1; $i <= $n; $i++) { $ops[] = ['subdomain', "site$i.network.test"]; }
+    if ($side === 'plugin') { $ops[] = ['redeploy', '']; }
     for ($i = 1; $i <= $n; $i++) { $ops[] = ['remove', "shop$i.example.com"]; }
     $records = [];
+    $ids = [];
     foreach ($ops as [$op, $domain]) {
+        $q = ['side' => $side, 'op' => $op, 'domain' => $domain];
+        if ($side === 'plugin' && $op === 'remove') { $q['id'] = (string) ($ids[$domain] ?? ''); }
         $c0 = $sim->counters();
-        $j = job($fcgi, $script, ['side' => $side, 'op' => $op, 'domain' => $domain]);
+        $j = job($fcgi, $script, $q);
         $c1 = $sim->counters();
+        if (isset($j['result']['id'])) { $ids[$domain] = $j['result']['id']; }
         $j['requests'] = $c1['requests'] - $c0['requests'];
-        $j['connections'] = $c1['connections'] - $c0['connections'];
+        $j['connections'] = new_connections($c0, $c1);
         $j['rate_limited'] = $c1['rate_limited'] - $c0['rate_limited'];
         $j['redeploys'] = $c1['redeploys'] - $c0['redeploys'];
         $records[] = $j;
     }
     return $records;
+}
+
+/**
+ * New TCP connections the client opened between two counter snapshots. The simulator's
+ * `connections` counts every connection used since the last reset (a kept-alive one is counted
+ * again after a reset) and `tcp_accepted` every accept, control calls included; a new API
+ * connection raises both, so the smaller delta is the right one.
+ */
+function new_connections(array $c0, array $c1): int
+{
+    return min($c1['connections'] - $c0['connections'], $c1['tcp_accepted'] - $c0['tcp_accepted']);
 }
 
 function summarize(array $records): array
@@ -277,14 +294,21 @@ foreach ($phaseOn('per_op') ? $plan['rtts'] : [] as $rtt) {
         check(count($pids[$side]) === 1, "rtt $rtt: every $side job ran in the same php-fpm worker", 'pids ' . implode(',', $pids[$side]));
         check(!array_filter(array_column($records, 'error')), "rtt $rtt: no $side job raised an error",
             implode('; ', array_slice(array_filter(array_column($records, 'error')), 0, 3)));
-        check($phase[$side]['add']['redeploys'] === $n, "rtt $rtt: $side redeployed SSL once per added domain",
-            "expected $n redeploys for $n adds, saw {$phase[$side]['add']['redeploys']}");
+        if ($side === 'plugin') {
+            check($phase[$side]['redeploy']['redeploys'] === 2 && $phase[$side]['add']['redeploys'] === 0, "rtt $rtt: plugin-style, SSL was redeployed once per batch, never per add",
+                "expected 2 batch redeploys and none in the adds, saw {$phase[$side]['redeploy']['redeploys']} and {$phase[$side]['add']['redeploys']}");
+        } else {
+            check($phase[$side]['add']['redeploys'] === $n, "rtt $rtt: $side redeployed SSL once per added domain",
+                "expected $n redeploys for $n adds, saw {$phase[$side]['add']['redeploys']}");
+        }
     }
-    if (count($states) < 2) { $R['phases']['per_op'][] = $phase; continue; }
+    if (!isset($states['ours'], $states['baseline'])) { $R['phases']['per_op'][] = $phase; continue; }
     check(array_keys($states['ours']) === array_keys($expected), "rtt $rtt: ours leaves exactly the primary domain and the $n site subdomains",
         'got ' . implode(',', array_keys($states['ours'])));
-    check($states['ours'] === $states['baseline'], "rtt $rtt: ours and the baseline leave the same RunCloud state (names, type, www, redirection)",
-        json_encode(array_diff_key($states['ours'], $states['baseline'])) . ' vs ' . json_encode(array_diff_key($states['baseline'], $states['ours'])));
+    foreach (array_diff(array_keys($states), ['baseline']) as $side) {
+        check($states[$side] === $states['baseline'], "rtt $rtt: $side and the baseline leave the same RunCloud state (names, type, www, redirection)",
+            json_encode(array_diff_key($states[$side], $states['baseline'])) . ' vs ' . json_encode(array_diff_key($states['baseline'], $states[$side])));
+    }
     $R['phases']['per_op'][] = $phase;
 }
 
@@ -307,7 +331,7 @@ foreach ($phaseOn('large') ? $plan['large_rtts'] : [] as $rtt) {
             $c1 = $sim->counters();
             $still = isset($sim->state()[$target]);
             $row[$variant] = ['op_ms' => $j['op_ms'], 'cpu_ms' => $j['cpu_ms'], 'requests' => $c1['requests'] - $c0['requests'],
-                'connections' => $c1['connections'] - $c0['connections'], 'removed' => !$still, 'error' => $j['error'], 'result' => $j['result']];
+                'connections' => new_connections($c0, $c1), 'removed' => !$still, 'error' => $j['error'], 'result' => $j['result']];
             if ($side === 'ours') {
                 check(!$still && $j['error'] === null && ($j['result']['removed'] ?? null) === true,
                     "large app $size, rtt $rtt: ours ($variant) removed $target and said so", json_encode($j['result']) . ' ' . $j['error']);
@@ -423,7 +447,7 @@ for ($round = 1; $round <= $plan['overhead_rounds']; $round++) {
         $j = json_decode((string) $raw, true);
         if (!is_array($j)) { fail("overhead.php $mode failed: " . substr((string) $raw, 0, 1000)); }
         $j['requests'] = $c1['requests'] - $c0['requests'];
-        $j['connections'] = $c1['connections'] - $c0['connections'];
+        $j['connections'] = new_connections($c0, $c1);
         check($j['found'] === $plan['overhead_calls'] && $j['requests'] === $plan['overhead_calls'] + 1,
             "overhead ($mode, round $round): every call found the domain with one request", "{$j['found']} of {$plan['overhead_calls']} found, {$j['requests']} requests");
         $rounds[$mode][] = $j;

@@ -126,6 +126,30 @@ foreach ($R['phases']['per_op'] ?? [] as $ph) {
     }
     $tot = static fn($side) => array_sum(array_map(fn($op) => $ph[$side][$op]['op_ms']['sum'], ['add', 'subdomain', 'remove']));
     $o[] = '';
+    if (isset($ph['plugin'])) {
+        $pl = $ph['plugin'];
+        $o[] = sprintf('**Ours as the plugin drives it** (`wordpress-plugin/src/Domain_Sync.php`): adds with `redeploy_ssl => false` and one coalesced `wu_runcloud_redeploy_ssl()` job per batch '
+            . '(here: one after the %d adds, one after the %d subdomain adds; the plugin\'s coalescing delay is not counted), removal by the RunCloud id stored at add time:', $n, $n);
+        $o[] = '';
+        $o[] = '| operation | requests/op | new connections/op | op time median (ms) | vs the baseline\'s same operation | CPU/op (ms) |';
+        $o[] = '|---|---|---|---|---|---|';
+        foreach (['add' => ['add domain (SSL coalesced)', 'add'], 'subdomain' => ['subdomain add (SSL coalesced)', 'subdomain'], 'redeploy' => ['SSL redeploy, once per batch', null], 'remove' => ['remove domain (stored id)', 'remove']] as $op => [$label, $vs]) {
+            $a = $pl[$op];
+            $o[] = sprintf('| %s | %s | %s | %s | %s | %s |', $label, $num($a['requests']['mean']), $num($a['connections']['mean'], 2), $ms($a['op_ms']['median']),
+                $vs === null ? '—' : '**' . $ratio($a['op_ms']['median'], $ph['baseline'][$vs]['op_ms']['median']) . '**', $ms($a['cpu_ms']['median']));
+        }
+        $o[] = '';
+        $seq = static function (array $side): array {
+            $req = 0; $t = 0.0;
+            foreach ($side as $op => $x) { if (is_array($x) && isset($x['requests']['sum'])) { $req += $x['requests']['sum']; $t += $x['op_ms']['sum']; } }
+            return [$req, $t];
+        };
+        [$rqB, $tB] = $seq($ph['baseline']); [$rqO, $tO] = $seq($ph['ours']); [$rqP, $tP] = $seq($pl);
+        $o[] = sprintf('Whole sequence of %d adds, %d subdomain adds and %d removals: baseline %s requests in %.2f s; ours (extension calls as above) %s requests in %.2f s (%s); '
+            . 'ours as the plugin drives it %s requests in %.2f s (**%s** of the baseline\'s time, %s of its requests).',
+            $n, $n, $n, number_format($rqB), $tB / 1000, number_format($rqO), $tO / 1000, $ratio($tO, $tB), number_format($rqP), $tP / 1000, $ratio($tP, $tB), $ratio((float) $rqP, (float) $rqB));
+        $o[] = '';
+    }
     $newConn = [];
     foreach ($ph['ours_jobs'] ?? [] as $i => $j) { if ($j[5] > 0) { $newConn[] = sprintf('job %d (%s %s, %s ms)', $i + 1, $j[0], $j[1], $ms($j[2])); } }
     if ($ph['ours_jobs'] ?? null) {

@@ -3,7 +3,7 @@
 // Scheduler or an admin request would run it). Both sides boot the same WordPress first, so the
 // only difference between them is the integration doing the work.
 //
-// Query: side=ours|baseline  op=add|subdomain|remove|noop  domain=NAME  [id=N]
+// Query: side=ours|plugin|baseline  op=add|subdomain|remove|redeploy|noop  domain=NAME  [id=N]
 // Answers one JSON object: what happened, how long the operation took (wall and CPU of this
 // process, every thread included), and the worker's pid and memory.
 declare(strict_types=1);
@@ -48,6 +48,18 @@ try {
             $bench_result = wu_runcloud_add_domain($bench_ours, $bench_domain, $bench_add_options);
             break;
         case 'ours/remove':
+            $bench_result = wu_runcloud_remove_domain($bench_ours, $bench_domain, $bench_id);
+            break;
+        // As the plugin drives the extension: no redeploy per add (one coalesced redeploy job per
+        // batch instead), and removal by the RunCloud id it stored when the domain was added.
+        case 'plugin/add':
+        case 'plugin/subdomain':
+            $bench_result = wu_runcloud_add_domain($bench_ours, $bench_domain, $bench_add_options + ['redeploy_ssl' => false]);
+            break;
+        case 'plugin/redeploy':
+            $bench_result = wu_runcloud_redeploy_ssl($bench_ours);
+            break;
+        case 'plugin/remove':
             $bench_result = wu_runcloud_remove_domain($bench_ours, $bench_domain, $bench_id);
             break;
         case 'baseline/add':
