@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # End-to-end suite: the production shape on loopback. Starts scripts/stack.sh (simulator,
 # MariaDB, WordPress multisite with the plugin network-activated, php-fpm with the extension
-# in 2 static workers, nginx on $E2E_ADDR:$E2E_PORT, default 127.0.0.2:80 so it can run next to
-# the demo on 127.0.0.1:80), then runs:
+# in 2 static workers, nginx on $E2E_ADDR:$E2E_PORT, default the first free 127.0.0.N:80 from
+# N=2, so it can run next to the demo on 127.0.0.1:80), then runs:
 #   1. PHPUnit tests through nginx + php-fpm (tests/e2e/*Test.php)
 #   2. the browser test in headless Chromium (tests/e2e/browser.mjs)
 #   3. a graceful stop of php-fpm with no worker killed by a signal
-#   4. the demo scenario (scripts/demo.sh, what `make demo` runs) on 127.0.0.3, then its stop
+#   4. the demo scenario (scripts/demo.sh, what `make demo` runs) on the next free address, then its stop
 # and always stops every process it started. Screenshots and logs: tests/artifacts/e2e/.
 # Env: WU_RUNCLOUD_EXT (default target/debug/libwu_runcloud.so), RUNCLOUD_SIM_BIN (default
 # target/debug/runcloud-sim), E2E_ADDR, E2E_PORT.
@@ -38,9 +38,23 @@ finish() {
 }
 trap 'finish; exit $?' EXIT
 
-echo "e2e: starting the stack (extension $ext)"
+# The first loopback address from START whose port E2E_PORT is free, so a demo, a second
+# checkout's test run or a leftover stack on the usual address does not fail this suite.
+free_addr() { # free_addr START
+  local port=${E2E_PORT:-80} n
+  for n in $(seq "$1" 60); do
+    if ! ss -Hltn "sport = :$port" 2>/dev/null | awk '{print $4}' | grep -qx "127.0.0.$n:$port"; then
+      echo "127.0.0.$n"; return 0
+    fi
+  done
+  echo "127.0.0.$1"
+}
+E2E_ADDR=${E2E_ADDR:-$(free_addr 2)}
+E2E_DEMO_ADDR=${E2E_DEMO_ADDR:-$(free_addr "$(( ${E2E_ADDR##*.} + 1 ))")}
+
+echo "e2e: starting the stack on $E2E_ADDR (extension $ext)"
 if ! scripts/stack.sh up --dir "$dir" --ext "$ext" --sim "$sim" \
-     --addr "${E2E_ADDR:-127.0.0.2}" --port "${E2E_PORT:-80}" --domain wu-e2e.localhost \
+     --addr "$E2E_ADDR" --port "${E2E_PORT:-80}" --domain wu-e2e.localhost \
      --probe --sim-args "--rate-limit off" --terminate 30; then
   record "stack starts (simulator, MariaDB, WordPress, php-fpm, nginx)" 1
   exit 1
@@ -74,8 +88,8 @@ else
   record "no php-fpm worker ever died on a signal" 0
 fi
 
-echo; echo "=== e2e: the demo scenario (scripts/demo.sh up/down, on 127.0.0.3) ==="
-if DEMO_DIR="$demo_dir" DEMO_ADDR="${E2E_DEMO_ADDR:-127.0.0.3}" WU_RUNCLOUD_EXT="$ext" RUNCLOUD_SIM_BIN="$sim" \
+echo; echo "=== e2e: the demo scenario (scripts/demo.sh up/down, on $E2E_DEMO_ADDR) ==="
+if DEMO_DIR="$demo_dir" DEMO_ADDR="$E2E_DEMO_ADDR" WU_RUNCLOUD_EXT="$ext" RUNCLOUD_SIM_BIN="$sim" \
      scripts/demo.sh up >"$artifacts/demo.log" 2>&1; then
   sim_url=$(sed -n "s/^STACK_SIM_URL='\(.*\)'$/\1/p" "$demo_dir/stack.env")
   names=$(curl -fsS --noproxy '*' "$sim_url/_sim/servers/11667/webapps/940288/domains" \
