@@ -124,7 +124,6 @@ foreach ($R['phases']['per_op'] ?? [] as $ph) {
             $ms($a['op_ms']['p90']), $ms($b['op_ms']['p90']), $ms($a['first_op_ms']),
             $ms($a['cpu_ms']['median']), $ms($b['cpu_ms']['median']), $ms($a['wall_ms']['median']), $ms($b['wall_ms']['median']));
     }
-    $tot = static fn($side) => array_sum(array_map(fn($op) => $ph[$side][$op]['op_ms']['sum'], ['add', 'subdomain', 'remove']));
     $o[] = '';
     if (isset($ph['plugin'])) {
         $pl = $ph['plugin'];
@@ -139,6 +138,7 @@ foreach ($R['phases']['per_op'] ?? [] as $ph) {
                 $vs === null ? '—' : '**' . $ratio($a['op_ms']['median'], $ph['baseline'][$vs]['op_ms']['median']) . '**', $ms($a['cpu_ms']['median']));
         }
         $o[] = '';
+        $redeploys = static fn(array $side): int => array_sum(array_map(fn($x) => is_array($x) && isset($x['redeploys']) ? $x['redeploys'] : 0, $side));
         $seq = static function (array $side): array {
             $req = 0; $t = 0.0;
             foreach ($side as $op => $x) { if (is_array($x) && isset($x['requests']['sum'])) { $req += $x['requests']['sum']; $t += $x['op_ms']['sum']; } }
@@ -146,8 +146,9 @@ foreach ($R['phases']['per_op'] ?? [] as $ph) {
         };
         [$rqB, $tB] = $seq($ph['baseline']); [$rqO, $tO] = $seq($ph['ours']); [$rqP, $tP] = $seq($pl);
         $o[] = sprintf('Whole sequence of %d adds, %d subdomain adds and %d removals: baseline %s requests in %.2f s; ours (extension calls as above) %s requests in %.2f s (%s); '
-            . 'ours as the plugin drives it %s requests in %.2f s (**%s** of the baseline\'s time, %s of its requests).',
-            $n, $n, $n, number_format($rqB), $tB / 1000, number_format($rqO), $tO / 1000, $ratio($tO, $tB), number_format($rqP), $tP / 1000, $ratio($tP, $tB), $ratio((float) $rqP, (float) $rqB));
+            . 'ours as the plugin drives it %s requests in %.2f s (**%s** of the baseline\'s time, %s of its requests). SSL redeploys: baseline %d, ours %d, plugin-style %d.',
+            $n, $n, $n, number_format($rqB), $tB / 1000, number_format($rqO), $tO / 1000, $ratio($tO, $tB), number_format($rqP), $tP / 1000, $ratio($tP, $tB), $ratio((float) $rqP, (float) $rqB),
+            $redeploys($ph['baseline']), $redeploys($ph['ours']), $redeploys($pl));
         $o[] = '';
     }
     $newConn = [];
@@ -157,9 +158,6 @@ foreach ($R['phases']['per_op'] ?? [] as $ph) {
             . '(The worker\'s very first job also creates the HTTP client; the worker lives across both RTT tables.)', $newConn ? implode(', ', $newConn) : 'no job');
         $o[] = '';
     }
-    $o[] = sprintf('Whole sequence (%d jobs per side): ours %.2f s, baseline %.2f s (ours/baseline %s). SSL redeploys: ours %d, baseline %d.',
-        3 * $n, $tot('ours') / 1000, $tot('baseline') / 1000, $ratio($tot('ours'), $tot('baseline')), $ph['ours']['add']['redeploys'] + $ph['ours']['subdomain']['redeploys'], $ph['baseline']['add']['redeploys'] + $ph['baseline']['subdomain']['redeploys']);
-    $o[] = '';
 }
 
 // ---- 2
@@ -247,8 +245,12 @@ if ($ov) {
     }
     $o[] = sprintf('| **extension / curl** | **%s** | | | **%s** | | |', $ratio($ov['ours']['cpu_us_per_call'], $ov['curl']['cpu_us_per_call']), $ratio($ov['ours']['wall_us_per_call'], $ov['curl']['wall_us_per_call']));
     $o[] = '';
-    $o[] = 'The extension\'s share of *system* time is larger than curl\'s: reqwest\'s blocking client hands every request to its runtime thread and waits for the answer, '
-        . 'so each call adds thread wake-ups that PHP\'s curl, running in the calling thread, does not pay (our reading of the figures, not separately measured).';
+    $o[] = sprintf('Both user time (%.1f vs %.1f µs) and system time (%.1f vs %.1f µs) are higher for the extension, while its instruction count below is only %s curl\'s: '
+        . 'part of the gap is thread switching — reqwest\'s blocking client hands every request to its runtime thread and waits for the answer, which PHP\'s curl, '
+        . 'running in the calling thread, does not do (our reading of the figures, not separately measured).',
+        $ov['ours']['user_us_per_call'], $ov['curl']['user_us_per_call'], $ov['ours']['sys_us_per_call'], $ov['curl']['sys_us_per_call'],
+        isset($R['phases']['callgrind']['ours']['ir_per_call'], $R['phases']['callgrind']['curl']['ir_per_call'])
+            ? $ratio($R['phases']['callgrind']['ours']['ir_per_call'], $R['phases']['callgrind']['curl']['ir_per_call']) : 'a fraction of');
     $o[] = '';
 }
 $cg = $R['phases']['callgrind'] ?? [];
