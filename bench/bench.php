@@ -353,16 +353,19 @@ $bulkState = ['servers' => [['id' => Sim::SERVER, 'name' => 'web-01', 'ipAddress
     'webapps' => [['id' => Sim::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'none']]]]];
 $bulkRuns = [];
 foreach ($phaseOn('bulk') ? $plan['bulk_sizes'] : [] as $size) {
-    $bulkRuns[] = [$size, 'limited', 'ours', $plan['bulk_limits'][$size]];
-    $bulkRuns[] = [$size, 'unlimited', 'ours', null];
+    $bulkRuns[] = [$size, 'limited', 'ours', $plan['bulk_limits'][$size], $plan['bulk_rtt']];
+    $bulkRuns[] = [$size, 'unlimited', 'ours', null, $plan['bulk_rtt']];
 }
 // The baseline has no bulk operation: its backfill is one wu_add_domain per domain. Run once,
 // on the smallest size under the same limit, to show what happens to it there.
 if ($phaseOn('bulk') && $plan['bulk_sizes']) {
     $s0 = min($plan['bulk_sizes']);
-    $bulkRuns[] = [$s0, 'limited', 'baseline', $plan['bulk_limits'][$s0]];
+    $bulkRuns[] = [$s0, 'limited', 'baseline', $plan['bulk_limits'][$s0], $plan['bulk_rtt']];
+    // And with the limit off at a realistic RTT, where latency alone sets the pace.
+    $bulkRuns[] = [$s0, 'unlimited', 'ours', null, $plan['rtts'][0]];
 }
-foreach ($bulkRuns as [$size, $mode, $side, $limit]) {
+foreach ($bulkRuns as [$size, $mode, $side, $limit, $bulkRtt]) {
+    $proxy->setRtt($bulkRtt);
     $sim->reset($bulkState, $limit);
     $pattern = 'bulk{n}.example.org';
     if ($side === 'ours') {
@@ -381,7 +384,7 @@ foreach ($bulkRuns as [$size, $mode, $side, $limit]) {
     $state = $sim->state();
     $missing = 0;
     for ($i = 1; $i <= $size; $i++) { if (!isset($state["bulk$i.example.org"])) { $missing++; } }
-    $row = ['size' => $size, 'mode' => $mode, 'side' => $side, 'limit_per_min' => $limit, 'rtt_ms' => $plan['bulk_rtt'], 'wall_s' => $wall,
+    $row = ['size' => $size, 'mode' => $mode, 'side' => $side, 'limit_per_min' => $limit, 'rtt_ms' => $bulkRtt, 'wall_s' => $wall,
         'sync_s' => $j['wall_s'] ?? null, 'requests' => $c['requests'], 'connections' => $c['connections'],
         'rate_limited' => $c['rate_limited'], 'missing' => $missing, 'summary' => $j['summary'] ?? null,
         'error' => $j['error'] ?? ($j === null ? substr((string) $raw, 0, 500) : null)];
@@ -397,13 +400,13 @@ foreach ($bulkRuns as [$size, $mode, $side, $limit]) {
         }
     } else {
         $row['req_per_s'] = $c['requests'] / $time;
-        $row['latency_allows_per_s'] = 1000.0 / $plan['bulk_rtt'];
+        $row['latency_allows_per_s'] = 1000.0 / $bulkRtt;
     }
     check($j !== null && ($j['error'] ?? null) === null, "bulk $size ($side, $mode): the run finished without an exception", (string) ($row['error'] ?? ''));
     if ($side === 'ours') {
         check($missing === 0, "bulk $size ($mode): every wanted domain is in RunCloud after ours", "$missing of $size missing; failed: " . json_encode($j['summary']['failed_sample'] ?? null));
     }
-    say(sprintf('  %5d domains %-8s %-9s: %.1f s, %d requests, %d 429s, %d missing%s', $size, $side, $mode, $time, $c['requests'],
+    say(sprintf('  %5d domains %-8s %-9s rtt %2d ms: %.1f s, %d requests, %d 429s, %d missing%s', $size, $side, $mode, $bulkRtt, $time, $c['requests'],
         $c['rate_limited'], $missing, $limit !== null ? sprintf(', bound %.1f s (ratio %.3f)', max($row['bound_rate_s'], $row['bound_window_s']), $row['ratio_to_bound']) : sprintf(', %.0f req/s', $row['req_per_s'])));
     $R['phases']['bulk'][] = $row;
 }

@@ -100,6 +100,10 @@ $o[] = '- **Baseline**: `bench/baseline/runcloud-baseline.php`, written by us fr
 $o[] = '- Both sides talk HTTPS to the same RunCloud simulator (`tests/runcloud-sim`, its generated CA, certificate verification on), through '
     . '`bench/lib/latency-proxy.php`: a loopback TCP relay that delays each direction by RTT/2 and holds the first bytes of a new connection one more RTT '
     . '(the TCP handshake loopback does instantly). So a request on a kept-alive connection costs 1 RTT, a new TLS 1.3 connection 3 RTT — connection set-up is paid as on a real network.';
+$o[] = sprintf('- Parameters: RTT %s ms for the per-operation and large-app phases (same region / across an ocean); %d jobs per operation and side; '
+    . 'RTT %d ms for the rate-limited bulk runs, so that a sequential client is bound by the limit rather than by latency and 10,000 domains fit the 10-minute budget '
+    . '(plus one unlimited run at %d ms to show the latency-bound rate); rate limits as stated in §3. Every process (simulator, proxy, MariaDB, php-fpm) is started and stopped by pid by the run.',
+    implode(' and ', $R['plan']['rtts']), $R['plan']['jobs_per_op'], $R['plan']['bulk_rtt'], $R['plan']['rtts'][0]);
 $o[] = '- Per-operation jobs run as FastCGI requests in **one** php-fpm worker (`pm = static`, 1 child, OPcache on), consecutive, as Action Scheduler would run them. '
     . 'Each job boots the same WordPress on both sides; *op time* is measured around the operation only (hrtime), *CPU* is getrusage of the worker (all threads). '
     . 'Requests and new connections are the simulator\'s counters before and after each job. Both sides use the same options (`www` on, `non-www`), '
@@ -185,7 +189,7 @@ $bulk = $R['phases']['bulk'] ?? [];
 if ($bulk) {
     $limits = [];
     foreach ($bulk as $b) { if ($b['limit_per_min'] !== null && ($b['side'] ?? 'ours') === 'ours') { $limits[] = sprintf('%s/min for %s domains', number_format($b['limit_per_min']), number_format($b['size'])); } }
-    $o[] = sprintf('Ours: one `wu_runcloud_sync()` call (PHP CLI, as `wp runcloud sync` runs it) makes an app that holds only its primary domain hold N more. RTT %d ms through the proxy. '
+    $o[] = sprintf('Ours: one `wu_runcloud_sync()` call (PHP CLI, as `wp runcloud sync` runs it) makes an app that holds only its primary domain hold N more. RTT %d ms through the proxy for the rate-limited runs. '
         . 'The simulator enforces RunCloud\'s rate limit as a fixed 60-s window per credential, opened by the first request. '
         . 'Limits used: %s. Each run needs a few more requests than a whole number of windows allows (list + N adds + SSL check), so it must wait for one more window; '
         . 'the bound is then the same whether taken as *requests ÷ rate* or as *the moment the last needed window opens*. '
@@ -212,12 +216,12 @@ if ($bulk) {
     $o[] = '';
     $o[] = 'With the limit off:';
     $o[] = '';
-    $o[] = '| domains | requests | time (s) | requests/s | one connection at this RTT allows (1 ÷ RTT) | achieved / allowed | new connections | missing afterwards |';
-    $o[] = '|---|---|---|---|---|---|---|---|';
+    $o[] = '| domains | RTT (ms) | requests | time (s) | requests/s | one connection at this RTT allows (1 ÷ RTT) | achieved / allowed | new connections | missing afterwards |';
+    $o[] = '|---|---|---|---|---|---|---|---|---|';
     foreach ($bulk as $b) {
         if ($b['limit_per_min'] !== null) { continue; }
         $t = $b['sync_s'] ?? $b['wall_s'];
-        $o[] = sprintf('| %s | %s | %.1f | %.0f | %.0f | %.2f | %d | %d |', number_format($b['size']), number_format($b['requests']), $t,
+        $o[] = sprintf('| %s | %d | %s | %.1f | %.0f | %.0f | %.2f | %d | %d |', number_format($b['size']), $b['rtt_ms'], number_format($b['requests']), $t,
             $b['req_per_s'], $b['latency_allows_per_s'], $b['req_per_s'] / $b['latency_allows_per_s'], $b['connections'], $b['missing']);
     }
     $o[] = '';
