@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Hardening suite (see tests/hardening/README.md). Every part runs even if an earlier one
+# failed; the last line is `hardening: N passed, M failed`; exit 1 if any failed.
+#   WU_RUNCLOUD_EXT   the extension (default target/debug/libwu_runcloud.so)
+#   RUNCLOUD_SIM_BIN  the simulator (default target/debug/runcloud-sim)
+#   HARDENING_PARTS   space-separated subset of: php lifecycle memory secrets (default: all)
+# Build first: cargo build -p wu_runcloud -p runcloud-sim.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+export WU_RUNCLOUD_EXT="${WU_RUNCLOUD_EXT:-$root/target/debug/libwu_runcloud.so}"
+export RUNCLOUD_SIM_BIN="${RUNCLOUD_SIM_BIN:-$root/target/debug/runcloud-sim}"
+for f in "$WU_RUNCLOUD_EXT" "$RUNCLOUD_SIM_BIN"; do
+  if [ ! -e "$f" ]; then
+    echo "tests/hardening/run.sh: $f does not exist; run: cargo build -p wu_runcloud -p runcloud-sim" >&2
+    exit 2
+  fi
+done
+art="$root/tests/artifacts/hardening"
+rm -rf "$art"
+mkdir -p "$art"
+
+# Distinctive credentials for this run: the simulators accept only these, and the secrets
+# scan looks for them in everything the suite produced. Never written to a file.
+rand() { head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+export WU_HARDENING_TOKEN="sec-TOKEN-$(rand)"
+export WU_HARDENING_KEY="sec-KEY-$(rand)"
+export WU_HARDENING_SECRET="sec-SECRET-$(rand)"
+
+parts="${HARDENING_PARTS:-php lifecycle memory secrets}"
+passed=0 failed=0 report=()
+part() {
+  local name=$1; shift
+  case " $parts " in *" $name "*) ;; *) return 0 ;; esac
+  echo
+  echo "--- hardening/$name: $*"
+  local start=$SECONDS
+  "$@" 2>&1 | tee "$art/$name.log"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" = 0 ]; then passed=$((passed + 1)); report+=("PASS  $name ($((SECONDS - start))s)")
+  else failed=$((failed + 1)); report+=("FAIL  $name (exit $rc, log: tests/artifacts/hardening/$name.log)"); fi
+}
+
+part php        php -d extension="$WU_RUNCLOUD_EXT" /usr/bin/phpunit -c tests/hardening/php/phpunit.xml
+part secrets    tests/hardening/secrets/scan.sh
+
+echo
+printf '%s\n' "${report[@]}"
+echo "hardening: $passed passed, $failed failed"
+[ "$failed" = 0 ]
