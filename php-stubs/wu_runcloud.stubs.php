@@ -162,7 +162,7 @@ namespace {
      *
      * @param array $config The RunCloud configuration array.
      * @param string $domain The domain name; it is validated and normalised first.
-     * @param int|null $id RunCloud's id of the domain when known: the lookup by name is skipped.
+     * @param int|null $id RunCloud's id of the domain when known: one GET checks it still names this domain and the paginated lookup by name is skipped; a stale id, or one naming another domain, falls back to the lookup.
      * @return array `['removed' => bool, 'id' => ?int]`; `removed` is false (no exception) when the domain was not there.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name, id or configuration, before any request.
      * @throws \Exception \WuRunCloud\ValidationException for the app's primary domain.

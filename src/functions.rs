@@ -280,7 +280,7 @@ pub fn wu_runcloud_add_domain(
 ///
 /// * `config` - The RunCloud configuration array.
 /// * `domain` - The domain name; it is validated and normalised first.
-/// * `id` - RunCloud's id of the domain when known: the lookup by name is skipped.
+/// * `id` - RunCloud's id of the domain when known: one GET checks it still names this domain and the paginated lookup by name is skipped; a stale id, or one naming another domain, falls back to the lookup.
 ///
 /// # Returns
 ///

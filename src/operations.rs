@@ -212,33 +212,37 @@ pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<V
         )));
     }
     let session = Session::new(config)?;
-    let id = match id {
-        // A known id skips the lookup.
-        Some(i) => Some(i as u64),
-        None => match domains::find(&session, &name)? {
-            Some(d) if d.is_primary() => {
-                return Err(Error::Api {
-                    status: 422,
-                    message: format!(
-                        "{} is the primary domain of web application {}; RunCloud does not remove a web application's primary domain",
-                        d.name, config.app_id
-                    ),
-                    errors: vec![],
-                });
-            }
-            found => found.map(|d| d.id),
-        },
+    // A known id replaces the paginated lookup by one GET that proves the id is still this
+    // name's: a stale id (removed and re-added by hand) or one now naming another domain must
+    // neither leave this domain behind nor delete someone else's.
+    let known = match id {
+        Some(i) => domains::show(&session, i as u64)?.filter(|d| d.normalized_name() == name),
+        None => None,
     };
-    let Some(id) = id else {
+    let found = match known {
+        Some(d) => Some(d),
+        None => domains::find(&session, &name)?,
+    };
+    let Some(d) = found else {
         return Ok(Value::map(vec![
             ("removed", Value::Bool(false)),
             ("id", Value::Null),
         ]));
     };
-    let removed = domains::delete(&session, id, &name)?;
+    if d.is_primary() {
+        return Err(Error::Api {
+            status: 422,
+            message: format!(
+                "{} is the primary domain of web application {}; RunCloud does not remove a web application's primary domain",
+                d.name, config.app_id
+            ),
+            errors: vec![],
+        });
+    }
+    let removed = domains::delete(&session, d.id, &name)?;
     Ok(Value::map(vec![
         ("removed", Value::Bool(removed)),
-        ("id", Value::Int(id as i64)),
+        ("id", Value::Int(d.id as i64)),
     ]))
 }
 

@@ -161,6 +161,24 @@ pub fn find(session: &Session<'_>, name: &str) -> Result<Option<Domain>, Error> 
     Ok(found)
 }
 
+/// `GET .../domains/{id}` (<https://runcloud.io/docs/api/v3/api-8617113>); `None` on a 404,
+/// which callers treat as "not under that id" (the app's own existence is checked elsewhere).
+pub fn show(session: &Session<'_>, id: u64) -> Result<Option<Domain>, Error> {
+    let action = format!("looking up domain id {id} of {}", app(session.config));
+    match session.get(&format!("{}/{id}", path(session.config)), &[], &action) {
+        Ok(body) => {
+            let obj = body.get("data").filter(|d| d.is_object()).unwrap_or(&body);
+            Domain::from_json(obj)
+                .map(Some)
+                .map_err(|e| Error::Transport {
+                    message: format!("unexpected answer while {action}: {e}"),
+                })
+        }
+        Err(err) if err.status() == Some(404) => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
 #[derive(Debug)]
 pub enum Added {
     Created(Domain),

@@ -159,7 +159,38 @@ final class DomainsTest extends SimTestCase
         $id = wu_runcloud_add_domain($this->v3(), 'byid.test', ['redeploy_ssl' => false])['id'];
         $this->sim->call('DELETE', 'requests');
         $this->assertSame(['removed' => true, 'id' => $id], wu_runcloud_remove_domain($this->v3(), 'byid.test', $id));
-        $this->assertSame(['DELETE /api/v3' . self::DOMAINS . "/$id"], $this->sim->requestLines(), 'exactly one DELETE');
+        $this->assertSame(
+            ['GET /api/v3' . self::DOMAINS . "/$id", 'DELETE /api/v3' . self::DOMAINS . "/$id"],
+            $this->sim->requestLines(),
+            'one GET proving the id is still this name, then the DELETE; no paginated lookup'
+        );
+    }
+
+    public function test_remove_domain_with_a_stale_id_removes_the_domain_under_its_current_id(): void
+    {
+        $old = wu_runcloud_add_domain($this->v3(), 'readded.test', ['redeploy_ssl' => false])['id'];
+        // Removed and added again by hand in RunCloud: same name, new id.
+        $this->sim->call('DELETE', 'servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/readded.test');
+        $new = wu_runcloud_add_domain($this->v3(), 'readded.test', ['redeploy_ssl' => false])['id'];
+        $this->assertNotSame($old, $new);
+        $r = wu_runcloud_remove_domain($this->v3(), 'readded.test', $old);
+        $this->assertSame(['removed' => true, 'id' => $new], $r, 'the stale id falls back to the lookup by name');
+        $this->assertNotContains('readded.test', $this->sim->domainNames(), 'the domain is really gone');
+    }
+
+    public function test_remove_domain_with_an_id_that_names_another_domain_never_deletes_that_domain(): void
+    {
+        $other = wu_runcloud_add_domain($this->v3(), 'innocent.test', ['redeploy_ssl' => false])['id'];
+        $mine = wu_runcloud_add_domain($this->v3(), 'mine.test', ['redeploy_ssl' => false])['id'];
+        $r = wu_runcloud_remove_domain($this->v3(), 'mine.test', $other);
+        $this->assertSame(['removed' => true, 'id' => $mine], $r, 'the name decides, not the wrong id');
+        $names = $this->sim->domainNames();
+        $this->assertContains('innocent.test', $names, 'the domain the wrong id points at must survive');
+        $this->assertNotContains('mine.test', $names);
+
+        $primary = wu_runcloud_find_domain($this->v3(), 'network.test')['id'];
+        $this->assertSame(['removed' => false, 'id' => null], wu_runcloud_remove_domain($this->v3(), 'gone.test', $primary), 'an id naming the primary domain removes nothing');
+        $this->assertContains('network.test', $this->sim->domainNames());
     }
 
     public function test_remove_domain_is_idempotent(): void
@@ -167,7 +198,7 @@ final class DomainsTest extends SimTestCase
         $this->assertSame(['removed' => false, 'id' => null], wu_runcloud_remove_domain($this->v3(), 'never-there.test'));
         $id = wu_runcloud_add_domain($this->v3(), 'twice.test', ['redeploy_ssl' => false])['id'];
         $this->assertTrue(wu_runcloud_remove_domain($this->v3(), 'twice.test', $id)['removed']);
-        $this->assertSame(['removed' => false, 'id' => $id], wu_runcloud_remove_domain($this->v3(), 'twice.test', $id), 'a second delete by id is not an error');
+        $this->assertSame(['removed' => false, 'id' => null], wu_runcloud_remove_domain($this->v3(), 'twice.test', $id), 'a second delete by id is not an error, and the stale id is not reported as the domain\'s');
     }
 
     public function test_remove_domain_refuses_the_primary_domain(): void
