@@ -119,7 +119,7 @@ namespace {
      * @param array $config The RunCloud configuration array.
      * @param string $domain The domain name; it is validated and normalised first.
      * @param array $options `www` (bool, default false), `redirection` (`'none'`, `'www'` or `'non-www'`; default `'non-www'` when `www` is true, else `'none'`), `redeploy_ssl` (bool, default true).
-     * @return array `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'skipped'|'failed'|'none', 'message' => string]]`; `created` is false when the app already had the domain. A failed redeploy does not undo the add: `ssl.action` is `'failed'` with RunCloud's message.
+     * @return array `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'skipped'|'failed'|'none', 'message' => string]]`; `created` is false when the app already had the domain; its SSL is still handled (unless `redeploy_ssl` is false), since a retried add whose first answer was lost lands here. A failed redeploy does not undo the add: `ssl.action` is `'failed'` with RunCloud's message.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name, option or configuration, before any request.
      * @throws \Exception \WuRunCloud\ValidationException when RunCloud refuses the name, e.g. it is on another app of the server.
      * @throws \Exception \WuRunCloud\RunCloudException subclasses for other API and transport failures.

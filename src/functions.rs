@@ -254,7 +254,8 @@ pub fn wu_runcloud_find_domain(
 /// # Returns
 ///
 /// `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'skipped'|'failed'|'none', 'message' => string]]`;
-/// `created` is false when the app already had the domain. A failed redeploy does not undo
+/// `created` is false when the app already had the domain; its SSL is still handled (unless
+/// `redeploy_ssl` is false), since a retried add whose first answer was lost lands here. A failed redeploy does not undo
 /// the add: `ssl.action` is `'failed'` with RunCloud's message.
 ///
 /// # Errors

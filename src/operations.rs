@@ -179,20 +179,23 @@ pub fn add_domain(config: &Config, domain: &str, options: &AddOptions) -> Result
         Added::Created(d) => (d, true),
         Added::Existed(d) => (d, false),
     };
-    let ssl = if !created {
-        ssl::Outcome::new(
-            ssl::Action::Skipped,
-            format!("{name} was already on the web application; its certificate was left as is"),
-            None,
-        )
-    } else if !options.redeploy_ssl {
+    let ssl = if !options.redeploy_ssl {
         ssl::Outcome::new(
             ssl::Action::Skipped,
             "redeploy_ssl is false: the certificate was not redeployed",
             None,
         )
     } else {
-        ssl::after_add(&session, &[(d.id, d.name.clone())])
+        // An existing domain still gets its SSL handled: the usual way to get here is a retry
+        // after an add whose answer was lost, so the certificate may not cover it yet.
+        let mut outcome = ssl::after_add(&session, &[(d.id, d.name.clone())]);
+        if !created {
+            outcome.message = format!(
+                "{name} was already on the web application (an earlier add may have succeeded without its answer arriving); {}",
+                outcome.message
+            );
+        }
+        outcome
     };
     Ok(Value::map(vec![
         ("id", Value::Int(d.id as i64)),

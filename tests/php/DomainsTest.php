@@ -124,12 +124,27 @@ final class DomainsTest extends SimTestCase
         $second = wu_runcloud_add_domain($this->cfg($mode), 'AGAIN.test');
         $this->assertFalse($second['created'], 'an existing domain is success with created=false');
         $this->assertSame($first['id'], $second['id']);
-        $this->assertSame('skipped', $second['ssl']['action']);
         $this->assertStringContainsString('already', $second['ssl']['message']);
         $lines = $this->sim->requestLines();
         $this->assertSame('POST /api/' . $mode . self::DOMAINS, $lines[0]);
         $this->assertStringStartsWith('GET /api/' . $mode . self::DOMAINS . '?page=1', $lines[1], 'the 422 is answered by a lookup');
-        $this->assertSame([], $this->sim->redeploys(), 'no redeploy for a domain that was already there');
+    }
+
+    /**
+     * The POST of an earlier attempt reached RunCloud but its answer was lost (seeded here
+     * behind the API's back): the retry sees a 422 and created=false, yet the certificate was
+     * never redeployed for the name, so the retry must do it.
+     */
+    public function test_add_domain_of_a_name_already_on_the_app_still_redeploys_ssl_so_a_lost_answer_leaves_no_gap(): void
+    {
+        $this->sim->seed(self::SERVER, self::APP, ['names' => ['lost-answer.test']]);
+        $r = wu_runcloud_add_domain($this->v3(), 'lost-answer.test');
+        $this->assertFalse($r['created'], 'the domain was already there');
+        $this->assertSame('redeployed', $r['ssl']['action'], 'SSL is handled for an existing domain too: ' . $r['ssl']['message']);
+        $this->assertStringContainsString('already on the web application', $r['ssl']['message'], 'the message says why a redeploy happened without a create');
+        $redeploys = $this->sim->redeploys();
+        $this->assertCount(1, $redeploys, 'exactly one redeploy');
+        $this->assertContains('lost-answer.test', $redeploys[0]['names'], 'the redeployed certificate covers the domain');
     }
 
     public function test_add_domain_that_is_on_another_app_of_the_server_throws_validation_with_runclouds_errors(): void

@@ -110,9 +110,9 @@ final class Domain_Sync {
 		Domains::present((string) ($result['name'] ?? $domain), $id, (int) $op->site_id, $created, $requested);
 		Queue::finish((int) $op->id, 'done', 0, $id, $created ? '' : 'already in RunCloud');
 		Log::operation('add', $domain, $created ? 'added' : 'exists', 0, sprintf('RunCloud id %d%s', (int) $id, $www ? ', with www alias' : ''));
-		if ($created) {
-			Queue::enqueue('redeploy_ssl', '', 0, 'after-add', self::ssl_delay());
-		}
+		// Also when it already existed: a retry after a lost answer lands here, and the
+		// certificate was never redeployed for it. The redeploy is coalesced, so this is cheap.
+		Queue::enqueue('redeploy_ssl', '', 0, 'after-add', self::ssl_delay());
 	}
 
 	private static function remove(object $op, array $config): void {

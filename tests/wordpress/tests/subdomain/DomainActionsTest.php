@@ -57,10 +57,22 @@ final class DomainActionsTest extends TestCase {
 
 		$this->assertNotContains('gone.example.com', $this->sim_domains(), 'Expected the domain removed from RunCloud');
 		$requests = $this->api_requests();
-		$this->assertCount(1, $requests, "Expected a single request (DELETE by id), got:\n" . $this->describe_requests());
-		$this->assertSame('DELETE', $requests[0]['method']);
-		$this->assertStringEndsWith('/domains/' . $id, $requests[0]['path'], 'The DELETE must use the stored RunCloud id');
+		$this->assertCount(2, $requests, "Expected a GET of the stored id (is it still this domain?) then the DELETE, no paginated lookup; got:\n" . $this->describe_requests());
+		$this->assertSame(['GET', 'DELETE'], array_column($requests, 'method'));
+		$this->assertStringEndsWith('/domains/' . $id, $requests[1]['path'], 'The DELETE must use the stored RunCloud id');
 		$this->assertNull(Domains::get('gone.example.com'), 'The domain is no longer tracked once removed');
+	}
+
+	public function test_an_add_whose_domain_is_already_in_runcloud_still_gets_the_ssl_redeploy(): void {
+		// The first attempt's POST reached RunCloud but its answer was lost: the retry finds it there.
+		$this->seed_domains(['lost.example.com']);
+		do_action('wu_add_domain', 'lost.example.com', 1);
+		$this->run_worker_now();
+		$this->assertSame('done', $this->ops('lost.example.com')[0]->status, "ops:\n" . $this->describe_ops());
+		$this->run_after_ssl_window();
+		$redeploys = $this->redeploys();
+		$this->assertCount(1, $redeploys, "The certificate may not cover a domain found already there: one redeploy expected; ops:\n" . $this->describe_ops());
+		$this->assertContains('lost.example.com', array_map('strtolower', $redeploys[0]['names']));
 	}
 
 	public function test_an_internationalised_domain_is_added_as_punycode_and_removed_again(): void {
