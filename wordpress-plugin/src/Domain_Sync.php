@@ -60,6 +60,10 @@ final class Domain_Sync {
 
 	/** Perform one claimed operation and record its outcome. */
 	public static function run(object $op): void {
+		if (Queue::supersede_if_outdated($op)) {
+			Log::operation($op->op, (string) $op->domain, 'superseded', 0, 'a newer request for this domain decides');
+			return;
+		}
 		$config = Settings::config();
 		try {
 			switch ($op->op) {
@@ -77,7 +81,12 @@ final class Domain_Sync {
 			}
 		} catch (\Throwable $e) {
 			$failure = self::describe($e);
-			$next    = Queue::fail((int) $op->id, (int) $op->attempts, $failure['status'], $failure['message'], $failure['permanent']);
+			if (Queue::supersede_if_outdated($op)) {
+				// The opposite request arrived while this ran: no retry against it.
+				Log::operation($op->op, (string) $op->domain, 'superseded', $failure['status'], $failure['message'] . ' (not retried: a newer request for this domain decides)', 'warning');
+				return;
+			}
+			$next = Queue::fail((int) $op->id, (int) $op->attempts, $failure['status'], $failure['message'], $failure['permanent']);
 			Log::operation(
 				$op->op,
 				(string) $op->domain,

@@ -128,6 +128,24 @@ final class Queue {
 		));
 	}
 
+	/**
+	 * An add or remove that was already running when the opposite request for its domain
+	 * arrived could not be superseded then; if it failed and comes back for a retry, the
+	 * newer request is the intent. Marks it superseded and returns true in that case.
+	 */
+	public static function supersede_if_outdated(object $row): bool {
+		global $wpdb;
+		if (!in_array($row->op, ['add', 'remove'], true)) {
+			return false;
+		}
+		$table = self::table();
+		return (bool) $wpdb->query($wpdb->prepare(
+			"UPDATE {$table} o JOIN {$table} n ON n.domain = o.domain AND n.op = %s AND n.id > o.id AND n.status NOT IN ('superseded','dismissed')
+			 SET o.status = 'superseded', o.dedup_key = NULL, o.updated_at = %d WHERE o.id = %d",
+			$row->op === 'add' ? 'remove' : 'add', time(), (int) $row->id
+		));
+	}
+
 	/** @param string $status done | skipped */
 	public static function finish(int $id, string $status, int $http_status = 0, ?int $runcloud_id = null, string $note = ''): void {
 		global $wpdb;

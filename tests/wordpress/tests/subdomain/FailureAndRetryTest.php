@@ -41,6 +41,37 @@ final class FailureAndRetryTest extends TestCase {
 		$this->assertSame([], Queue::problems(), 'A success clears it from the attention list');
 	}
 
+	public function test_a_remove_arriving_while_the_add_runs_and_fails_is_not_undone_by_the_adds_retry(): void {
+		do_action('wu_add_domain', 'undo.example.com', 1);
+		$add = $this->ops('undo.example.com')[0];
+		$this->assertTrue(Queue::claim((int) $add->id), 'a worker takes the add');
+		// While that worker talks to RunCloud, the mapping is deleted again.
+		do_action('wu_remove_domain', 'undo.example.com', 1);
+		$this->add_fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 503, 'times' => 1]);
+		$add->attempts = 1;
+		Domain_Sync::run($add);
+
+		$this->assertSame('superseded', Queue::get((int) $add->id)->status, "The failed add must not come back after the newer remove; ops:\n" . $this->describe_ops());
+		Domain_Sync::process_due(time() + 7 * 3600); // every retry that could be due
+		$this->assertNotContains('undo.example.com', $this->sim_domains(), "The last intent was remove; requests:\n" . $this->describe_requests());
+		$this->assertSame([], Queue::problems(), 'Nothing left for the admin to look at');
+	}
+
+	public function test_a_remove_that_failed_before_a_newer_add_does_not_remove_the_domain_on_its_retry(): void {
+		do_action('wu_add_domain', 'back.example.com', 1);
+		$this->run_worker_now();
+		do_action('wu_remove_domain', 'back.example.com', 1);
+		$remove = $this->ops('back.example.com')[1];
+		$this->assertTrue(Queue::claim((int) $remove->id));
+		do_action('wu_add_domain', 'back.example.com', 1);
+		// The remove's worker died: the stale row is handed back as 'retrying'.
+		global $wpdb;
+		$wpdb->update(Queue::table(), ['updated_at' => time() - 3600], ['id' => (int) $remove->id]);
+		Domain_Sync::process_due(time() + 7 * 3600);
+		$this->assertSame('superseded', Queue::get((int) $remove->id)->status, "ops:\n" . $this->describe_ops());
+		$this->assertContains('back.example.com', $this->sim_domains(), "The last intent was add; requests:\n" . $this->describe_requests());
+	}
+
 	public function test_backoff_grows_and_is_capped(): void {
 		$this->assertSame([60, 300, 900, 3600, 21600, 21600], array_map([Queue::class, 'backoff'], [1, 2, 3, 4, 5, 9]));
 	}
