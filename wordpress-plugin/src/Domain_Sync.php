@@ -80,7 +80,7 @@ final class Domain_Sync {
 					Queue::fail((int) $op->id, (int) $op->attempts, 0, sprintf('Unknown operation "%s".', $op->op), true);
 			}
 		} catch (\Throwable $e) {
-			$failure = self::describe($e);
+			$failure = self::describe($e, (string) $op->op);
 			if (Queue::supersede_if_outdated($op)) {
 				// The opposite request arrived while this ran: no retry against it.
 				Log::operation($op->op, (string) $op->domain, 'superseded', $failure['status'], $failure['message'] . ' (not retried: a newer request for this domain decides)', 'warning');
@@ -95,6 +95,9 @@ final class Domain_Sync {
 				$failure['message'] . ($next === null ? '' : ' ' . sprintf('(attempt %d; next try in %d s)', (int) $op->attempts, $next - time())),
 				'error'
 			);
+		}
+		if ($op->op === 'redeploy_ssl') {
+			Queue::supersede_older_redeploys((int) $op->id);
 		}
 	}
 
@@ -236,7 +239,7 @@ final class Domain_Sync {
 	 *
 	 * @return array{outcome:string, status:int, message:string, permanent:bool}
 	 */
-	public static function describe(\Throwable $e): array {
+	public static function describe(\Throwable $e, string $op = ''): array {
 		$status  = $e instanceof \WuRunCloud\RunCloudException ? (int) $e->getCode() : 0;
 		$detail  = Log::clean($e->getMessage());
 		$server  = Settings::server_id();
@@ -252,11 +255,17 @@ final class Domain_Sync {
 					$errors[] = is_string($field) ? "{$field}: {$message}" : (string) $message;
 				}
 			}
-			$message = sprintf(__('RunCloud rejected the request: %s', 'wu-runcloud'), $detail);
+			$message = $op === 'redeploy_ssl'
+				/* translators: %s: RunCloud's message */
+				? sprintf(__('RunCloud refused to redeploy the SSL certificate: %s', 'wu-runcloud'), $detail)
+				/* translators: %s: RunCloud's message */
+				: sprintf(__('RunCloud rejected the request: %s', 'wu-runcloud'), $detail);
 			if ($errors !== []) {
 				$message .= ' (' . Log::clean(implode('; ', $errors)) . ')';
 			}
-			$message .= ' ' . __('Check that the domain is not already on another web application and that your RunCloud plan allows more domains.', 'wu-runcloud');
+			if ($op !== 'redeploy_ssl') {
+				$message .= ' ' . __('Check that the domain is not already on another web application and that your RunCloud plan allows more domains.', 'wu-runcloud');
+			}
 			return ['outcome' => 'rejected', 'status' => $status ?: 422, 'permanent' => true, 'message' => $message];
 		}
 		if ($e instanceof \WuRunCloud\AuthenticationException) {

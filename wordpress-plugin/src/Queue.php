@@ -146,6 +146,20 @@ final class Queue {
 		));
 	}
 
+	/**
+	 * A redeploy covers the whole app, so only the newest outcome matters: once one has run
+	 * (done or failed), older failed or retrying redeploys are superseded. A failure that
+	 * repeats batch after batch (e.g. over the 100-name limit) stays one visible problem.
+	 */
+	public static function supersede_older_redeploys(int $id): void {
+		global $wpdb;
+		$table = self::table();
+		$wpdb->query($wpdb->prepare(
+			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE op = 'redeploy_ssl' AND id < %d AND status IN ('retrying','failed')",
+			time(), $id
+		));
+	}
+
 	/** @param string $status done | skipped */
 	public static function finish(int $id, string $status, int $http_status = 0, ?int $runcloud_id = null, string $note = ''): void {
 		global $wpdb;

@@ -72,6 +72,23 @@ final class FailureAndRetryTest extends TestCase {
 		$this->assertContains('back.example.com', $this->sim_domains(), "The last intent was add; requests:\n" . $this->describe_requests());
 	}
 
+	public function test_an_ssl_redeploy_refused_batch_after_batch_is_one_visible_problem(): void {
+		// A basic certificate covers at most 100 names; this app is past that.
+		$this->seed_domains(array_map(static fn($n) => "full{$n}.example.com", range(1, 100)));
+		foreach (['one.example.com', 'two.example.com', 'three.example.com'] as $i => $domain) {
+			do_action('wu_add_domain', $domain, 1);
+			Domain_Sync::process_due(time() + $i * 1000);
+			Domain_Sync::process_due(time() + $i * 1000 + Domain_Sync::ssl_delay() + 1);
+		}
+		$this->assertGreaterThanOrEqual(3, count(array_filter($this->api_requests('PATCH'), static fn($r) => str_contains($r['path'], '/redeploy'))) + count($this->api_requests('PUT')), "each batch tried; requests:\n" . $this->describe_requests());
+		$problems = Queue::problems();
+		$this->assertCount(1, $problems, "Three refused redeploys must show as one problem, not one per batch; ops:\n" . $this->describe_ops());
+		$this->assertSame('redeploy_ssl', $problems[0]->op);
+		$this->assertStringContainsString('100 names', (string) $problems[0]->last_error, 'The problem names the cause');
+		$this->assertStringContainsString('redeploy the SSL certificate', (string) $problems[0]->last_error, 'The message says which operation RunCloud refused');
+		$this->assertStringNotContainsString('another web application', (string) $problems[0]->last_error, 'No domain-add advice for a certificate problem');
+	}
+
 	public function test_backoff_grows_and_is_capped(): void {
 		$this->assertSame([60, 300, 900, 3600, 21600, 21600], array_map([Queue::class, 'backoff'], [1, 2, 3, 4, 5, 9]));
 	}
