@@ -146,7 +146,12 @@ final class Network_Admin {
 		}
 		return sprintf(
 			/* translators: %d: number of domains */
-			__('This web application uses a basic SSL certificate, which covers at most 100 names (Let\'s Encrypt), and it already has %d domains (www aliases count too). Switch the app to advanced SSL (one certificate per domain) or use a wildcard domain for subdomains before adding more.', 'wu-runcloud'),
+			_n(
+				'This web application uses a basic SSL certificate, which covers at most 100 names (Let\'s Encrypt), and it already has %d domain (www aliases count too). Switch the app to advanced SSL (one certificate per domain) or use a wildcard domain for subdomains before adding more.',
+				'This web application uses a basic SSL certificate, which covers at most 100 names (Let\'s Encrypt), and it already has %d domains (www aliases count too). Switch the app to advanced SSL (one certificate per domain) or use a wildcard domain for subdomains before adding more.',
+				$names,
+				'wu-runcloud'
+			),
 			$names
 		);
 	}
@@ -248,7 +253,7 @@ final class Network_Admin {
 		}
 		return sprintf(
 			/* translators: 1: API version, 2: server name, 3: app name, 4: domain count, 5: SSL mode */
-			__('Connected (API %1$s): server "%2$s", web application "%3$s", %4$d domain(s), SSL mode %5$s.', 'wu-runcloud'),
+			_n('Connected (API %1$s): server "%2$s", web application "%3$s", %4$d domain, SSL mode %5$s.', 'Connected (API %1$s): server "%2$s", web application "%3$s", %4$d domains, SSL mode %5$s.', (int) ($result['domains'] ?? 0), 'wu-runcloud'),
 			(string) ($result['api'] ?? ''),
 			(string) ($result['server']['name'] ?? ''),
 			(string) ($result['app']['name'] ?? ''),

@@ -63,8 +63,9 @@ $wu_rc_yes_no = static function ($value): string {
 			<td>
 				<?php
 				if (!empty($data['last_test']['ssl_mode'])) {
+					$wu_rc_count = (int) $data['last_test']['domains'];
 					/* translators: 1: SSL mode, 2: domain count */
-					echo esc_html(sprintf(__('%1$s (%2$d domains on the app at the last test)', 'wu-runcloud'), $data['last_test']['ssl_mode'], (int) $data['last_test']['domains']));
+					echo esc_html(sprintf(_n('%1$s (%2$d domain on the app at the last test)', '%1$s (%2$d domains on the app at the last test)', $wu_rc_count, 'wu-runcloud'), $data['last_test']['ssl_mode'], $wu_rc_count));
 				} else {
 					esc_html_e('unknown until Test Connection runs', 'wu-runcloud');
 				}

@@ -175,6 +175,22 @@ final class NetworkAdminTest extends TestCase {
 		$this->assertStringContainsString('100 names', Plugin::instance()->admin->ssl_warning());
 	}
 
+	public function test_counts_of_one_read_as_singular_on_the_page_and_in_the_test_result(): void {
+		update_network_option(null, \WU_RunCloud\Domain_Sync::LAST_TEST_OPTION, ['time' => time(), 'api' => 'v3', 'server' => 'web-01', 'app' => 'network', 'domains' => 1, 'ssl_mode' => 'basic']);
+		wp_set_current_user(1);
+		ob_start();
+		Plugin::instance()->admin->render_page();
+		$html = ob_get_clean();
+		$this->assertStringContainsString('basic (1 domain on the app at the last test)', $html, 'One domain is singular');
+		$this->assertStringNotContainsString('1 domains', $html, 'Never "1 domains"');
+
+		$one = \WU_RunCloud\Network_Admin::test_message(['api' => 'v3', 'server' => ['name' => 'web-01'], 'app' => ['name' => 'network'], 'domains' => 1, 'ssl_mode' => 'basic']);
+		$this->assertStringContainsString(', 1 domain, SSL mode basic', $one);
+		$two = \WU_RunCloud\Network_Admin::test_message(['api' => 'v3', 'server' => ['name' => 'web-01'], 'app' => ['name' => 'network'], 'domains' => 2, 'ssl_mode' => 'basic']);
+		$this->assertStringContainsString(', 2 domains, SSL mode basic', $two);
+		$this->assertStringNotContainsString('domain(s)', $one . $two, 'No "(s)" plural hack');
+	}
+
 	public function test_no_ssl_warning_for_a_small_app(): void {
 		\WU_RunCloud\Domain_Sync::test_connection();
 		$this->assertSame('', Plugin::instance()->admin->ssl_warning());
