@@ -204,8 +204,8 @@ final class Network_Admin {
 				'time'    => time(),
 			], HOUR_IN_SECONDS);
 			$this->flash('info', sprintf(
-				/* translators: 1: number to add, 2: number to remove */
-				__('Preview: %1$d domain(s) would be added and %2$d removed. Nothing was changed.', 'wu-runcloud'),
+				/* translators: 1: number of domains to add, 2: number of domains to remove */
+				__('Preview (nothing was changed): to add: %1$d, to remove: %2$d.', 'wu-runcloud'),
 				count((array) $result['added']), count((array) $result['removed'])
 			));
 		} else {

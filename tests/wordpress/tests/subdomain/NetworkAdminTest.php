@@ -146,6 +146,8 @@ final class NetworkAdminTest extends TestCase {
 		$this->assertSame([], $this->api_requests('POST'));
 		$preview = get_site_transient('wu_runcloud_preview_1');
 		$this->assertSame(['preview.network.test'], $preview['added'], 'The preview lists what would be added');
+		$flash = get_site_transient('wu_runcloud_flash_1');
+		$this->assertSame('Preview (nothing was changed): to add: 1, to remove: 0.', $flash['message'] ?? null, 'The preview counts read correctly for any number (no "domain(s)")');
 	}
 
 	public function test_the_page_shows_status_problems_and_log_without_secrets(): void {
