@@ -147,6 +147,17 @@ namespace {
     function wu_runcloud_list_domains(array $config): array {}
 
     /**
+     * Validates and normalises a domain name exactly as every other function does before use:
+     * trimmed, lower-cased, trailing dot removed, IDN converted to punycode. Makes no request.
+     *
+     * @param string $domain The domain name.
+     * @return string The normalised ASCII name, e.g. `"xn--bcher-kva.example"` for `"Bücher.Example."`.
+     * @throws \Exception \WuRunCloud\InvalidArgumentException naming the problem (scheme, path, port, space, `*`,
+     * @throws \Exception empty label, over-long name).
+     */
+    function wu_runcloud_normalize_domain(string $domain): string {}
+
+    /**
      * Redeploys the web application's SSL certificate by the route matching the API version
      * and the app's SSL mode.
      *

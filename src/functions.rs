@@ -173,6 +173,27 @@ pub fn wu_runcloud_version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
+/// Validates and normalises a domain name exactly as every other function does before use:
+/// trimmed, lower-cased, trailing dot removed, IDN converted to punycode. Makes no request.
+///
+/// # Arguments
+///
+/// * `domain` - The domain name.
+///
+/// # Returns
+///
+/// The normalised ASCII name, e.g. `"xn--bcher-kva.example"` for `"Bücher.Example."`.
+///
+/// # Errors
+///
+/// \WuRunCloud\InvalidArgumentException naming the problem (scheme, path, port, space, `*`,
+/// empty label, over-long name).
+#[php_function]
+#[php(name = "wu_runcloud_normalize_domain")]
+pub fn wu_runcloud_normalize_domain(domain: &str) -> PhpResult<String> {
+    Ok(crate::domain_name::normalize(domain)?)
+}
+
 /// Checks the credentials, the server id and the app id, and reports what it found.
 ///
 /// # Arguments
@@ -373,6 +394,7 @@ pub fn wu_runcloud_sync(
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
         .function(wrap_function!(wu_runcloud_version))
+        .function(wrap_function!(wu_runcloud_normalize_domain))
         .function(wrap_function!(wu_runcloud_test_connection))
         .function(wrap_function!(wu_runcloud_list_domains))
         .function(wrap_function!(wu_runcloud_find_domain))

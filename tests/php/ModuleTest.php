@@ -20,6 +20,7 @@ final class ModuleTest extends SimTestCase
     {
         $expected = [
             'wu_runcloud_version' => [],
+            'wu_runcloud_normalize_domain' => ['domain'],
             'wu_runcloud_test_connection' => ['config'],
             'wu_runcloud_list_domains' => ['config'],
             'wu_runcloud_find_domain' => ['config', 'domain'],
@@ -46,6 +47,16 @@ final class ModuleTest extends SimTestCase
         }
         $id = (new \ReflectionFunction('wu_runcloud_remove_domain'))->getParameters()[2];
         $this->assertTrue($id->isOptional() && $id->allowsNull(), 'remove_domain $id is ?int = null');
+    }
+
+    public function test_normalize_domain_gives_the_name_the_other_functions_send_without_any_request(): void
+    {
+        $this->assertSame('xn--bcher-kva.example', wu_runcloud_normalize_domain(" B\u{00DC}cher.Example. "), 'trimmed, lower-cased (also non-ASCII), no trailing dot, punycode');
+        $this->assertSame('shop.example.com', wu_runcloud_normalize_domain('SHOP.example.com'));
+        $this->assertNoRequest('wu_runcloud_normalize_domain does no I/O');
+        $added = wu_runcloud_add_domain($this->v3(), " B\u{00DC}cher.Example. ", ['redeploy_ssl' => false]);
+        $this->assertSame(wu_runcloud_normalize_domain(" B\u{00DC}cher.Example. "), $added['name'], 'the same form RunCloud receives');
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['https://x.test/', 'scheme'], fn () => wu_runcloud_normalize_domain('https://x.test/'));
     }
 
     public function test_exception_classes_form_the_contract_hierarchy(): void

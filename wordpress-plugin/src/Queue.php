@@ -39,8 +39,19 @@ final class Queue {
 		return $wpdb->base_prefix . 'wu_runcloud_ops';
 	}
 
-	/** Lower-case, trimmed, without trailing dot. Full validation is the extension's job. */
+	/**
+	 * The name in the extension's normal form (lower-case, no trailing dot, IDN as punycode),
+	 * so every spelling of a domain shares one queue key and one tracking row. Without the
+	 * extension, or for a name it rejects (the worker reports why), a plain ASCII fold.
+	 */
 	public static function normalize(string $domain): string {
+		if (function_exists('wu_runcloud_normalize_domain')) {
+			try {
+				return wu_runcloud_normalize_domain($domain);
+			} catch (\Throwable $e) {
+				// Invalid: recorded as given, and the worker's failure names the problem.
+			}
+		}
 		return rtrim(strtolower(trim($domain)), '.');
 	}
 

@@ -85,6 +85,18 @@ final class DomainActionsTest extends TestCase {
 		$this->assertSame([], \WU_RunCloud\Domains::managed(), 'Nothing left tracked, so a reconcile has nothing stale to prune');
 	}
 
+	public function test_every_spelling_of_an_internationalised_domain_is_one_domain_to_the_queue(): void {
+		// The double fire with different spellings: upper-case non-ASCII, and punycode.
+		do_action('wu_add_subdomain', "B\u{00DC}CHER.network.test", 9);
+		do_action('wu_add_domain', "b\u{00FC}cher.network.test.", 9);
+		do_action('wu_add_domain', 'xn--bcher-kva.network.test', 9);
+		$this->assertCount(1, $this->ops(), "One recorded add for one domain; ops:\n" . $this->describe_ops());
+		do_action('wu_remove_domain', 'XN--BCHER-KVA.network.test', 9);
+		$this->run_worker_now();
+		$this->assertSame([], $this->domain_posts(), "The remove supersedes the waiting add whatever the spelling; requests:\n" . $this->describe_requests());
+		$this->assertNotContains('xn--bcher-kva.network.test', $this->sim_domains());
+	}
+
 	public function test_removing_a_domain_that_runcloud_does_not_have_succeeds_without_error(): void {
 		do_action('wu_remove_domain', 'never-there.example.com', 1);
 		$this->run_worker_now();
