@@ -40,6 +40,7 @@ run php       tests/php/run.sh
 run wordpress tests/wordpress/run.sh
 run e2e       tests/e2e/run.sh
 run hardening tests/hardening/run.sh
+run fuzz      fuzz/run.sh
 run bench     bench/run.sh --smoke
 
 echo

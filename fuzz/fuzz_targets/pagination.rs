@@ -1,0 +1,34 @@
+//! RunCloud's list envelope and domain objects: any JSON never panics; a next page is always
+//! the following one and never beyond the hard stop.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use wu_runcloud_fuzz::api::domains::Domain;
+use wu_runcloud_fuzz::api::pagination::{MAX_PAGES, parse_page};
+
+fuzz_target!(|data: &[u8]| {
+    if data.len() < 2 {
+        return;
+    }
+    let page = u32::from(data[0]) * 20 + 1; // 1..=5101: around the 5000-page hard stop too
+    let per_page = u32::from(data[1] % 41).max(1);
+    let Ok(body) = serde_json::from_slice::<serde_json::Value>(&data[2..]) else {
+        return;
+    };
+    match parse_page(&body, page, per_page) {
+        Ok(p) => {
+            if let Some(next) = p.next {
+                assert_eq!(next, page + 1, "the next page after {page} must be {}", page + 1);
+                assert!(next <= MAX_PAGES, "paging past the {MAX_PAGES}-page hard stop");
+                assert!(!p.items.is_empty(), "an empty page must end the listing");
+            }
+            for item in &p.items {
+                if let Ok(d) = Domain::from_json(item) {
+                    let _ = d.normalized_name();
+                    let _ = d.to_value();
+                }
+            }
+        }
+        Err(msg) => assert!(!msg.is_empty()),
+    }
+});
