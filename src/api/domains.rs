@@ -196,6 +196,7 @@ pub fn add(
     redirection: &str,
 ) -> Result<Added, Error> {
     let action = format!("adding domain {name} to {}", app(session.config));
+    let (www, redirection) = www_settings(name, www, redirection);
     let body = json!({"name": name, "www": www, "redirection": redirection, "type": "alias"});
     match session.call(
         Method::POST,
@@ -236,6 +237,16 @@ pub fn add(
             None => Err(err),
         },
         Err(err) => Err(err),
+    }
+}
+
+/// `www` makes RunCloud serve `www.<name>` as well; for a name that already starts with
+/// `www.` that would be `www.www.<name>`, so it is dropped, with the redirection between the two.
+fn www_settings<'a>(name: &str, www: bool, redirection: &'a str) -> (bool, &'a str) {
+    if www && name.starts_with("www.") {
+        (false, "none")
+    } else {
+        (www, redirection)
     }
 }
 
@@ -326,6 +337,27 @@ mod tests {
             Domain::from_json(&json!({"id": 1}))
                 .unwrap_err()
                 .contains("name")
+        );
+    }
+
+    #[test]
+    fn a_name_already_starting_with_www_never_gets_a_www_alias() {
+        assert_eq!(
+            www_settings("www.shop.test", true, "non-www"),
+            (false, "none")
+        );
+        assert_eq!(
+            www_settings("shop.test", true, "non-www"),
+            (true, "non-www")
+        );
+        assert_eq!(
+            www_settings("www.shop.test", false, "none"),
+            (false, "none")
+        );
+        assert_eq!(
+            www_settings("wwwshop.test", true, "www"),
+            (true, "www"),
+            "only a whole www label counts"
         );
     }
 

@@ -108,6 +108,18 @@ final class DomainsTest extends SimTestCase
         $this->assertSame(1, (int) $byName['www-on.test']['www']);
     }
 
+    public function test_a_name_already_starting_with_www_is_never_asked_for_a_www_alias(): void
+    {
+        wu_runcloud_add_domain($this->v3(), 'www.shop.test', ['www' => true, 'redeploy_ssl' => false]);
+        wu_runcloud_sync($this->v3(), ['www.blog.test'], ['www' => true]);
+        $bodies = array_map(static fn (array $r) => $r['body'], array_values(array_filter($this->sim->requests(), static fn (array $r) => $r['method'] === 'POST')));
+        $this->assertCount(2, $bodies);
+        foreach ($bodies as $body) {
+            $this->assertFalse($body['www'], 'www.' . $body['name'] . ' would be www.www.: no www alias for ' . $body['name']);
+            $this->assertSame('none', $body['redirection'], 'and no redirection between the name and itself');
+        }
+    }
+
     public function test_add_domain_is_fast_in_a_ten_thousand_domain_app(): void
     {
         $this->sim->seed(self::SERVER, self::APP, ['count' => 10000, 'pattern' => 'site{n}.bulk.test']);
