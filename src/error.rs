@@ -88,32 +88,29 @@ impl Error {
                 .filter(|x| x.len() >= 4)
                 .fold(s, |acc, secret| acc.replace(secret, "[redacted]"))
         };
-        match self {
-            Error::InvalidArgument(m) => Error::InvalidArgument(clean(m)),
-            Error::Transport { message } => Error::Transport {
-                message: clean(message),
-            },
+        match self.map_message(clean) {
             Error::Api {
                 status,
                 message,
                 errors,
             } => Error::Api {
                 status,
-                message: clean(message),
+                message,
                 errors: errors
                     .into_iter()
                     .map(|(k, v)| (clean(k), v.into_iter().map(clean).collect()))
                     .collect(),
             },
+            other => other,
         }
     }
 
-    /// Prefixes the message with what was being done ("adding domain x.com: …").
-    pub fn context(self, what: &str) -> Self {
+    /// The same error (kind, status, field errors) with its message rewritten by `f`.
+    pub fn map_message(self, f: impl FnOnce(String) -> String) -> Self {
         match self {
-            Error::InvalidArgument(m) => Error::InvalidArgument(format!("{what}: {m}")),
+            Error::InvalidArgument(m) => Error::InvalidArgument(f(m)),
             Error::Transport { message } => Error::Transport {
-                message: format!("{what}: {message}"),
+                message: f(message),
             },
             Error::Api {
                 status,
@@ -121,7 +118,7 @@ impl Error {
                 errors,
             } => Error::Api {
                 status,
-                message: format!("{what}: {message}"),
+                message: f(message),
                 errors,
             },
         }

@@ -324,9 +324,14 @@ pub fn sync(config: &Config, wanted: &[String], options: &SyncOptions) -> Result
     let mut added = Vec::new();
     let mut removed = Vec::new();
 
-    if options.dry_run {
+    let ssl = if options.dry_run {
         added = plan.add.clone();
         removed = plan.remove.iter().map(|(_, n)| n.clone()).collect();
+        ssl::Outcome::new(
+            ssl::Action::None,
+            "dry run: no request that changes anything was made",
+            None,
+        )
     } else {
         let redirection = if options.www { "non-www" } else { "none" };
         let mut new_ids = Vec::new();
@@ -353,7 +358,7 @@ pub fn sync(config: &Config, wanted: &[String], options: &SyncOptions) -> Result
                 Err(e) => failed.push((name.clone(), Value::str(e.to_string()))),
             }
         }
-        let ssl = if new_ids.is_empty() {
+        if new_ids.is_empty() {
             ssl::Outcome::new(
                 ssl::Action::Skipped,
                 "no domain was added: nothing to redeploy",
@@ -361,22 +366,8 @@ pub fn sync(config: &Config, wanted: &[String], options: &SyncOptions) -> Result
             )
         } else {
             ssl::after_add(&session, &new_ids)
-        };
-        return Ok(sync_result(
-            added,
-            removed,
-            plan.unchanged,
-            failed,
-            session.requests(),
-            ids,
-            ssl,
-        ));
-    }
-    let ssl = ssl::Outcome::new(
-        ssl::Action::None,
-        "dry run: no request that changes anything was made",
-        None,
-    );
+        }
+    };
     Ok(sync_result(
         added,
         removed,

@@ -219,21 +219,12 @@ pub fn add(
         // RunCloud's wording for "taken" is undocumented: after any 422, look the name up.
         Err(err) if err.status() == Some(422) => match find(session, name)? {
             Some(d) => Ok(Added::Existed(d)),
-            None if says_already_exists(&err, name) => Err(match err {
-                Error::Api {
-                    status,
-                    message,
-                    errors,
-                } => Error::Api {
-                    status,
-                    message: format!(
-                        "domain {name} already exists on another web application of server {} ({message})",
-                        session.config.server_id
-                    ),
-                    errors,
-                },
-                other => other,
-            }),
+            None if says_already_exists(&err, name) => Err(err.map_message(|message| {
+                format!(
+                    "domain {name} already exists on another web application of server {} ({message})",
+                    session.config.server_id
+                )
+            })),
             None => Err(err),
         },
         Err(err) => Err(err),

@@ -27,50 +27,46 @@ fn named(body: &Json, fallback_id: u64) -> Named {
     }
 }
 
+/// `GET path`; a 404 becomes a NotFound with `not_found` as its message (RunCloud's field
+/// errors kept), since RunCloud's own 404 text does not say which id is wrong.
+fn show(
+    session: &Session<'_>,
+    path: &str,
+    action: &str,
+    id: u64,
+    not_found: String,
+) -> Result<Named, Error> {
+    match session.get(path, &[], action) {
+        Ok(body) => Ok(named(&body, id)),
+        Err(e) if e.status() == Some(404) => Err(e.map_message(|_| not_found)),
+        Err(e) => Err(e),
+    }
+}
+
 /// `GET /servers/{s}`; a 404 becomes a NotFound that names the server id.
 pub fn show_server(session: &Session<'_>) -> Result<Named, Error> {
     let s = session.config.server_id;
-    match session.get(
+    show(
+        session,
         &format!("/servers/{s}"),
-        &[],
         &format!("looking up server {s}"),
-    ) {
-        Ok(body) => Ok(named(&body, s)),
-        Err(Error::Api {
-            status: 404,
-            errors,
-            ..
-        }) => Err(Error::Api {
-            status: 404,
-            message: format!(
-                "RunCloud has no server {s} for these credentials (HTTP 404): check server_id, the number after /servers/ in the dashboard URL"
-            ),
-            errors,
-        }),
-        Err(e) => Err(e),
-    }
+        s,
+        format!(
+            "RunCloud has no server {s} for these credentials (HTTP 404): check server_id, the number after /servers/ in the dashboard URL"
+        ),
+    )
 }
 
 /// `GET /servers/{s}/webapps/{w}`; a 404 becomes a NotFound that names both ids.
 pub fn show_webapp(session: &Session<'_>) -> Result<Named, Error> {
     let (s, w) = (session.config.server_id, session.config.app_id);
-    match session.get(
+    show(
+        session,
         &format!("/servers/{s}/webapps/{w}"),
-        &[],
         &format!("looking up web application {w} on server {s}"),
-    ) {
-        Ok(body) => Ok(named(&body, w)),
-        Err(Error::Api {
-            status: 404,
-            errors,
-            ..
-        }) => Err(Error::Api {
-            status: 404,
-            message: format!(
-                "RunCloud has no web application {w} on server {s} (HTTP 404): check app_id, the number after /apps/ in the dashboard URL"
-            ),
-            errors,
-        }),
-        Err(e) => Err(e),
-    }
+        w,
+        format!(
+            "RunCloud has no web application {w} on server {s} (HTTP 404): check app_id, the number after /apps/ in the dashboard URL"
+        ),
+    )
 }
