@@ -198,12 +198,8 @@ final class Domain_Sync {
 		return null;
 	}
 
-	/**
-	 * Test Connection: the extension's summary, or a WP_Error whose message names the cause.
-	 *
-	 * @return array|\WP_Error
-	 */
-	public static function test_connection() {
+	/** Why nothing can be sent to RunCloud (extension missing, constants missing), or null. */
+	public static function not_ready(): ?\WP_Error {
 		if (!Settings::extension_loaded()) {
 			return new \WP_Error('wu_runcloud_extension_missing', Plugin::extension_missing_message());
 		}
@@ -213,6 +209,19 @@ final class Domain_Sync {
 				__('RunCloud is not configured: define %s in wp-config.php.', 'wu-runcloud'),
 				implode(', ', Settings::missing_constants())
 			));
+		}
+		return null;
+	}
+
+	/**
+	 * Test Connection: the extension's summary, or a WP_Error whose message names the cause.
+	 *
+	 * @return array|\WP_Error
+	 */
+	public static function test_connection() {
+		$not_ready = self::not_ready();
+		if ($not_ready !== null) {
+			return $not_ready;
 		}
 		try {
 			$result  = wu_runcloud_test_connection(Settings::config());

@@ -53,15 +53,9 @@ final class Reconciler {
 	 * @return array|\WP_Error The extension's result plus `skipped` (covered by a wildcard) and `pruned_candidates`.
 	 */
 	public static function run(bool $dry_run, bool $prune = true) {
-		if (!Settings::extension_loaded()) {
-			return new \WP_Error('wu_runcloud_extension_missing', Plugin::extension_missing_message());
-		}
-		if (!Settings::is_configured()) {
-			return new \WP_Error('wu_runcloud_not_configured', sprintf(
-				/* translators: %s: comma-separated constant names */
-				__('RunCloud is not configured: define %s in wp-config.php.', 'wu-runcloud'),
-				implode(', ', Settings::missing_constants())
-			));
+		$not_ready = Domain_Sync::not_ready();
+		if ($not_ready !== null) {
+			return $not_ready;
 		}
 		$config  = Settings::config();
 		$wanted  = [];
