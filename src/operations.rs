@@ -343,8 +343,10 @@ pub fn sync(config: &Config, wanted: &[String], options: &SyncOptions) -> Result
                     added.push(name.clone());
                 }
                 Ok(Added::Existed(d)) => {
-                    // Added meanwhile by someone else: present now, nothing to do.
+                    // Present now: added meanwhile, or our POST landed but its answer was
+                    // lost and the retry got the 422. Either way the certificate may lack it.
                     ids.push((name.clone(), Value::Int(d.id as i64)));
+                    new_ids.push((d.id, d.name.clone()));
                 }
                 Err(e) if aborts_sync(&e) => return Err(e),
                 Err(e) => failed.push((name.clone(), Value::str(e.to_string()))),

@@ -27,6 +27,31 @@ final class SyncTest extends SimTestCase
         $this->assertCount(1, $lists, 'the domain list is read once');
     }
 
+    /**
+     * Between sync's listing and its POST the name appears on the app (another worker, or our
+     * own POST whose answer was lost before the client retried it): the POST gets a 422, the
+     * name is found, and its SSL must still be handled.
+     */
+    public function test_sync_redeploys_ssl_for_a_name_that_appeared_between_the_listing_and_the_post(): void
+    {
+        $this->sim->fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'latency', 'ms' => 1500, 'times' => 1]);
+        $seed = json_encode(['names' => ['racing.test']]);
+        $url = SIM_HTTP_URL . '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains';
+        $proc = proc_open(['sh', '-c', 'sleep 0.5; curl -s -o /dev/null -X POST -H "Content-Type: application/json" --data "$1" "$2"', 'seed', $seed, $url], [], $pipes);
+        $this->assertIsResource($proc, 'could not start the seeding process');
+        try {
+            $r = wu_runcloud_sync($this->v3(['timeout' => 10]), ['racing.test']);
+        } finally {
+            proc_close($proc);
+        }
+        $this->assertSame([], $r['failed'], 'the 422 is recognised as the name being there');
+        $this->assertArrayHasKey('racing.test', $r['ids']);
+        $this->assertSame('redeployed', $r['ssl']['action'], 'SSL is handled for the name: ' . $r['ssl']['message']);
+        $redeploys = $this->sim->redeploys();
+        $this->assertCount(1, $redeploys);
+        $this->assertContains('racing.test', $redeploys[0]['names']);
+    }
+
     public function test_sync_removes_only_what_prune_allows_and_never_the_primary(): void
     {
         $this->sim->seed(self::SERVER, self::APP, ['names' => ['old.test', 'manual.test', 'keep.test']]);
