@@ -67,7 +67,7 @@ final class Reconciler {
 				$wanted[] = $domain;
 			}
 		}
-		$candidates = $prune ? array_values(array_diff(Domains::managed(), $wanted, $skipped)) : [];
+		$candidates = $prune ? array_values(array_diff(Domains::managed(), $wanted, $skipped, self::network_domains())) : [];
 
 		try {
 			$result = wu_runcloud_sync($config, $wanted, ['dry_run' => $dry_run, 'prune' => $candidates]);
@@ -128,6 +128,19 @@ final class Reconciler {
 			count($failed), $summary['unchanged'], count($skipped), $summary['requests']
 		));
 		return $result;
+	}
+
+	/**
+	 * The main domains of every network: never wanted (RunCloud serves them as the app's own)
+	 * and never pruned, even when this plugin once added the name (a site's hostname later
+	 * made the network's domain).
+	 */
+	private static function network_domains(): array {
+		$domains = [Queue::normalize((string) get_network()->domain)];
+		foreach (get_networks(['number' => 100]) as $network) {
+			$domains[] = Queue::normalize((string) $network->domain);
+		}
+		return array_values(array_unique($domains));
 	}
 
 	/** @return array<string, int> hostname => blog id */

@@ -54,6 +54,24 @@ final class ReconcileTest extends TestCase {
 		$this->assertNull(Domains::get('stale.network.test'));
 	}
 
+	public function test_reconcile_never_prunes_the_network_domain_even_when_this_plugin_added_it(): void {
+		// A site's hostname, added by us, later becomes the network's domain (a migration).
+		$this->create_site('promoted');
+		$this->run_worker_now();
+		$this->assertSame(1, (int) Domains::get('promoted.network.test')->managed, 'precondition: added by this plugin');
+		global $current_site;
+		$old = $current_site->domain;
+		$current_site->domain = 'promoted.network.test';
+		try {
+			$result = Reconciler::run(false, true);
+		} finally {
+			$current_site->domain = $old;
+		}
+		$this->assertIsArray($result, is_wp_error($result) ? $result->get_error_message() : '');
+		$this->assertNotContains('promoted.network.test', (array) $result['pruned_candidates'], 'The network domain is never a prune candidate');
+		$this->assertContains('promoted.network.test', $this->sim_domains(), 'The network domain must stay in RunCloud');
+	}
+
 	public function test_reconcile_keeps_a_domain_requested_through_wu_add_domain(): void {
 		do_action('wu_add_domain', 'mapped.example.com', 1);
 		$this->run_worker_now();
