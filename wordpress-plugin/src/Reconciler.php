@@ -22,8 +22,10 @@ final class Reconciler {
 		global $wpdb;
 		$network = get_network();
 		$main    = Queue::normalize((string) $network->domain);
+		// Deactivated sites (deleted = 1) keep their hostname: deactivation is reversible and
+		// fires no removal, so the reconcile must not remove (and later re-add) it either.
 		$domains = (array) $wpdb->get_col($wpdb->prepare(
-			"SELECT DISTINCT domain FROM {$wpdb->blogs} WHERE site_id = %d AND deleted = 0",
+			"SELECT DISTINCT domain FROM {$wpdb->blogs} WHERE site_id = %d",
 			(int) $network->id
 		));
 		// Asked for explicitly (wu_add_domain, CLI) and not removed since.

@@ -72,6 +72,16 @@ final class ReconcileTest extends TestCase {
 		$this->assertContains('promoted.network.test', $this->sim_domains(), 'The network domain must stay in RunCloud');
 	}
 
+	public function test_reconcile_keeps_the_hostname_of_a_deactivated_site(): void {
+		$site = $this->create_site('paused');
+		$this->run_worker_now();
+		update_blog_status((int) $site->blog_id, 'deleted', '1'); // Network Admin -> Sites -> Deactivate
+		$result = Reconciler::run(false, true);
+		$this->assertIsArray($result, is_wp_error($result) ? $result->get_error_message() : '');
+		$this->assertSame([], array_values($result['removed']), 'A deactivated site can come back at any time: nothing to prune');
+		$this->assertContains('paused.network.test', $this->sim_domains());
+	}
+
 	public function test_reconcile_keeps_a_domain_requested_through_wu_add_domain(): void {
 		do_action('wu_add_domain', 'mapped.example.com', 1);
 		$this->run_worker_now();
