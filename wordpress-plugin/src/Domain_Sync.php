@@ -272,7 +272,8 @@ final class Domain_Sync {
 			if ($errors !== []) {
 				$message .= ' (' . Log::clean(implode('; ', $errors)) . ')';
 			}
-			if ($op !== 'redeploy_ssl') {
+			if (in_array($op, ['', 'add'], true)) {
+				// The causes the documentation names for a domain that was not added.
 				$message .= ' ' . __('Check that the domain is not already on another web application and that your RunCloud plan allows more domains.', 'wu-runcloud');
 			}
 			return ['outcome' => 'rejected', 'status' => $status ?: 422, 'permanent' => true, 'message' => $message];

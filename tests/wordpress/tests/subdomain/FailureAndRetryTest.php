@@ -89,6 +89,21 @@ final class FailureAndRetryTest extends TestCase {
 		$this->assertStringNotContainsString('another web application', (string) $problems[0]->last_error, 'No domain-add advice for a certificate problem');
 	}
 
+	public function test_a_refused_remove_of_the_apps_primary_domain_says_so_without_add_advice(): void {
+		$this->sim('POST', '/_sim/reset', ['servers' => [[
+			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
+			'webapps' => [['id' => self::APP, 'name' => 'network', 'primary_domain' => 'app.example.com', 'ssl' => 'basic']],
+		]]]);
+		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
+		do_action('wu_remove_domain', 'app.example.com', 1);
+		$this->run_worker_now();
+		$op = $this->ops('app.example.com')[0];
+		$this->assertSame('failed', $op->status, "ops:\n" . $this->describe_ops());
+		$this->assertStringContainsString('primary domain', (string) $op->last_error, 'The message names the cause');
+		$this->assertStringNotContainsString('another web application', (string) $op->last_error, 'Advice about adding domains does not fit a refused removal');
+		$this->assertContains('app.example.com', $this->sim_domains());
+	}
+
 	public function test_backoff_grows_and_is_capped(): void {
 		$this->assertSame([60, 300, 900, 3600, 21600, 21600], array_map([Queue::class, 'backoff'], [1, 2, 3, 4, 5, 9]));
 	}
