@@ -191,7 +191,10 @@ final class Domain_Sync {
 			}
 		}
 		foreach ($wildcards as $wildcard) {
-			if ($wildcard !== '' && str_ends_with($domain, '.' . $wildcard)) {
+			// *.example.com covers one label only (a certificate's wildcard does, RFC 6125):
+			// a.b.example.com needs its own domain.
+			$label = $wildcard !== '' && str_ends_with($domain, '.' . $wildcard) ? substr($domain, 0, -strlen('.' . $wildcard)) : '';
+			if ($label !== '' && !str_contains($label, '.')) {
 				return $wildcard;
 			}
 		}

@@ -145,6 +145,21 @@ final class DomainActionsTest extends TestCase {
 		$this->assertSame('skipped', $this->ops('wild.network.test')[0]->status);
 	}
 
+	public function test_a_wildcard_covers_one_label_only_so_a_deeper_subdomain_is_still_added(): void {
+		$this->sim('POST', '/_sim/reset', ['servers' => [[
+			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
+			'webapps' => [[
+				'id' => self::APP, 'name' => 'network', 'primary_domain' => 'app.test', 'ssl' => 'basic',
+				'domains' => [['name' => 'network.test', 'wildcard' => true]],
+			]],
+		]]]);
+		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
+		do_action('wu_add_domain', 'shop.eu.network.test', 3);
+		$this->run_worker_now();
+		$this->assertCount(1, $this->domain_posts('shop.eu.network.test'), "*.network.test does not cover shop.eu.network.test (a wildcard certificate covers one label); requests:\n" . $this->describe_requests());
+		$this->assertSame('done', $this->ops('shop.eu.network.test')[0]->status);
+	}
+
 	public function test_nothing_is_recorded_while_the_sync_is_disabled(): void {
 		\WU_RunCloud\Settings::set_enabled(false);
 		do_action('wu_add_domain', 'off.example.com', 1);
