@@ -3,7 +3,7 @@
 # failed; the last line is `hardening: N passed, M failed`; exit 1 if any failed.
 #   WU_RUNCLOUD_EXT   the extension (default target/debug/libwu_runcloud.so)
 #   RUNCLOUD_SIM_BIN  the simulator (default target/debug/runcloud-sim)
-#   HARDENING_PARTS   space-separated subset of: php memory secrets (default: all; secrets last)
+#   HARDENING_PARTS   space-separated subset of: php memory wordpress secrets (default: all; secrets last)
 #   MEMORY_CALLS, VALGRIND_CALLS   see tests/hardening/memory/run.sh
 # Build first: cargo build -p wu_runcloud -p runcloud-sim.
 set -uo pipefail
@@ -28,7 +28,7 @@ export WU_HARDENING_TOKEN="sec-TOKEN-$(rand)"
 export WU_HARDENING_KEY="sec-KEY-$(rand)"
 export WU_HARDENING_SECRET="sec-SECRET-$(rand)"
 
-parts="${HARDENING_PARTS:-php memory secrets}"
+parts="${HARDENING_PARTS:-php memory wordpress secrets}"
 passed=0 failed=0 report=()
 part() {
   local name=$1; shift
@@ -44,6 +44,7 @@ part() {
 
 part php        php -d extension="$WU_RUNCLOUD_EXT" /usr/bin/phpunit -c tests/hardening/php/phpunit.xml
 part memory     tests/hardening/memory/run.sh
+part wordpress  tests/hardening/wordpress/run.sh
 part secrets    tests/hardening/secrets/scan.sh
 
 echo
