@@ -88,6 +88,13 @@ final class PluginFaultRecoveryTest extends TestCase {
 		$this->assertSame(0, $lost, 'lost operations: ' . implode(', ', array_diff($domains, $present)) . "\nops:\n" . $this->describe_ops());
 	}
 
+	/** The plugin's log and the stored errors of this test, kept for the secrets scan. */
+	protected function tearDown(): void {
+		$rows = array_map(static fn($r) => json_encode($r), array_merge(\WU_RunCloud\Log::recent(200), $this->ops()));
+		file_put_contents(getenv('WU_HARDENING_ARTIFACTS') . '/plugin-log.txt', implode("\n", $rows) . "\n", FILE_APPEND);
+		parent::tearDown();
+	}
+
 	public static function tearDownAfterClass(): void {
 		$t = self::$tally;
 		$line = sprintf("plugin fault recovery: %d fault kinds, %d operations, %d recorded as failing, %d in RunCloud after the fault cleared, %d lost\n", $t['faults'], $t['operations'], $t['recorded'], $t['recovered'], $t['lost']);
