@@ -45,6 +45,7 @@ static INI: IniEntryDefs<4> = IniEntryDefs::new([
 /// MINIT runs once in the php-fpm master before it forks: register, never build a client here.
 pub fn minit(_ty: i32, module_number: i32) -> i32 {
     IniEntryDef::register(INI.as_slice(), module_number);
+    zend_extra::install_throw_hook();
     0
 }
 
@@ -52,6 +53,7 @@ pub fn minit(_ty: i32, module_number: i32) -> i32 {
 /// inherited across a fork. A panic must not cross this `extern "C"` boundary.
 extern "C" fn mshutdown(_ty: i32, _module_number: i32) -> i32 {
     let _ = std::panic::catch_unwind(client::shutdown);
+    zend_extra::uninstall_throw_hook();
     0
 }
 

@@ -86,13 +86,19 @@ pub fn fill_exception_origin(object: &mut ZendObject, skip_top: i32) {
     };
     // SAFETY: the symbols have the PHP 8.2 signatures declared above; we are inside a call
     // from PHP code (an executing frame exists), `object` is a live exception object, and the
-    // scope passed to zend_update_property is `Exception`, which declares file/line/trace.
+    // scope passed to zend_update_property is `Exception` or `Error`, which declare file/line/trace.
     unsafe {
         let fetch = std::mem::transmute::<*mut c_void, FetchBacktrace>(fetch);
         let filename = std::mem::transmute::<*mut c_void, ExecutedFilename>(filename);
         let lineno = std::mem::transmute::<*mut c_void, ExecutedLineno>(lineno);
         let update = std::mem::transmute::<*mut c_void, UpdateProperty>(update);
-        let scope = std::ptr::from_ref(ext_php_rs::zend::ce::exception()).cast_mut();
+        // `trace` is private to Exception or Error: update it from the base the object has.
+        let base = if is_engine_error(object) {
+            ext_php_rs::zend::ce::error()
+        } else {
+            ext_php_rs::zend::ce::exception()
+        };
+        let scope = std::ptr::from_ref(base).cast_mut();
         let obj: *mut ZendObject = object;
 
         // Never record call arguments, whatever zend.exception_ignore_args says: the first
@@ -139,5 +145,85 @@ pub fn set_exception_property(object: &mut ZendObject, name: &CStr, mut value: Z
         let update = std::mem::transmute::<*mut c_void, UpdateProperty>(update);
         let scope = std::ptr::from_ref(ext_php_rs::zend::ce::exception()).cast_mut();
         update(scope, object, name.as_ptr(), name.count_bytes(), &mut value);
+    }
+}
+
+type ThrowHook = unsafe extern "C" fn(*mut ZendObject);
+
+/// The engine's `zend_throw_exception_hook` before ours (xdebug and others chain it), as usize.
+static PREVIOUS_THROW_HOOK: OnceLock<Option<usize>> = OnceLock::new();
+
+/// Engine errors thrown while one of our functions runs — the `TypeError` and
+/// `ArgumentCountError` of ext-php-rs's argument parsing — get the same argument-free trace
+/// as our own exceptions: the caller's frames hold the config array with the credentials.
+/// Installed in MINIT, removed in MSHUTDOWN (the library may be unloaded after it).
+pub fn install_throw_hook() {
+    let Some(slot) = lookup(c"zend_throw_exception_hook") else {
+        return;
+    };
+    // SAFETY: `zend_throw_exception_hook` is the engine's `void (*)(zend_object *)` global;
+    // MINIT runs single-threaded before any request.
+    unsafe {
+        let slot = slot.cast::<Option<ThrowHook>>();
+        let _ = PREVIOUS_THROW_HOOK.set((*slot).map(|f| f as usize));
+        *slot = Some(throw_hook);
+    }
+}
+
+pub fn uninstall_throw_hook() {
+    let Some(slot) = lookup(c"zend_throw_exception_hook") else {
+        return;
+    };
+    // SAFETY: as above; MSHUTDOWN is single-threaded. Only our own hook is replaced.
+    unsafe {
+        let slot = slot.cast::<Option<ThrowHook>>();
+        if (*slot).map(|f| f as usize) == Some(throw_hook as ThrowHook as usize) {
+            *slot = PREVIOUS_THROW_HOOK
+                .get()
+                .copied()
+                .flatten()
+                .map(|p| std::mem::transmute::<usize, ThrowHook>(p));
+        }
+    }
+}
+
+unsafe extern "C" fn throw_hook(ex: *mut ZendObject) {
+    // SAFETY: the engine calls the hook with the live exception being thrown, on the thread
+    // that executes PHP; the previous hook has the same signature.
+    unsafe {
+        if let Some(prev) = PREVIOUS_THROW_HOOK.get().copied().flatten() {
+            std::mem::transmute::<usize, ThrowHook>(prev)(ex);
+        }
+        if !ex.is_null() && is_engine_error(&*ex) && executing_one_of_ours() {
+            fill_exception_origin(&mut *ex, 0);
+        }
+    }
+}
+
+/// Whether the object is an `\Error` (TypeError, ArgumentCountError, …), not an `\Exception`.
+fn is_engine_error(object: &ZendObject) -> bool {
+    // SAFETY: a live object's class entry pointer is valid.
+    unsafe { object.ce.as_ref() }.is_some_and(|ce| ce.instance_of(ext_php_rs::zend::ce::error()))
+}
+
+/// Whether PHP is executing a `wu_runcloud_*` function (an internal function of this module).
+fn executing_one_of_ours() -> bool {
+    let ex = ext_php_rs::zend::ExecutorGlobals::get().current_execute_data;
+    // SAFETY: current_execute_data is null or the live current frame; an internal
+    // function's `common.function_name` is a valid zend_string while it runs.
+    unsafe {
+        if ex.is_null() || (*ex).func.is_null() {
+            return false;
+        }
+        let func = &*(*ex).func;
+        if u32::from(func.type_) != ext_php_rs::ffi::ZEND_INTERNAL_FUNCTION {
+            return false;
+        }
+        let name = func.common.function_name;
+        if name.is_null() {
+            return false;
+        }
+        let bytes = std::slice::from_raw_parts((*name).val.as_ptr().cast::<u8>(), (*name).len);
+        bytes.starts_with(b"wu_runcloud_")
     }
 }
