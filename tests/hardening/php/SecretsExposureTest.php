@@ -43,6 +43,10 @@ final class SecretsExposureTest extends HardeningTestCase
             'Validation' => ['WuRunCloud\ValidationException', 'v2', fn (array $c) => wu_runcloud_add_domain($c, 'network.test.example'), ['method' => 'POST', 'path' => '/api/**', 'kind' => 'status', 'status' => 422]],
             'RateLimit' => ['WuRunCloud\RateLimitException', 'v3', fn (array $c) => wu_runcloud_list_domains($c), ['method' => '*', 'path' => '/api/**', 'kind' => 'rate_limit', 'retry_after' => 0]],
             'Transport' => ['WuRunCloud\TransportException', 'v2', fn (array $c) => wu_runcloud_list_domains(['base_url' => 'http://127.0.0.1:9', 'retries' => 0] + $c)],
+            // Thrown by ext-php-rs's argument parsing in our function, not by our code: the
+            // trace must still carry no arguments (the closure's frame holds the config).
+            'TypeError from our function' => ['TypeError', 'v3', fn (array $c) => wu_runcloud_add_domain($c, ['not', 'a', 'string'])],
+            'ArgumentCountError from our function' => ['ArgumentCountError', 'v2', fn (array $c) => wu_runcloud_find_domain($c)],
             'RunCloud (redirect)' => ['WuRunCloud\RunCloudException', 'v3', fn (array $c) => wu_runcloud_sync($c, ['a.example.com']), ['method' => '*', 'path' => '/api/**', 'kind' => 'redirect']],
         ];
     }
