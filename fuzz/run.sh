@@ -15,12 +15,14 @@ art="$root/tests/artifacts/fuzz"
 rm -rf "$art"
 mkdir -p "$art"
 export RUSTC_BOOTSTRAP=1
+# Build output under the repository's one target/ directory (sanitizer flags keep it apart).
+target_dir="$root/target/fuzz"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
   echo "fuzz/run.sh: installing cargo-fuzz from crates.io (cargo install cargo-fuzz --locked)"
   cargo install cargo-fuzz --locked || { echo "FAILED: could not install cargo-fuzz"; exit 1; }
 fi
-if ! cargo fuzz build -O > "$art/build.log" 2>&1; then
+if ! cargo fuzz build -O --target-dir "$target_dir" > "$art/build.log" 2>&1; then
   tail -40 "$art/build.log"
   echo "FAILED: cargo fuzz build (log: tests/artifacts/fuzz/build.log)"
   exit 1
@@ -29,7 +31,7 @@ fi
 total=0 crashes=0 failed=()
 for t in "${targets[@]}"; do
   work=$(mktemp -d)
-  cargo fuzz run -O "$t" "$work" "corpus/$t" -- \
+  cargo fuzz run -O --target-dir "$target_dir" "$t" "$work" "corpus/$t" -- \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$art/$t-" > "$art/$t.log" 2>&1
   rc=$?
@@ -41,7 +43,7 @@ for t in "${targets[@]}"; do
     crashes=$((crashes + 1)); failed+=("$t")
     grep -E -A12 'panicked|ERROR: libFuzzer|SUMMARY' "$art/$t.log" | head -30
     echo "FAIL  $t: exit $rc after $execs executions; input(s): $(ls "$art" | grep "^$t-" | tr '\n' ' ')"
-    echo "      reproduce: cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -O $t <input>"
+    echo "      reproduce: cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run -O --target-dir ../target/fuzz $t <input>"
   else
     echo "PASS  $t: $execs executions in ${seconds}s, no crash (corpus: $(ls "corpus/$t" | wc -l) seeds)"
   fi
