@@ -19,8 +19,8 @@ export RUSTC_BOOTSTRAP=1
 target_dir="$root/target/fuzz"
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
-  echo "fuzz/run.sh: installing cargo-fuzz from crates.io (cargo install cargo-fuzz --locked)"
-  cargo install cargo-fuzz --locked || { echo "FAILED: could not install cargo-fuzz"; exit 1; }
+  echo "fuzz/run.sh: installing cargo-fuzz 0.13.2 from crates.io"
+  cargo install cargo-fuzz --version 0.13.2 --locked || { echo "FAILED: could not install cargo-fuzz"; exit 1; }
 fi
 if ! cargo fuzz build -O --target-dir "$target_dir" > "$art/build.log" 2>&1; then
   tail -40 "$art/build.log"
