@@ -1,7 +1,6 @@
 <?php
 /**
  * Plugin Name:       WU RunCloud
- * Plugin URI:        https://github.com/wu-runcloud/wu-runcloud
  * Description:       Keeps a multisite network's domains in sync with a RunCloud web application (add, remove, SSL redeploy), through the wu_runcloud PHP extension. Works with Ultimate Multisite or on its own.
  * Version:           0.1.0
  * Requires at least: 6.1
