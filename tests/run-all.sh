@@ -39,6 +39,7 @@ run stubs     tests/php/check-stubs.sh
 run php       tests/php/run.sh
 run wordpress tests/wordpress/run.sh
 run e2e       tests/e2e/run.sh
+run install   tests/install/run.sh
 run hardening tests/hardening/run.sh
 run fuzz      fuzz/run.sh
 run bench     bench/run.sh --smoke
