@@ -48,7 +48,8 @@ INI
     mv -f "$ini.new.$$" "$ini"
     phpenmod -v "$ver" -s cli wu_runcloud
     [ -d "/etc/php/$ver/fpm" ] && phpenmod -v "$ver" -s fpm wu_runcloud
-    echo "Installed $ext_dir/wu_runcloud.so and $ini (enabled for: cli$([ -d "/etc/php/$ver/fpm" ] && echo ', fpm'))."
+    enabled=$(for sapi in cli fpm; do [ -e "/etc/php/$ver/$sapi/conf.d/20-wu_runcloud.ini" ] && printf '%s ' "$sapi"; done)
+    echo "Installed $ext_dir/wu_runcloud.so and $ini (enabled for: ${enabled:-nothing})."
     if php -m 2>/dev/null | grep -qx wu_runcloud; then
       echo "php (CLI) loads it: $(php -r 'echo "wu_runcloud ", wu_runcloud_version();')"
     else
