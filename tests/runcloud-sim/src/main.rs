@@ -138,6 +138,11 @@ async fn serve(args: Args, state: State) {
         "pid": std::process::id(),
     });
     let sim = Arc::new(Sim::new(state, Config::new(args.rate_limit, args.latency_ms), url));
+    // Handlers first: whoever reads the first line may signal us at once, and a signal that
+    // arrived before them would kill the process instead of stopping it gracefully.
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    let mut int = signal(SignalKind::interrupt()).expect("SIGINT handler");
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{first_line}");
@@ -145,7 +150,6 @@ async fn serve(args: Args, state: State) {
     }
     let acceptor = acceptor.map(|(a, _)| a);
 
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
     let mut next_conn = 0u64;
     loop {
         let (stream, _) = tokio::select! {
@@ -158,7 +162,7 @@ async fn serve(args: Args, state: State) {
                 }
             },
             _ = term.recv() => break,
-            _ = tokio::signal::ctrl_c() => break,
+            _ = int.recv() => break,
         };
         next_conn += 1;
         sim.lock().counters.tcp_accepted += 1;
