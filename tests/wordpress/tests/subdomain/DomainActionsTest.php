@@ -130,7 +130,8 @@ final class DomainActionsTest extends TestCase {
 		$this->assertNotContains('flip.example.com', $this->sim_domains());
 	}
 
-	public function test_subdomains_covered_by_a_wildcard_domain_on_the_app_are_not_added(): void {
+	/** The app holds `*.network.test` as a wildcard domain (primary `app.test`), no rate limit. */
+	private function seed_app_with_wildcard_network_domain(): void {
 		$this->sim('POST', '/_sim/reset', ['servers' => [[
 			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
 			'webapps' => [[
@@ -139,6 +140,10 @@ final class DomainActionsTest extends TestCase {
 			]],
 		]]]);
 		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
+	}
+
+	public function test_subdomains_covered_by_a_wildcard_domain_on_the_app_are_not_added(): void {
+		$this->seed_app_with_wildcard_network_domain();
 		do_action('wu_add_subdomain', 'wild.network.test', 3);
 		$this->run_worker_now();
 		$this->assertSame([], $this->domain_posts(), "A wildcard covers it: no POST expected; requests:\n" . $this->describe_requests());
@@ -146,14 +151,7 @@ final class DomainActionsTest extends TestCase {
 	}
 
 	public function test_a_wildcard_covers_one_label_only_so_a_deeper_subdomain_is_still_added(): void {
-		$this->sim('POST', '/_sim/reset', ['servers' => [[
-			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
-			'webapps' => [[
-				'id' => self::APP, 'name' => 'network', 'primary_domain' => 'app.test', 'ssl' => 'basic',
-				'domains' => [['name' => 'network.test', 'wildcard' => true]],
-			]],
-		]]]);
-		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
+		$this->seed_app_with_wildcard_network_domain();
 		do_action('wu_add_domain', 'shop.eu.network.test', 3);
 		$this->run_worker_now();
 		$this->assertCount(1, $this->domain_posts('shop.eu.network.test'), "*.network.test does not cover shop.eu.network.test (a wildcard certificate covers one label); requests:\n" . $this->describe_requests());
