@@ -56,7 +56,7 @@ final class Plugin {
 		add_action(self::RECONCILE_HOOK, [$this, 'action_wu_runcloud_reconcile'], 10, 0);
 		add_action('init', [$this, 'action_init'], 10, 0);
 
-		// Ultimate Multisite 2.5+ (registry) and 2.0-2.4 (host providers).
+		// Ultimate Multisite 2.4.11+ (registry) and 2.0-2.4.10 (host providers; kept in 2.5+).
 		add_action('wu_register_integrations', [$this, 'action_wu_register_integrations'], 20, 1);
 		add_action('wu_register_capabilities', [$this, 'action_wu_register_capabilities'], 20, 1);
 		add_action('wp_ultimo_host_providers_load', [$this, 'action_wp_ultimo_host_providers_load'], 20, 0);
@@ -228,8 +228,9 @@ final class Plugin {
 		$registry->add_capability(Settings::INTEGRATION_ID, new Ultimate_Multisite\Domain_Mapping());
 	}
 
+	/** Wherever the host-provider framework exists; next to the registry it stays passive. */
 	public function action_wp_ultimo_host_providers_load(): void {
-		if (Settings::ultimate_multisite_mode() === 'legacy') {
+		if (class_exists('WP_Ultimo\\Integrations\\Host_Providers\\Base_Host_Provider')) {
 			Ultimate_Multisite\Host_Provider::get_instance();
 		}
 	}

@@ -227,6 +227,11 @@ final class Settings {
 		return strlen($tld) === 2 && in_array($second, (array) $suffixes, true);
 	}
 
+	/** The integration's mark, shown by Ultimate Multisite's wizard and integration list. */
+	public static function logo_url(): string {
+		return plugins_url('assets/wu-runcloud.svg', WU_RUNCLOUD_PLUGIN_FILE);
+	}
+
 	/** Ultimate Multisite's wizard form: keys are the constant names (both frameworks). */
 	public static function wizard_fields(): array {
 		return [

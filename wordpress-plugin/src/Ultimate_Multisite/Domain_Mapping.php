@@ -1,8 +1,12 @@
 <?php
 /**
- * The `domain-mapping` capability module for Ultimate Multisite 2.5+. UM calls
- * register_hooks() only when the integration is enabled and set up; the handlers only
- * record the operation (Plugin::request), the worker does the rest.
+ * The `domain-mapping` capability module for Ultimate Multisite's integration registry
+ * (2.4.11+). UM calls register_hooks() only when the integration is enabled and set up; the
+ * handlers only record the operation (Plugin::request), the worker does the rest.
+ *
+ * Signatures: 2.4.11-2.5.1 declare return types on the parent methods and 2.5.2+ declare
+ * none, so every override here carries the return type (a child may add one) and no
+ * parameter type the untyped parents lack (a child may not add those).
  *
  * @package WU_RunCloud
  */
@@ -17,15 +21,15 @@ class Domain_Mapping extends \WP_Ultimo\Integrations\Base_Capability_Module impl
 
 	protected array $supported_features = ['autossl'];
 
-	public function get_capability_id() {
+	public function get_capability_id(): string {
 		return 'domain-mapping';
 	}
 
-	public function get_title() {
+	public function get_title(): string {
 		return __('Domain Mapping', 'wu-runcloud');
 	}
 
-	public function get_explainer_lines() {
+	public function get_explainer_lines(): array {
 		return [
 			'will'     => [
 				__('Add mapped domains and new subdomains to your RunCloud web application, in the background, with retries', 'wu-runcloud'),
@@ -38,7 +42,7 @@ class Domain_Mapping extends \WP_Ultimo\Integrations\Base_Capability_Module impl
 		];
 	}
 
-	public function register_hooks() {
+	public function register_hooks(): void {
 		add_action('wu_add_domain', [$this, 'action_wu_add_domain'], 10, 2);
 		add_action('wu_remove_domain', [$this, 'action_wu_remove_domain'], 10, 2);
 		add_action('wu_add_subdomain', [$this, 'action_wu_add_subdomain'], 10, 2);

@@ -1,8 +1,9 @@
 <?php
 /**
- * Our RunCloud integration for Ultimate Multisite 2.5+. Same id as core's (`runcloud`), so
- * registering it replaces core's object and its `domain-mapping` module: a domain is never
- * sent twice, and the enabled flag carries over. Only loaded when UM's base class exists.
+ * Our RunCloud integration for Ultimate Multisite's integration registry (2.4.11+). Same id
+ * as core's (`runcloud`), so registering it replaces core's object and its `domain-mapping`
+ * module: a domain is never sent twice, and the enabled flag carries over. Only loaded when
+ * UM's base class exists. The parent is typed the same way in every registry release.
  *
  * @package WU_RunCloud
  */
@@ -25,6 +26,18 @@ class Integration extends \WP_Ultimo\Integrations\Integration {
 		$this->set_optional_constants(['WU_RUNCLOUD_API_SECRET']);
 		$this->set_supports(['autossl']);
 		$this->set_tutorial_link('https://runcloud.io/docs/api');
+		// Shown next to the network's logo on the wizard's Activation step, as core's are.
+		$this->set_logo(Settings::logo_url());
+	}
+
+	/** Exact: a key needs its secret, which UM's "any one of" constant list cannot say. */
+	public function is_setup(): bool {
+		return Settings::is_configured();
+	}
+
+	/** Read through get_credential(), so values saved in the wizard count too. */
+	public function get_missing_constants(): array {
+		return Settings::missing_constants();
 	}
 
 	/** The wizard form; keys are the constant names. */
