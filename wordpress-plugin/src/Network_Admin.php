@@ -65,7 +65,7 @@ final class Network_Admin {
 		}
 		if (Settings::credential_mode() === 'key_secret' && !get_network_option(null, self::TOKEN_NOTICE_OPTION)) {
 			$dismiss = wp_nonce_url(admin_url('admin-post.php?action=wu_runcloud_dismiss_token_notice'), 'wu_runcloud_dismiss_token_notice');
-			$notices[] = ['info', __('WU RunCloud uses the legacy RunCloud API v2 key and secret. RunCloud now issues API tokens (API v3): create one in the RunCloud dashboard and define WU_RUNCLOUD_API_TOKEN in wp-config.php; it is used instead of the key and secret.', 'wu-runcloud'), $dismiss];
+			$notices[] = ['info', __('WU RunCloud is using the legacy RunCloud API v2 key and secret. They keep working for as long as RunCloud accepts them for your account, but RunCloud has discontinued API v2 (Ultimate Multisite says so too): create an API token (API v3) in the RunCloud dashboard and define WU_RUNCLOUD_API_TOKEN in wp-config.php. The token is then used instead of the key and secret.', 'wu-runcloud'), $dismiss];
 		}
 		foreach ($notices as [$type, $message, $dismiss_url]) {
 			include __DIR__ . '/../views/notice.php';
