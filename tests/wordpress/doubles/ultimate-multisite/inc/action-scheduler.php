@@ -74,11 +74,11 @@ function as_unschedule_all_actions($hook, $args = [], $group = '') {
 	}
 }
 
-/** The queue runner: run pending actions due at $now. Returns the hooks run. */
-function wu_double_as_run_due($now) {
+/** The queue runner: run pending actions due at $now (only $hooks when given). Returns the hooks run. */
+function wu_double_as_run_due($now, ?array $hooks = null) {
 	$ran = [];
 	foreach ($GLOBALS['wu_double_as_actions'] as $i => $action) {
-		if ($action['status'] !== 'pending' || $action['time'] > $now) {
+		if ($action['status'] !== 'pending' || $action['time'] > $now || ($hooks !== null && !in_array($action['hook'], $hooks, true))) {
 			continue;
 		}
 		$GLOBALS['wu_double_as_actions'][$i]['status'] = 'in-progress';

@@ -1,7 +1,8 @@
 <?php
 /**
- * The 2.5+ integration framework (test double of inc/integrations/*): Integration,
- * Capability_Module, Base_Capability_Module, Capabilities\Domain_Mapping_Capability,
+ * The integration registry framework of 2.4.11+ (test double of inc/integrations/*):
+ * Integration (the same in every release), Capability_Module and Base_Capability_Module (from
+ * capability-module-typed.php or -untyped.php, per profile), Capabilities\Domain_Mapping_Capability,
  * Integration_Registry, Helpers\Credential_Store and a stub of core's RunCloud integration.
  */
 
@@ -146,31 +147,8 @@ namespace WP_Ultimo\Integrations {
 		}
 	}
 
-	interface Capability_Module {
-		public function get_capability_id();
-		public function get_title();
-		public function get_supported_features();
-		public function supports(string $feature);
-		public function register_hooks();
-		public function get_fields();
-		public function get_explainer_lines();
-		public function set_integration(Integration $integration);
-		public function get_integration();
-		public function test_connection();
-	}
-
-	abstract class Base_Capability_Module implements Capability_Module {
-		protected Integration $integration;
-		protected array $supported_features = [];
-		public function supports($feature) { return in_array($feature, $this->supported_features, true); }
-		public function set_integration(Integration $integration) { $this->integration = $integration; }
-		public function get_integration() { return $this->integration; }
-		public function get_supported_features() { return $this->supported_features; }
-		public function register_hooks() {}
-		public function get_fields() { return []; }
-		public function get_explainer_lines() { return ['will' => [], 'will_not' => []]; }
-		public function test_connection() { return true; }
-	}
+	// Capability_Module and Base_Capability_Module: typed in 2.4.11-2.5.1, untyped in 2.5.2+.
+	require __DIR__ . '/capability-module-' . WU_DOUBLE_UM_REGISTRY . '.php';
 
 	class Integration_Registry {
 		private static ?Integration_Registry $instance = null;
@@ -270,9 +248,9 @@ namespace WP_Ultimo\Integrations\Providers\RunCloud {
 
 	/** Stub of core's module: sends the POST itself, as core does, so a double send would show. */
 	class RunCloud_Domain_Mapping extends \WP_Ultimo\Integrations\Base_Capability_Module implements \WP_Ultimo\Integrations\Capabilities\Domain_Mapping_Capability {
-		public function get_capability_id() { return 'domain-mapping'; }
-		public function get_title() { return 'Domain Mapping (core RunCloud)'; }
-		public function register_hooks() {
+		public function get_capability_id(): string { return 'domain-mapping'; }
+		public function get_title(): string { return 'Domain Mapping (core RunCloud)'; }
+		public function register_hooks(): void {
 			add_action('wu_add_domain', [$this, 'on_add_domain'], 10, 2);
 			add_action('wu_remove_domain', [$this, 'on_remove_domain'], 10, 2);
 			add_action('wu_add_subdomain', [$this, 'on_add_subdomain'], 10, 2);
