@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The plugin's PHPUnit suites inside real WordPress multisites.
 #
-#   tests/wordpress/run.sh [SUITE...]     suites: subdomain subdirectory ultimate-multisite ultimate-multisite-legacy no-extension
+#   tests/wordpress/run.sh [SUITE...]     default: subdomain subdirectory ultimate-multisite
+#                                         ultimate-multisite-untyped ultimate-multisite-legacy
+#                                         ultimate-multisite-legacy-untyped no-extension
+#   tests/wordpress/run.sh um-signatures um-compat
+#                                         Ultimate Multisite's real releases (see below)
 #   tests/wordpress/run.sh --measure      prints figures (hook cost, worker throughput, big reconcile, big status page)
 #
 # Starts a private MariaDB and the RunCloud simulator in a temp dir, installs WordPress twice
@@ -9,8 +13,20 @@
 # suite in its own PHP process with the real extension loaded (except no-extension), stops
 # everything it started by pid, and exits non-zero on any failure.
 #
+# The ultimate-multisite* suites load the test double of Ultimate Multisite's framework in a
+# version profile (doubles/ultimate-multisite: 2.5.1 typed registry, 2.9 untyped registry,
+# 2.4 typed host providers, 2.3 untyped host providers).
+#
+# um-signatures and um-compat judge against the real framework files of every release folder
+# in ${WU_UM_FRAMEWORKS:-<repo>/../shared/ultimate-multisite}: um-signatures compares our
+# classes' declarations with each release's parents by reflection (no WordPress needed);
+# um-compat runs compat/tests for each release x credential set (token, key_secret, none),
+# each in its own PHP process, and prints a release x check table. Without any release folder
+# they do not run: the script says so and exits 77 (unless another suite failed: then 1).
+#
 # Environment: WU_RUNCLOUD_EXT (default target/debug/libwu_runcloud.so),
-# WU_RUNCLOUD_SIM (default target/debug/runcloud-sim), KEEP=1 keeps the temp dir.
+# WU_RUNCLOUD_SIM (default target/debug/runcloud-sim), WU_UM_FRAMEWORKS, KEEP=1 keeps the
+# temp dir.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -19,7 +35,47 @@ sim=${WU_RUNCLOUD_SIM:-${RUNCLOUD_SIM_BIN:-target/debug/runcloud-sim}}
 measure=0
 if [ "${1:-}" = --measure ]; then measure=1; shift; set -- subdomain; fi
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(subdomain subdirectory ultimate-multisite ultimate-multisite-legacy no-extension)
+[ ${#suites[@]} -gt 0 ] || suites=(subdomain subdirectory ultimate-multisite ultimate-multisite-untyped ultimate-multisite-legacy ultimate-multisite-legacy-untyped no-extension)
+
+export WU_UM_FRAMEWORKS=${WU_UM_FRAMEWORKS:-$root/../shared/ultimate-multisite}
+# "version dir" per line, oldest first (compat/release.php decides what a release folder is).
+releases=$(php -r 'require "tests/wordpress/compat/release.php"; foreach (wu_compat_release_dirs() as $v => $d) { echo "$v $d\n"; }')
+not_run=() run_suites=()
+for s in "${suites[@]}"; do
+  case "$s" in
+    um-signatures|um-compat)
+      if [ -z "$releases" ]; then
+        echo "tests/wordpress: suite $s NOT RUN: no Ultimate Multisite release folder in $WU_UM_FRAMEWORKS (set WU_UM_FRAMEWORKS)" >&2
+        not_run+=("$s")
+        continue
+      fi ;;
+  esac
+  run_suites+=("$s")
+done
+suites=("${run_suites[@]}")
+finish() { # after the suites that ran: 1 if any failed, else 77 if any could not run, else 0
+  if [ ${#failed[@]} -gt 0 ]; then
+    echo "tests/wordpress: FAILED suites: ${failed[*]}" >&2
+    exit 1
+  fi
+  if [ ${#not_run[@]} -gt 0 ]; then
+    echo "tests/wordpress: NOT RUN: ${not_run[*]}${suites[*]:+ (passed: ${suites[*]})}" >&2
+    exit 77
+  fi
+  echo "tests/wordpress: all suites passed (${suites[*]})"
+  exit 0
+}
+failed=()
+[ ${#suites[@]} -gt 0 ] || finish
+
+# The signature guard needs neither WordPress nor the extension: run it first, alone.
+if [[ " ${suites[*]} " == *" um-signatures "* ]]; then
+  echo "== tests/wordpress: suite um-signatures"
+  php /usr/bin/phpunit -c tests/wordpress/compat/signatures.xml || failed+=(um-signatures)
+  rest=()
+  for s in "${suites[@]}"; do [ "$s" = um-signatures ] || rest+=("$s"); done
+  [ ${#rest[@]} -gt 0 ] || { suites=(um-signatures); finish; }
+fi
 
 case "$ext" in /*) ;; *) ext=$root/$ext ;; esac
 [ -f "$ext" ] || { echo "tests/wordpress: extension not built: $ext (run: cargo build -p wu_runcloud)" >&2; exit 1; }
@@ -53,7 +109,16 @@ sim_url=$(head -n1 "$work/sim.out" | php -r '$j = json_decode(stream_get_content
 cat >"$work/extra-config.php" <<PHP
 <?php
 // Written by tests/wordpress/run.sh: the simulator's default credentials (not secrets).
-define('WU_RUNCLOUD_API_TOKEN', 'sim-token');
+// WU_TEST_CREDENTIALS (the um-compat suite) picks the kind: token (default), key_secret, none.
+switch (getenv('WU_TEST_CREDENTIALS') ?: 'token') {
+  case 'token':
+    define('WU_RUNCLOUD_API_TOKEN', 'sim-token');
+    break;
+  case 'key_secret':
+    define('WU_RUNCLOUD_API_KEY', 'sim-key');
+    define('WU_RUNCLOUD_API_SECRET', 'sim-secret');
+    break;
+}
 define('WU_RUNCLOUD_SERVER_ID', '11667');
 define('WU_RUNCLOUD_APP_ID', '940288');
 define('WU_RUNCLOUD_API_URL', '$sim_url');
@@ -68,7 +133,8 @@ need_subdomain=0 need_subdirectory=0
 for s in "${suites[@]}"; do
   case "$s" in
     subdirectory) need_subdirectory=1 ;;
-    subdomain|ultimate-multisite|ultimate-multisite-legacy|no-extension) need_subdomain=1 ;;
+    subdomain|ultimate-multisite*|no-extension|um-compat) need_subdomain=1 ;;
+    um-signatures) ;;
     *) echo "tests/wordpress: unknown suite $s" >&2; exit 2 ;;
   esac
 done
@@ -80,18 +146,52 @@ if [ $measure = 1 ]; then
   exit $?
 fi
 
-failed=()
+# um-compat: every release folder x credential set, each in its own PHP process.
+run_um_compat() {
+  local out=$work/compat start=$SECONDS version dir creds excludes registry host core rc
+  mkdir -p "$out"
+  while read -r version dir; do
+    read -r registry host core < <(php -r 'require "tests/wordpress/compat/release.php"; echo implode(" ", array_map("intval", wu_compat_release_features($argv[1]))), "\n";' "$dir" </dev/null)
+    for creds in token key_secret none; do
+      # Checks of a framework the release does not ship, or of credentials this run lacks, are n/a.
+      excludes=()
+      [ "$registry" = 1 ] || excludes+=(registry)
+      [ "$host" = 1 ] || excludes+=(host-provider)
+      [ "$core" = 1 ] || excludes+=(core-provider)
+      if [ "$creds" = none ]; then excludes+=(credentials); else excludes+=(no-credentials); fi
+      echo "== tests/wordpress: um-compat: Ultimate Multisite $version, credentials $creds ($dir)"
+      : >"$work/wp-subdomain/debug.log"
+      rc=0
+      WU_TEST_WP_DIR=$work/wp-subdomain WU_TEST_SIM_URL=$sim_url WU_TEST_UM_RELEASE=$dir WU_TEST_CREDENTIALS=$creds \
+        WU_TEST_COMPAT_FATAL_FILE=$out/$version.$creds.fatal \
+        php -d "extension=$ext" /usr/bin/phpunit -c tests/wordpress/compat/phpunit.xml \
+          --exclude-group "$(IFS=,; echo "${excludes[*]}")" --log-junit "$out/$version.$creds.xml" </dev/null || rc=$?
+      if [ "$rc" != 0 ]; then
+        failed+=("um-compat($version,$creds)")
+        grep -h "wu-runcloud\|PHP Fatal" "$work/wp-subdomain/debug.log" 2>/dev/null | tail -n 10 >&2 || true
+      fi
+    done
+  done <<<"$releases"
+  php tests/wordpress/compat/report.php "$out"
+  echo "tests/wordpress: um-compat took $((SECONDS - start)) s for $(wc -l <<<"$releases") releases x 3 credential sets"
+}
+
 for s in "${suites[@]}"; do
-  wp_dir=$work/wp-subdomain um=0 um_version=2.5 php_ext=(-d "extension=$ext")
+  wp_dir=$work/wp-subdomain um=0 um_version=2.5.1 php_ext=(-d "extension=$ext") testsuite=$s
   case "$s" in
+    um-signatures) continue ;; # ran above
+    um-compat) run_um_compat; continue ;;
     subdirectory) wp_dir=$work/wp-subdirectory ;;
     ultimate-multisite) um=1 ;;
+    ultimate-multisite-untyped) um=1 um_version=2.9 testsuite=ultimate-multisite ;;
     ultimate-multisite-legacy) um=1 um_version=2.4 ;;
+    ultimate-multisite-legacy-untyped) um=1 um_version=2.3 testsuite=ultimate-multisite-legacy ;;
     no-extension) php_ext=() ;;
   esac
   echo "== tests/wordpress: suite $s"
+  : >"$wp_dir/debug.log" # so a fatal below is this suite's, not an earlier one's
   if WU_TEST_WP_DIR=$wp_dir WU_TEST_SIM_URL=$sim_url WU_TEST_UM=$um WU_TEST_UM_VERSION=$um_version \
-     php "${php_ext[@]}" /usr/bin/phpunit -c tests/wordpress/phpunit.xml --testsuite "$s"; then
+     php "${php_ext[@]}" /usr/bin/phpunit -c tests/wordpress/phpunit.xml --testsuite "$testsuite"; then
     :
   else
     failed+=("$s")
@@ -103,8 +203,4 @@ for s in "${suites[@]}"; do
   fi
 done
 
-if [ ${#failed[@]} -gt 0 ]; then
-  echo "tests/wordpress: FAILED suites: ${failed[*]}" >&2
-  exit 1
-fi
-echo "tests/wordpress: all suites passed (${suites[*]})"
+finish
