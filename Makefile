@@ -1,6 +1,6 @@
 # wu-runcloud — two commands from `git clone` to a working system:
 #   make demo     install what is missing, build, start the local stack, run the demo scenario
-#   make test     every test suite; closing line `suites: N passed, M failed`
+#   make test     every test suite; closing line `suites: N passed, M failed, K not run`
 # See README.md. Everything the stack writes lives under .data/ (git-ignored).
 SHELL := /bin/bash
 .SHELLFLAGS := -euo pipefail -c
