@@ -41,7 +41,8 @@ foreach (glob($dir . '/*.*.{xml,fatal}', GLOB_BRACE) as $file) {
 		if ($failure !== null) {
 			// JUnit's text starts with the test's own name; the assertion message follows.
 			$lines   = array_values(array_filter(array_map('trim', explode("\n", (string) $failure))));
-			$notes[] = "{$version} ({$cred}) {$check}: " . ($lines[1] ?? $lines[0] ?? 'failed');
+			$message = $lines[1] ?? $lines[0] ?? 'failed';
+			$notes[] = "{$version} ({$cred}) {$check}: " . $message . (substr($message, -1) === ':' && isset($lines[2]) ? ' ' . $lines[2] : '');
 		}
 	}
 }
