@@ -66,6 +66,15 @@ final class UltimateMultisiteRegistryTest extends TestCase {
 		$this->assertSame($registry->get('runcloud'), $this->module()->get_integration(), 'The module is attached to our integration');
 	}
 
+	public function test_the_host_provider_kept_next_to_the_registry_registers_but_never_acts(): void {
+		$this->assertTrue(class_exists('WP_Ultimo\\Integrations\\Host_Providers\\Base_Host_Provider'), 'Profiles 2.5.1 and 2.9 keep Base_Host_Provider, as the real 2.5+ does');
+		$provider = \WP_Ultimo\Managers\Domain_Manager::get_instance()->get_integration_instance('runcloud');
+		$this->assertInstanceOf(\WU_RunCloud\Ultimate_Multisite\Host_Provider::class, $provider, 'Lookups by id find ours');
+		foreach (['wu_add_domain', 'wu_remove_domain', 'wu_add_subdomain', 'wu_remove_subdomain'] as $hook) {
+			$this->assertFalse(has_action($hook, [$provider, str_replace('wu_', 'on_', $hook)]), "{$hook} is the registry module's alone");
+		}
+	}
+
 	public function test_module_hooks_exist_only_while_the_integration_is_enabled(): void {
 		$module = $this->module();
 		foreach (['wu_add_domain', 'wu_remove_domain', 'wu_add_subdomain', 'wu_remove_subdomain'] as $hook) {
