@@ -7,10 +7,7 @@
 
 define('ABSPATH', sys_get_temp_dir() . '/'); // Our files exit without it.
 
-// Empty parents: only the names our classes extend and implement, no members to conflict with.
-eval('namespace WP_Ultimo\Integrations { class Integration {} abstract class Base_Capability_Module {} }
-namespace WP_Ultimo\Integrations\Capabilities { interface Domain_Mapping_Capability {} }
-namespace WP_Ultimo\Integrations\Host_Providers { abstract class Base_Host_Provider {} }');
+require __DIR__ . '/empty-parents.php';
 
 spl_autoload_register(static function (string $class): void {
 	$prefix = 'WU_RunCloud\\';
