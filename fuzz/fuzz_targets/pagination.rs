@@ -18,8 +18,16 @@ fuzz_target!(|data: &[u8]| {
     match parse_page(&body, page, per_page) {
         Ok(p) => {
             if let Some(next) = p.next {
-                assert_eq!(next, page + 1, "the next page after {page} must be {}", page + 1);
-                assert!(next <= MAX_PAGES, "paging past the {MAX_PAGES}-page hard stop");
+                assert_eq!(
+                    next,
+                    page + 1,
+                    "the next page after {page} must be {}",
+                    page + 1
+                );
+                assert!(
+                    next <= MAX_PAGES,
+                    "paging past the {MAX_PAGES}-page hard stop"
+                );
                 assert!(!p.items.is_empty(), "an empty page must end the listing");
             }
             for item in &p.items {

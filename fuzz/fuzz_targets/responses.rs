@@ -44,22 +44,38 @@ fuzz_target!(|data: &[u8]| {
         map.push(("api_key".into(), Value::Str("fuzz-key".into())));
         map.push(("api_secret".into(), Value::Str("fuzz-secret".into())));
     }
-    let defaults = Defaults { timeout: Duration::from_secs(5), connect_timeout: Duration::from_secs(2), retries: 0 };
-    let config = Config::from_value(&Value::Map(map), defaults).expect("a valid fuzz configuration");
+    let defaults = Defaults {
+        timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(2),
+        retries: 0,
+    };
+    let config =
+        Config::from_value(&Value::Map(map), defaults).expect("a valid fuzz configuration");
 
     let result = match selector & 0x07 {
         0 => operations::test_connection(&config),
         1 => operations::list_domains(&config),
         2 => operations::find_domain(&config, "shop.example.com"),
-        3 => operations::add_domain(&config, "shop.example.com", &AddOptions::from_value(None).unwrap()),
+        3 => operations::add_domain(
+            &config,
+            "shop.example.com",
+            &AddOptions::from_value(None).unwrap(),
+        ),
         4 => operations::remove_domain(&config, "shop.example.com", None),
         5 => operations::remove_domain(&config, "shop.example.com", Some(42)),
         6 => operations::redeploy_ssl(&config),
-        _ => operations::sync(&config, &["a.example.com".into(), "b.example.com".into()], &SyncOptions::from_value(None).unwrap()),
+        _ => operations::sync(
+            &config,
+            &["a.example.com".into(), "b.example.com".into()],
+            &SyncOptions::from_value(None).unwrap(),
+        ),
     };
     if let Err(e) = result {
         let msg = e.to_string();
         assert!(!msg.is_empty(), "an error without a message: {e:?}");
-        assert!(!msg.contains("fuzz-token") && !msg.contains("fuzz-secret"), "a secret in {msg:?}");
+        assert!(
+            !msg.contains("fuzz-token") && !msg.contains("fuzz-secret"),
+            "a secret in {msg:?}"
+        );
     }
 });

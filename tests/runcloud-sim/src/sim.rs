@@ -161,8 +161,15 @@ pub struct Sim {
 
 pub enum RateCheck {
     Off,
-    Ok { limit: u32, remaining: u32 },
-    Over { limit: u32, retry_after: u64, reset_at: u64 },
+    Ok {
+        limit: u32,
+        remaining: u32,
+    },
+    Over {
+        limit: u32,
+        retry_after: u64,
+        reset_at: u64,
+    },
 }
 
 impl Sim {
@@ -197,7 +204,10 @@ impl Inner {
         self.config = self.startup_config.clone();
         self.faults.clear();
         self.log.clear();
-        self.counters = Counters { tcp_accepted: self.counters.tcp_accepted, ..Counters::default() };
+        self.counters = Counters {
+            tcp_accepted: self.counters.tcp_accepted,
+            ..Counters::default()
+        };
         self.redeploys.clear();
         self.windows.clear();
         self.epoch += 1;
@@ -228,19 +238,24 @@ impl Inner {
     }
 
     pub fn set_log_status(&mut self, seq: u64, status: u16) {
-        let Some(first) = self.log.front().map(|e| e.seq) else { return };
+        let Some(first) = self.log.front().map(|e| e.seq) else {
+            return;
+        };
         if seq < first {
             return;
         }
         if let Some(e) = self.log.get_mut((seq - first) as usize)
-            && e.seq == seq {
-                e.status = Some(status);
-            }
+            && e.seq == seq
+        {
+            e.status = Some(status);
+        }
     }
 
     /// Fixed 60 s window per credential, opened by its first request.
     pub fn rate_check(&mut self, key: &str) -> RateCheck {
-        let Some(limit) = self.config.rate_limit else { return RateCheck::Off };
+        let Some(limit) = self.config.rate_limit else {
+            return RateCheck::Off;
+        };
         let now = Instant::now();
         let window = self.windows.entry(key.to_string()).or_insert((now, 0));
         if now.duration_since(window.0) >= WINDOW {
@@ -257,7 +272,10 @@ impl Inner {
             };
         }
         window.1 += 1;
-        RateCheck::Ok { limit, remaining: limit - window.1 }
+        RateCheck::Ok {
+            limit,
+            remaining: limit - window.1,
+        }
     }
 
     pub fn record_redeploy(&mut self, r: Redeploy) {
