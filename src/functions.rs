@@ -10,10 +10,12 @@ use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 
-use crate::config::{Config, Defaults};
-use crate::error::Error;
-use crate::operations::{self, AddOptions, SyncOptions};
-use crate::value::Value;
+use runcloud::config::{Config, Defaults};
+use runcloud::error::Error;
+use runcloud::operations::{self, AddOptions, SyncOptions};
+use runcloud::value::Value;
+
+use crate::exception::to_php;
 use crate::zend_extra;
 
 pub const INI_TIMEOUT: &CStr = c"wu_runcloud.timeout";
@@ -154,8 +156,8 @@ fn run(
     config_ht: &ZendHashTable,
     op: impl FnOnce(&Config) -> Result<Value, Error>,
 ) -> PhpResult<ZBox<ZendHashTable>> {
-    let cfg = config(config_ht)?;
-    let result = op(&cfg).map_err(|e| e.redact(&cfg.secrets()))?;
+    let cfg = config(config_ht).map_err(to_php)?;
+    let result = op(&cfg).map_err(|e| to_php(e.redact(&cfg.secrets())))?;
     to_array(&result)
 }
 
@@ -191,7 +193,7 @@ pub fn wu_runcloud_version() -> String {
 #[php_function]
 #[php(name = "wu_runcloud_normalize_domain")]
 pub fn wu_runcloud_normalize_domain(domain: &str) -> PhpResult<String> {
-    Ok(crate::domain_name::normalize(domain)?)
+    runcloud::domain_name::normalize(domain).map_err(to_php)
 }
 
 /// Checks the credentials, the server id and the app id, and reports what it found.
@@ -257,8 +259,8 @@ pub fn wu_runcloud_find_domain(
     config: &ZendHashTable,
     domain: &str,
 ) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-    let cfg = self::config(config)?;
-    match operations::find_domain(&cfg, domain).map_err(|e| e.redact(&cfg.secrets()))? {
+    let cfg = self::config(config).map_err(to_php)?;
+    match operations::find_domain(&cfg, domain).map_err(|e| to_php(e.redact(&cfg.secrets())))? {
         Value::Null => Ok(None),
         v => Ok(Some(to_array(&v)?)),
     }
@@ -292,7 +294,7 @@ pub fn wu_runcloud_add_domain(
     domain: &str,
     options: Options,
 ) -> PhpResult<ZBox<ZendHashTable>> {
-    let opts = AddOptions::from_value(Some(&options.0))?;
+    let opts = AddOptions::from_value(Some(&options.0)).map_err(to_php)?;
     run(config, |cfg| operations::add_domain(cfg, domain, &opts))
 }
 
@@ -372,18 +374,17 @@ pub fn wu_runcloud_sync(
     wanted: &ZendHashTable,
     options: Options,
 ) -> PhpResult<ZBox<ZendHashTable>> {
-    let opts = SyncOptions::from_value(Some(&options.0))?;
+    let opts = SyncOptions::from_value(Some(&options.0)).map_err(to_php)?;
     let mut names = Vec::with_capacity(wanted.len());
     for (_, v) in wanted.iter() {
         match to_value(v, 1) {
             Value::Str(s) => names.push(s),
             Value::Int(i) => names.push(i.to_string()),
             other => {
-                return Err(Error::InvalidArgument(format!(
+                return Err(to_php(Error::InvalidArgument(format!(
                     "wanted must be a list of domain names, found {}",
                     other.type_name()
-                ))
-                .into());
+                ))));
             }
         }
     }

@@ -8,17 +8,8 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-// The Zend-free modules: unit-tested with `cargo test -p wu_runcloud`.
-mod api;
-mod client;
-mod config;
-mod domain_name;
-mod error;
-mod operations;
-mod retry;
-mod value;
-
-// The Zend-facing modules: tested through `php -d extension=…` (tests/php).
+// Everything Zend-free is the `runcloud` crate (crates/runcloud). These modules touch PHP and
+// are tested through `php -d extension=…` (tests/php).
 mod exception;
 mod functions;
 mod zend_extra;
@@ -52,7 +43,7 @@ pub fn minit(_ty: i32, module_number: i32) -> i32 {
 /// Joins this worker's HTTP runtime thread before PHP unloads the library; forgets clients
 /// inherited across a fork. A panic must not cross this `extern "C"` boundary.
 extern "C" fn mshutdown(_ty: i32, _module_number: i32) -> i32 {
-    let _ = std::panic::catch_unwind(client::shutdown);
+    let _ = std::panic::catch_unwind(runcloud::client::shutdown);
     zend_extra::uninstall_throw_hook();
     0
 }
@@ -73,7 +64,7 @@ extern "C" fn minfo(module: *mut ModuleEntry) {
             "TLS backend",
             "rustls (aws-lc-rs), platform roots + optional ca_file"
         );
-        let built = client::clients_built().to_string();
+        let built = runcloud::client::clients_built().to_string();
         info_table_row!("HTTP clients built by this process", built.as_str());
         info_table_end!();
     });

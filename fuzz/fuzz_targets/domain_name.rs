@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wu_runcloud_fuzz::domain_name::normalize;
+use runcloud::domain_name::normalize;
 
 fuzz_target!(|input: &str| {
     match normalize(input) {

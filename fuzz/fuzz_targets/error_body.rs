@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wu_runcloud_fuzz::error::{NON_JSON, describe_body};
+use runcloud::error::{NON_JSON, describe_body};
 
 fuzz_target!(|data: &[u8]| {
     let (ctype, body) = match data.first() {

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wu_runcloud_fuzz::api::domains::Domain;
-use wu_runcloud_fuzz::api::pagination::{MAX_PAGES, parse_page};
+use runcloud::api::domains::Domain;
+use runcloud::api::pagination::{MAX_PAGES, parse_page};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {

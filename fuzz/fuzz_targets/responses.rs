@@ -8,10 +8,10 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use wu_runcloud_fuzz::config::{Config, Defaults};
+use runcloud::config::{Config, Defaults};
 use wu_runcloud_fuzz::fake_runcloud::FakeRunCloud;
-use wu_runcloud_fuzz::operations::{self, AddOptions, SyncOptions};
-use wu_runcloud_fuzz::value::Value;
+use runcloud::operations::{self, AddOptions, SyncOptions};
+use runcloud::value::Value;
 
 static FAKE: LazyLock<FakeRunCloud> = LazyLock::new(FakeRunCloud::start);
 
