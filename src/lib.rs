@@ -10,33 +10,28 @@
 
 // Everything Zend-free is the `runcloud` crate (crates/runcloud). These modules touch PHP and
 // are tested through `php -d extension=…` (tests/php).
+mod convert;
 mod exception;
 mod functions;
+mod ini;
 mod zend_extra;
 
-use ext_php_rs::flags::IniEntryPermission;
 use ext_php_rs::prelude::*;
-use ext_php_rs::zend::{IniEntryDef, IniEntryDefs, ModuleEntry};
+use ext_php_rs::zend::{IniEntryDef, ModuleEntry};
 use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 
 use exception::{
     AuthenticationException, InvalidArgumentException, NotFoundException, RateLimitException,
     RunCloudException, TransportException, ValidationException,
 };
-use functions::{INI_CONNECT_TIMEOUT, INI_RETRIES, INI_TIMEOUT};
-
-static INI: IniEntryDefs<4> = IniEntryDefs::new([
-    // Seconds one logical request may take, retries and backoff included.
-    IniEntryDef::new(INI_TIMEOUT, c"15", IniEntryPermission::All),
-    IniEntryDef::new(INI_CONNECT_TIMEOUT, c"5", IniEntryPermission::All),
-    IniEntryDef::new(INI_RETRIES, c"3", IniEntryPermission::All),
-    IniEntryDef::end(),
-]);
 
 /// MINIT runs once in the php-fpm master before it forks: register, never build a client here.
 pub fn minit(_ty: i32, module_number: i32) -> i32 {
-    IniEntryDef::register(INI.as_slice(), module_number);
+    IniEntryDef::register(ini::ENTRIES.as_slice(), module_number);
     zend_extra::install_throw_hook();
+    // ext-php-rs cannot declare parameter attributes: the `$config` of every function (it
+    // holds the credentials) gets `#[\SensitiveParameter]` here, once the functions exist.
+    zend_extra::mark_sensitive_parameters(module_number, c"config");
     0
 }
 

@@ -18,3 +18,6 @@ pub mod error;
 pub mod operations;
 pub mod retry;
 pub mod value;
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,11 +1,12 @@
-//! The operations behind the PHP functions, free of Zend types: each takes a parsed
-//! [`Config`] and plain Rust arguments and returns a [`Value`] shaped as the contract says.
-//! `functions.rs` only converts arrays in and out.
+//! The use cases behind the PHP functions: each takes a parsed [`Config`] and plain Rust
+//! arguments and returns a Rust result; the PHP binding shapes it into the contract's array.
+//! Every result and error leaves here with the configuration's secrets redacted.
 
 use std::collections::{BTreeSet, HashMap};
 
 use crate::api::domains::{self, Added, Domain};
-use crate::api::{servers, ssl};
+use crate::api::servers::{self, Named};
+use crate::api::ssl::{self, Outcome, SslAction};
 use crate::client::Session;
 use crate::config::Config;
 use crate::domain_name;
@@ -102,156 +103,186 @@ fn bool_opt(v: Option<&Value>, key: &str) -> Result<Option<bool>, Error> {
     }
 }
 
-pub fn test_connection(config: &Config) -> Result<Value, Error> {
-    let session = Session::new(config)?;
-    let server = servers::show_server(&session)?;
-    let app = servers::show_webapp(&session)?;
-    let count = count_domains(&session)?;
-    let plan = ssl::plan(&session)?;
-    Ok(Value::map(vec![
-        ("api", Value::str(config.auth.api_version())),
-        (
-            "server",
-            Value::map(vec![
-                ("id", Value::Int(server.id as i64)),
-                ("name", Value::str(server.name)),
-            ]),
-        ),
-        (
-            "app",
-            Value::map(vec![
-                ("id", Value::Int(app.id as i64)),
-                ("name", Value::str(app.name)),
-            ]),
-        ),
-        ("domains", Value::Int(count as i64)),
-        ("ssl_mode", Value::str(ssl::mode_name(&plan))),
-    ]))
+/// Blanks the configuration's secrets in what an operation hands back: in an error's
+/// message, and in the messages a successful result carries (`sync`'s `failed`, `ssl`).
+pub trait Redact {
+    fn redact(self, secrets: &[&str]) -> Self;
 }
 
-/// One small page gives the total (`meta.pagination.total`, or `meta.total` / `meta.lastPage`
-/// of the variant); without any of them, count every page.
-fn count_domains(session: &Session<'_>) -> Result<u64, Error> {
-    let path = domains::path(session.config);
-    let action = format!(
-        "counting the domains of web application {}",
-        session.config.app_id
-    );
-    let body = session.get(
-        &path,
-        &[("page", "1".into()), ("perPage", "1".into())],
-        &action,
-    )?;
-    let total = [
-        "/meta/pagination/total",
-        "/meta/total",
-        "/meta/lastPage",
-        "/meta/last_page",
-    ]
-    .iter()
-    .find_map(|p| body.pointer(p).and_then(serde_json::Value::as_u64));
-    match total {
-        Some(t) => Ok(t),
-        None => Ok(domains::list(session)?.len() as u64),
+impl Redact for Error {
+    fn redact(self, secrets: &[&str]) -> Self {
+        Error::redact(self, secrets)
     }
 }
 
-pub fn list_domains(config: &Config) -> Result<Value, Error> {
-    let session = Session::new(config)?;
-    Ok(Value::List(
-        domains::list(&session)?
-            .iter()
-            .map(Domain::to_value)
-            .collect(),
-    ))
+impl Redact for Outcome {
+    fn redact(self, secrets: &[&str]) -> Self {
+        Outcome::redact(self, secrets)
+    }
 }
 
-pub fn find_domain(config: &Config, domain: &str) -> Result<Value, Error> {
-    let name = domain_name::normalize(domain)?;
-    let session = Session::new(config)?;
-    Ok(domains::find(&session, &name)?.map_or(Value::Null, |d| d.to_value()))
-}
-
-pub fn add_domain(config: &Config, domain: &str, options: &AddOptions) -> Result<Value, Error> {
-    let name = domain_name::normalize(domain)?;
-    let session = Session::new(config)?;
-    let (d, created) = match domains::add(&session, &name, options.www, &options.redirection)? {
-        Added::Created(d) => (d, true),
-        Added::Existed(d) => (d, false),
-    };
-    let ssl = if !options.redeploy_ssl {
-        ssl::Outcome::new(
-            ssl::Action::Skipped,
-            "redeploy_ssl is false: the certificate was not redeployed",
-            None,
-        )
-    } else {
-        // An existing domain still gets its SSL handled: the usual way to get here is a retry
-        // after an add whose answer was lost, so the certificate may not cover it yet.
-        let mut outcome = ssl::after_add(&session, &[(d.id, d.name.clone())]);
-        if !created {
-            outcome.message = format!(
-                "{name} was already on the web application (an earlier add may have succeeded without its answer arriving); {}",
-                outcome.message
-            );
+/// Results that carry no message of RunCloud's.
+macro_rules! nothing_to_redact {
+    ($($t:ty),*) => {$(
+        impl Redact for $t {
+            fn redact(self, _: &[&str]) -> Self {
+                self
+            }
         }
-        outcome
-    };
-    Ok(Value::map(vec![
-        ("id", Value::Int(d.id as i64)),
-        ("name", Value::str(&d.name)),
-        ("created", Value::Bool(created)),
-        ("ssl", ssl.to_short_value()),
-    ]))
+    )*};
+}
+nothing_to_redact!(Connection, Vec<Domain>, Option<Domain>, Removed);
+
+/// Runs an operation and redacts whatever it returns.
+fn redacted<T: Redact>(config: &Config, op: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    let secrets = config.secrets();
+    match op() {
+        Ok(v) => Ok(v.redact(&secrets)),
+        Err(e) => Err(e.redact(&secrets)),
+    }
 }
 
-pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<Value, Error> {
-    let name = domain_name::normalize(domain)?;
-    if let Some(i) = id
-        && i <= 0
-    {
-        return Err(Error::InvalidArgument(format!(
-            "invalid domain id {i}: RunCloud ids are positive integers"
-        )));
-    }
-    let session = Session::new(config)?;
-    // A known id replaces the paginated lookup by one GET that proves the id is still this
-    // name's: a stale id (removed and re-added by hand) or one now naming another domain must
-    // neither leave this domain behind nor delete someone else's.
-    let known = match id {
-        Some(i) => domains::show(&session, i as u64)?.filter(|d| d.normalized_name() == name),
-        None => None,
-    };
-    let found = match known {
-        Some(d) => Some(d),
-        None => domains::find(&session, &name)?,
-    };
-    let Some(d) = found else {
-        return Ok(Value::map(vec![
-            ("removed", Value::Bool(false)),
-            ("id", Value::Null),
-        ]));
-    };
-    if d.is_primary() {
-        return Err(Error::Api {
-            status: 422,
-            message: format!(
-                "{} is the primary domain of web application {}; RunCloud does not remove a web application's primary domain",
-                d.name, config.app_id
-            ),
-            errors: vec![],
-        });
-    }
-    let removed = domains::delete(&session, d.id, &name)?;
-    Ok(Value::map(vec![
-        ("removed", Value::Bool(removed)),
-        ("id", Value::Int(d.id as i64)),
-    ]))
+/// What `test_connection` found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connection {
+    /// `v3` or `v2`.
+    pub api: &'static str,
+    pub server: Named,
+    pub app: Named,
+    pub domains: u64,
+    /// `basic`, `advanced` or `none`.
+    pub ssl_mode: &'static str,
 }
 
-pub fn redeploy_ssl(config: &Config) -> Result<Value, Error> {
-    let session = Session::new(config)?;
-    Ok(ssl::redeploy_app(&session)?.to_value())
+pub fn test_connection(config: &Config) -> Result<Connection, Error> {
+    redacted(config, || {
+        let session = Session::new(config)?;
+        let server = servers::show_server(&session)?;
+        let app = servers::show_webapp(&session)?;
+        let domains = domains::count(&session)?;
+        let plan = ssl::plan(&session)?;
+        Ok(Connection {
+            api: config.auth.api_version(),
+            server,
+            app,
+            domains,
+            ssl_mode: ssl::mode_name(&plan),
+        })
+    })
+}
+
+pub fn list_domains(config: &Config) -> Result<Vec<Domain>, Error> {
+    redacted(config, || domains::list(&Session::new(config)?))
+}
+
+pub fn find_domain(config: &Config, domain: &str) -> Result<Option<Domain>, Error> {
+    redacted(config, || {
+        let name = domain_name::normalize(domain)?;
+        domains::find(&Session::new(config)?, &name)
+    })
+}
+
+/// What `add_domain` did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddResult {
+    pub id: u64,
+    pub name: String,
+    /// False when the app already had the domain.
+    pub created: bool,
+    pub ssl: Outcome,
+}
+
+impl Redact for AddResult {
+    fn redact(self, secrets: &[&str]) -> Self {
+        AddResult {
+            ssl: self.ssl.redact(secrets),
+            ..self
+        }
+    }
+}
+
+pub fn add_domain(config: &Config, domain: &str, options: &AddOptions) -> Result<AddResult, Error> {
+    redacted(config, || {
+        let name = domain_name::normalize(domain)?;
+        let session = Session::new(config)?;
+        let (d, created) = match domains::add(&session, &name, options.www, &options.redirection)? {
+            Added::Created(d) => (d, true),
+            Added::Existed(d) => (d, false),
+        };
+        let ssl = if !options.redeploy_ssl {
+            Outcome::new(
+                SslAction::Skipped,
+                "redeploy_ssl is false: the certificate was not redeployed",
+                None,
+            )
+        } else {
+            // An existing domain still gets its SSL handled: the usual way to get here is a
+            // retry after an add whose answer was lost, so the certificate may not cover it yet.
+            let mut outcome = ssl::after_add(&session, &[(d.id, d.name.clone())]);
+            if !created {
+                outcome.message = format!(
+                    "{name} was already on the web application (an earlier add may have succeeded without its answer arriving); {}",
+                    outcome.message
+                );
+            }
+            outcome
+        };
+        Ok(AddResult {
+            id: d.id,
+            name: d.name,
+            created,
+            ssl,
+        })
+    })
+}
+
+/// What `remove_domain` did: `removed` is false when the domain was not there.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Removed {
+    pub removed: bool,
+    pub id: Option<u64>,
+}
+
+pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<Removed, Error> {
+    redacted(config, || {
+        let name = domain_name::normalize(domain)?;
+        if let Some(i) = id
+            && i <= 0
+        {
+            return Err(Error::InvalidArgument(format!(
+                "invalid domain id {i}: RunCloud ids are positive integers"
+            )));
+        }
+        let session = Session::new(config)?;
+        // A known id replaces the paginated lookup by one GET that proves the id is still this
+        // name's: a stale id (removed and re-added by hand) or one now naming another domain
+        // must neither leave this domain behind nor delete someone else's.
+        let known = match id {
+            Some(i) => domains::show(&session, i as u64)?.filter(|d| d.normalized_name() == name),
+            None => None,
+        };
+        let found = match known {
+            Some(d) => Some(d),
+            None => domains::find(&session, &name)?,
+        };
+        let Some(d) = found else {
+            return Ok(Removed {
+                removed: false,
+                id: None,
+            });
+        };
+        if d.is_primary() {
+            return Err(Error::primary_domain(&d.name, config));
+        }
+        Ok(Removed {
+            removed: domains::delete(&session, d.id, &name)?,
+            id: Some(d.id),
+        })
+    })
+}
+
+pub fn redeploy_ssl(config: &Config) -> Result<Outcome, Error> {
+    redacted(config, || ssl::redeploy_app(&Session::new(config)?))
 }
 
 /// What a sync will do, decided from the current domain list alone (pure, unit-tested).
@@ -304,81 +335,113 @@ pub fn plan_sync(existing: &[Domain], wanted: &[String], prune: &[String]) -> Sy
     plan
 }
 
-pub fn sync(config: &Config, wanted: &[String], options: &SyncOptions) -> Result<Value, Error> {
-    let session = Session::new(config)?;
-    let existing = domains::list(&session)?;
-    let plan = plan_sync(&existing, wanted, &options.prune);
-    let mut ids: Vec<(String, Value)> = Vec::new();
-    let by_name: HashMap<String, u64> = existing
-        .iter()
-        .map(|d| (d.normalized_name(), d.id))
-        .collect();
-    for name in &plan.unchanged {
-        ids.push((name.clone(), Value::opt_int(by_name.get(name).copied())));
-    }
-    let mut failed: Vec<(String, Value)> = plan
-        .failed
-        .iter()
-        .map(|(n, m)| (n.clone(), Value::str(m)))
-        .collect();
-    let mut added = Vec::new();
-    let mut removed = Vec::new();
+/// What `sync` did (or, in a dry run, would do).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SyncResult {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub unchanged: Vec<String>,
+    /// Input name → why it failed.
+    pub failed: Vec<(String, String)>,
+    /// HTTP requests sent, retries included.
+    pub requests: u64,
+    /// Name → RunCloud id, for every wanted name now on the app.
+    pub ids: Vec<(String, Option<u64>)>,
+    pub ssl: Outcome,
+}
 
-    let ssl = if options.dry_run {
-        added = plan.add.clone();
-        removed = plan.remove.iter().map(|(_, n)| n.clone()).collect();
-        ssl::Outcome::new(
-            ssl::Action::None,
-            "dry run: no request that changes anything was made",
-            None,
-        )
-    } else {
-        let redirection = if options.www { "non-www" } else { "none" };
-        let mut new_ids = Vec::new();
-        for name in &plan.add {
-            match domains::add(&session, name, options.www, redirection) {
-                Ok(Added::Created(d)) => {
-                    ids.push((name.clone(), Value::Int(d.id as i64)));
-                    new_ids.push((d.id, d.name.clone()));
-                    added.push(name.clone());
-                }
-                Ok(Added::Existed(d)) => {
-                    // Present now: added meanwhile, or our POST landed but its answer was
-                    // lost and the retry got the 422. Either way the certificate may lack it.
-                    ids.push((name.clone(), Value::Int(d.id as i64)));
-                    new_ids.push((d.id, d.name.clone()));
-                }
-                Err(e) if aborts_sync(&e) => return Err(e),
-                Err(e) => failed.push((name.clone(), Value::str(e.to_string()))),
-            }
+impl Redact for SyncResult {
+    fn redact(self, secrets: &[&str]) -> Self {
+        SyncResult {
+            failed: self
+                .failed
+                .into_iter()
+                .map(|(name, m)| (name, crate::error::redact(m, secrets)))
+                .collect(),
+            ssl: self.ssl.redact(secrets),
+            ..self
         }
-        for (id, name) in &plan.remove {
-            match domains::delete(&session, *id, name) {
-                Ok(true) => removed.push(name.clone()),
-                Ok(false) => {}
-                Err(e) if aborts_sync(&e) => return Err(e),
-                Err(e) => failed.push((name.clone(), Value::str(e.to_string()))),
-            }
-        }
-        if new_ids.is_empty() {
-            ssl::Outcome::new(
-                ssl::Action::Skipped,
-                "no domain was added: nothing to redeploy",
+    }
+}
+
+pub fn sync(
+    config: &Config,
+    wanted: &[String],
+    options: &SyncOptions,
+) -> Result<SyncResult, Error> {
+    redacted(config, || {
+        let session = Session::new(config)?;
+        let existing = domains::list(&session)?;
+        let plan = plan_sync(&existing, wanted, &options.prune);
+        let by_name: HashMap<String, u64> = existing
+            .iter()
+            .map(|d| (d.normalized_name(), d.id))
+            .collect();
+        let mut ids: Vec<(String, Option<u64>)> = plan
+            .unchanged
+            .iter()
+            .map(|name| (name.clone(), by_name.get(name).copied()))
+            .collect();
+        let mut failed = plan.failed;
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
+
+        let ssl = if options.dry_run {
+            added = plan.add;
+            removed = plan.remove.into_iter().map(|(_, n)| n).collect();
+            Outcome::new(
+                SslAction::None,
+                "dry run: no request that changes anything was made",
                 None,
             )
         } else {
-            ssl::after_add(&session, &new_ids)
-        }
-    };
-    Ok(sync_result(
-        added,
-        removed,
-        plan.unchanged,
-        failed,
-        session.requests(),
-        ids,
-        ssl,
-    ))
+            let redirection = if options.www { "non-www" } else { "none" };
+            let mut new_ids = Vec::new();
+            for name in plan.add {
+                match domains::add(&session, &name, options.www, redirection) {
+                    Ok(Added::Created(d)) => {
+                        ids.push((name.clone(), Some(d.id)));
+                        new_ids.push((d.id, d.name));
+                        added.push(name);
+                    }
+                    Ok(Added::Existed(d)) => {
+                        // Present now: added meanwhile, or our POST landed but its answer was
+                        // lost and the retry got the 422. Either way the certificate may lack it.
+                        ids.push((name, Some(d.id)));
+                        new_ids.push((d.id, d.name));
+                    }
+                    Err(e) if aborts_sync(&e) => return Err(e),
+                    Err(e) => failed.push((name, e.to_string())),
+                }
+            }
+            for (id, name) in plan.remove {
+                match domains::delete(&session, id, &name) {
+                    Ok(true) => removed.push(name),
+                    Ok(false) => {}
+                    Err(e) if aborts_sync(&e) => return Err(e),
+                    Err(e) => failed.push((name, e.to_string())),
+                }
+            }
+            if new_ids.is_empty() {
+                Outcome::new(
+                    SslAction::Skipped,
+                    "no domain was added: nothing to redeploy",
+                    None,
+                )
+            } else {
+                ssl::after_add(&session, &new_ids)
+            }
+        };
+        Ok(SyncResult {
+            added,
+            removed,
+            unchanged: plan.unchanged,
+            failed,
+            requests: session.requests(),
+            ids,
+            ssl,
+        })
+    })
 }
 
 /// Credentials or ids that are wrong will fail every call: stop instead of listing each.
@@ -386,40 +449,12 @@ fn aborts_sync(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::Authentication | ErrorKind::NotFound)
 }
 
-fn sync_result(
-    added: Vec<String>,
-    removed: Vec<String>,
-    unchanged: Vec<String>,
-    failed: Vec<(String, Value)>,
-    requests: u64,
-    ids: Vec<(String, Value)>,
-    ssl: ssl::Outcome,
-) -> Value {
-    let list = |v: Vec<String>| Value::List(v.into_iter().map(Value::Str).collect());
-    Value::map(vec![
-        ("added", list(added)),
-        ("removed", list(removed)),
-        ("unchanged", list(unchanged)),
-        ("failed", Value::Map(failed)),
-        ("requests", Value::Int(requests as i64)),
-        ("ids", Value::Map(ids)),
-        ("ssl", ssl.to_short_value()),
-    ])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn d(id: u64, name: &str, kind: &str) -> Domain {
-        Domain {
-            id,
-            name: name.into(),
-            kind: kind.into(),
-            www: false,
-            redirection: "none".into(),
-            wildcard: false,
-        }
+        Domain::new(id, name, kind)
     }
 
     fn s(v: &[&str]) -> Vec<String> {

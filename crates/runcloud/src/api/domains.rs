@@ -1,76 +1,59 @@
 //! Web application domains: `/servers/{s}/webapps/{w}/domains`.
-//! List <https://runcloud.io/docs/api/v3/api-8617112>, add
+//! List <https://runcloud.io/docs/api/v3/api-8617112>, show
+//! <https://runcloud.io/docs/api/v3/api-8617113>, add
 //! <https://runcloud.io/docs/api/v3/api-8617111>, delete
 //! <https://runcloud.io/docs/api/v3/api-8617116>.
 
 use std::ops::ControlFlow;
 
 use reqwest::Method;
-use serde_json::{Value as Json, json};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::json;
 
-use super::pagination::{PER_PAGE, parse_page};
-use crate::client::Session;
+use super::de;
+use super::pagination::{PER_PAGE, Page, parse_page};
+use crate::client::{Request, Session};
 use crate::config::Config;
 use crate::domain_name;
-use crate::error::Error;
-use crate::value::Value;
+use crate::error::{Action, Error};
 
-/// One domain of the web application, as the contract returns it.
-#[derive(Debug, Clone, PartialEq)]
+/// One domain of the web application (`www`/`wildcard` come as 0/1 or booleans).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Domain {
+    #[serde(deserialize_with = "de::id")]
     pub id: u64,
     pub name: String,
-    pub kind: String,
+    /// `primary`, `alias`, `redirect`…
+    #[serde(rename = "type", default, deserialize_with = "de::opt_text")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "de::flag")]
     pub www: bool,
-    pub redirection: String,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    redirection: Option<String>,
+    #[serde(default, deserialize_with = "de::flag")]
     pub wildcard: bool,
 }
 
 impl Domain {
-    /// Reads a RunCloud domain object (`www`/`wildcard` come as 0/1 or booleans).
-    pub fn from_json(v: &Json) -> Result<Domain, String> {
-        let id = match v.get("id") {
-            Some(Json::Number(n)) => n.as_u64(),
-            Some(Json::String(s)) => s.parse().ok(),
-            _ => None,
-        }
-        .ok_or_else(|| "a domain object has no numeric `id`".to_string())?;
-        let name = v
-            .get("name")
-            .and_then(Json::as_str)
-            .ok_or_else(|| format!("domain {id} has no `name`"))?
-            .to_string();
-        let flag = |key: &str| match v.get(key) {
-            Some(Json::Bool(b)) => *b,
-            Some(Json::Number(n)) => n.as_i64().unwrap_or(0) != 0,
-            Some(Json::String(s)) => s == "1" || s == "true",
-            _ => false,
-        };
-        let text = |key: &str, default: &str| {
-            v.get(key)
-                .and_then(Json::as_str)
-                .unwrap_or(default)
-                .to_string()
-        };
-        Ok(Domain {
+    pub fn new(id: u64, name: &str, kind: &str) -> Domain {
+        Domain {
             id,
-            name,
-            kind: text("type", "alias"),
-            www: flag("www"),
-            redirection: text("redirection", "none"),
-            wildcard: flag("wildcard"),
-        })
+            name: name.to_string(),
+            kind: Some(kind.to_string()),
+            www: false,
+            redirection: None,
+            wildcard: false,
+        }
     }
 
-    pub fn to_value(&self) -> Value {
-        Value::map(vec![
-            ("id", Value::Int(self.id as i64)),
-            ("name", Value::str(&self.name)),
-            ("type", Value::str(&self.kind)),
-            ("www", Value::Bool(self.www)),
-            ("redirection", Value::str(&self.redirection)),
-            ("wildcard", Value::Bool(self.wildcard)),
-        ])
+    /// The domain's type; RunCloud's default is an alias.
+    pub fn kind(&self) -> &str {
+        self.kind.as_deref().unwrap_or("alias")
+    }
+
+    pub fn redirection(&self) -> &str {
+        self.redirection.as_deref().unwrap_or("none")
     }
 
     /// The name in the same normal form as our inputs, for comparisons.
@@ -80,22 +63,25 @@ impl Domain {
     }
 
     pub fn is_primary(&self) -> bool {
-        self.kind == "primary"
+        self.kind() == "primary"
     }
 }
 
-pub fn path(config: &Config) -> String {
-    format!(
-        "/servers/{}/webapps/{}/domains",
-        config.server_id, config.app_id
-    )
+fn path(config: &Config) -> String {
+    format!("{}/domains", config.webapp_path())
 }
 
-fn app(config: &Config) -> String {
-    format!(
-        "web application {} on server {}",
-        config.app_id, config.server_id
-    )
+/// One page of the domain list.
+fn page<T: serde::de::DeserializeOwned>(
+    session: &Session<'_>,
+    page: u32,
+    per_page: u32,
+    action: Action,
+) -> Result<Page<T>, Error> {
+    let req = Request::get(path(session.config), action)
+        .query("page", page)
+        .query("perPage", per_page);
+    session.send_with(&req, |body| parse_page(body, page, per_page))
 }
 
 /// Reads the domain list page by page (perPage 40) until `f` breaks or the pages end.
@@ -103,34 +89,14 @@ pub fn for_each_page(
     session: &Session<'_>,
     mut f: impl FnMut(Vec<Domain>) -> ControlFlow<()>,
 ) -> Result<(), Error> {
-    let path = path(session.config);
-    let action = format!("listing the domains of {}", app(session.config));
-    let mut page = 1u32;
+    let mut n = 1u32;
     loop {
-        let body = session.get(
-            &path,
-            &[
-                ("page", page.to_string()),
-                ("perPage", PER_PAGE.to_string()),
-            ],
-            &action,
-        )?;
-        let parsed = parse_page(&body, page, PER_PAGE).map_err(|e| Error::Transport {
-            message: format!("unexpected answer while {action} (page {page}): {e}"),
-        })?;
-        let domains = parsed
-            .items
-            .iter()
-            .map(Domain::from_json)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::Transport {
-                message: format!("unexpected answer while {action} (page {page}): {e}"),
-            })?;
-        if f(domains).is_break() {
+        let p = page(session, n, PER_PAGE, Action::ListDomains { page: n })?;
+        if f(p.items).is_break() {
             return Ok(());
         }
-        match parsed.next {
-            Some(n) => page = n,
+        match p.next {
+            Some(next) => n = next,
             None => return Ok(()),
         }
     }
@@ -144,6 +110,16 @@ pub fn list(session: &Session<'_>) -> Result<Vec<Domain>, Error> {
         ControlFlow::Continue(())
     })?;
     Ok(all)
+}
+
+/// How many domains the app has: one one-item page gives the total; an answer without one
+/// is counted page by page.
+pub fn count(session: &Session<'_>) -> Result<u64, Error> {
+    let first: Page<IgnoredAny> = page(session, 1, 1, Action::CountDomains)?;
+    match first.total {
+        Some(total) => Ok(total),
+        None => Ok(list(session)?.len() as u64),
+    }
 }
 
 /// The domain named `name` (already normalised), reading pages until it is found.
@@ -161,19 +137,15 @@ pub fn find(session: &Session<'_>, name: &str) -> Result<Option<Domain>, Error> 
     Ok(found)
 }
 
-/// `GET .../domains/{id}` (<https://runcloud.io/docs/api/v3/api-8617113>); `None` on a 404,
-/// which callers treat as "not under that id" (the app's own existence is checked elsewhere).
+/// `GET …/domains/{id}`; `None` on a 404, which callers treat as "not under that id" (the
+/// app's own existence is checked elsewhere).
 pub fn show(session: &Session<'_>, id: u64) -> Result<Option<Domain>, Error> {
-    let action = format!("looking up domain id {id} of {}", app(session.config));
-    match session.get(&format!("{}/{id}", path(session.config)), &[], &action) {
-        Ok(body) => {
-            let obj = body.get("data").filter(|d| d.is_object()).unwrap_or(&body);
-            Domain::from_json(obj)
-                .map(Some)
-                .map_err(|e| Error::Transport {
-                    message: format!("unexpected answer while {action}: {e}"),
-                })
-        }
+    let req = Request::get(
+        format!("{}/{id}", path(session.config)),
+        Action::ShowDomain { id },
+    );
+    match session.send(&req) {
+        Ok(d) => Ok(Some(d)),
         Err(err) if err.status() == Some(404) => Ok(None),
         Err(err) => Err(err),
     }
@@ -195,36 +167,23 @@ pub fn add(
     www: bool,
     redirection: &str,
 ) -> Result<Added, Error> {
-    let action = format!("adding domain {name} to {}", app(session.config));
     let (www, redirection) = www_settings(name, www, redirection);
-    let body = json!({"name": name, "www": www, "redirection": redirection, "type": "alias"});
-    match session.call(
+    let req = Request::new(
         Method::POST,
-        &path(session.config),
-        &[],
-        Some(&body),
-        &action,
-    ) {
-        Ok(created) => {
-            // Documented as the bare object; tolerate a `data` wrapper.
-            let obj = created
-                .get("data")
-                .filter(|d| d.is_object())
-                .unwrap_or(&created);
-            let d = Domain::from_json(obj).map_err(|e| Error::Transport {
-                message: format!("unexpected answer while {action}: {e}"),
-            })?;
-            Ok(Added::Created(d))
-        }
+        path(session.config),
+        Action::AddDomain {
+            name: name.to_string(),
+        },
+    )
+    .body(json!({"name": name, "www": www, "redirection": redirection, "type": "alias"}));
+    match session.send(&req) {
+        Ok(created) => Ok(Added::Created(created)),
         // RunCloud's wording for "taken" is undocumented: after any 422, look the name up.
         Err(err) if err.status() == Some(422) => match find(session, name)? {
             Some(d) => Ok(Added::Existed(d)),
-            None if says_already_exists(&err, name) => Err(err.map_message(|message| {
-                format!(
-                    "domain {name} already exists on another web application of server {} ({message})",
-                    session.config.server_id
-                )
-            })),
+            None if says_already_exists(&err, name) => {
+                Err(err.taken_elsewhere(name, session.config))
+            }
             None => Err(err),
         },
         Err(err) => Err(err),
@@ -243,21 +202,8 @@ fn www_settings<'a>(name: &str, www: bool, redirection: &'a str) -> (bool, &'a s
 
 /// Whether a 422 says the name is already in use (wording is not documented: match loosely).
 /// Only RunCloud's own words count, with the domain name itself blanked out.
-pub fn says_already_exists(err: &Error, name: &str) -> bool {
-    let full = err.to_string().to_lowercase();
-    let mut text = full
-        .split_once("runcloud said")
-        .map(|(_, said)| said.to_string())
-        .unwrap_or_default();
-    for (field, msgs) in err.field_errors() {
-        text.push(' ');
-        text.push_str(&field.to_lowercase());
-        for m in msgs {
-            text.push(' ');
-            text.push_str(&m.to_lowercase());
-        }
-    }
-    let text = text.replace(name, "");
+fn says_already_exists(err: &Error, name: &str) -> bool {
+    let text = err.runcloud_said().to_lowercase().replace(name, "");
     [
         "taken",
         "already",
@@ -273,12 +219,15 @@ pub fn says_already_exists(err: &Error, name: &str) -> bool {
 /// Deletes domain `id`. `Ok(false)` when RunCloud says it is not there (404) and the app
 /// itself exists; a missing server or app stays an error.
 pub fn delete(session: &Session<'_>, id: u64, name: &str) -> Result<bool, Error> {
-    let action = format!(
-        "removing domain {name} (id {id}) from {}",
-        app(session.config)
+    let req = Request::new(
+        Method::DELETE,
+        format!("{}/{id}", path(session.config)),
+        Action::RemoveDomain {
+            name: name.to_string(),
+            id,
+        },
     );
-    let p = format!("{}/{id}", path(session.config));
-    match session.call(Method::DELETE, &p, &[], None, &action) {
+    match session.send::<IgnoredAny>(&req) {
         Ok(_) => Ok(true),
         Err(err) if err.status() == Some(404) => {
             super::servers::show_webapp(session)?;
@@ -291,43 +240,50 @@ pub fn delete(session: &Session<'_>, id: u64, name: &str) -> Result<bool, Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value as Json;
+
+    fn domain(v: Json) -> Result<Domain, String> {
+        serde_json::from_value(v).map_err(|e| e.to_string())
+    }
 
     #[test]
     fn domain_objects_accept_integer_or_boolean_flags() {
-        let d = Domain::from_json(
-            &json!({"id": 7, "name": "a.test", "type": "alias", "www": 1,
-            "redirection": "non-www", "wildcard": 0, "dns_integration": "none", "status": null}),
-        )
+        let d = domain(json!({"id": 7, "name": "a.test", "type": "alias", "www": 1,
+            "redirection": "non-www", "wildcard": 0, "dns_integration": "none", "status": null}))
         .unwrap();
         assert_eq!(
-            d,
-            Domain {
-                id: 7,
-                name: "a.test".into(),
-                kind: "alias".into(),
-                www: true,
-                redirection: "non-www".into(),
-                wildcard: false
-            }
+            (
+                d.id,
+                d.name.as_str(),
+                d.kind(),
+                d.www,
+                d.redirection(),
+                d.wildcard
+            ),
+            (7, "a.test", "alias", true, "non-www", false)
         );
-        let d = Domain::from_json(
-            &json!({"id": "8", "name": "b.test", "www": false, "wildcard": true}),
-        )
-        .unwrap();
-        assert!(!d.www && d.wildcard && d.kind == "alias" && d.redirection == "none");
+        let d =
+            domain(json!({"id": "8", "name": "b.test", "www": false, "wildcard": true})).unwrap();
+        assert!(!d.www && d.wildcard && d.kind() == "alias" && d.redirection() == "none");
+        let d = domain(json!({"id": 9, "name": "c.test", "type": null, "www": "1"})).unwrap();
+        assert!(
+            d.www && d.kind() == "alias",
+            "a null type is RunCloud's default"
+        );
     }
 
     #[test]
     fn a_domain_object_without_id_or_name_is_rejected_with_the_reason() {
         assert!(
-            Domain::from_json(&json!({"name": "x.test"}))
+            domain(json!({"name": "x.test"}))
                 .unwrap_err()
                 .contains("id")
         );
+        assert!(domain(json!({"id": 1})).unwrap_err().contains("name"));
         assert!(
-            Domain::from_json(&json!({"id": 1}))
+            domain(json!({"id": null, "name": "x.test"}))
                 .unwrap_err()
-                .contains("name")
+                .contains("not a number")
         );
     }
 
@@ -354,7 +310,7 @@ mod tests {
 
     #[test]
     fn remote_names_are_compared_in_normal_form() {
-        let d = Domain::from_json(&json!({"id": 1, "name": "Bücher.Example."})).unwrap();
+        let d = domain(json!({"id": 1, "name": "Bücher.Example."})).unwrap();
         assert_eq!(d.normalized_name(), "xn--bcher-kva.example");
     }
 
@@ -362,9 +318,11 @@ mod tests {
     fn taken_and_exists_messages_are_recognised_but_other_422s_are_not() {
         let e = |m: &str, f: Vec<(String, Vec<String>)>| Error::Api {
             status: 422,
+            // Our own wording around RunCloud's words must never count.
             message: format!(
-                "RunCloud refused adding domain x.test with HTTP 422: RunCloud said \"{m}\""
+                "RunCloud refused adding domain x.test with HTTP 422: RunCloud said \"{m}\"; check that x.test is not already in use elsewhere"
             ),
+            said: Some(m.to_string()),
             errors: f,
         };
         let n = "x.test";

@@ -1,11 +1,12 @@
-//! Server and web application lookups used to tell wrong ids apart.
-//! Show server <https://runcloud.io/docs/api/v2/api-9849712>, show web application
-//! <https://runcloud.io/docs/api/v3/api-8617094>.
+//! Server and web application lookups used to tell wrong ids apart (a 404 names the id:
+//! see `error.rs`). Show server <https://runcloud.io/docs/api/v2/api-9849712>, show web
+//! application <https://runcloud.io/docs/api/v3/api-8617094>.
 
-use serde_json::Value as Json;
+use serde::Deserialize;
 
-use crate::client::Session;
-use crate::error::Error;
+use super::de;
+use crate::client::{Request, Session};
+use crate::error::{Action, Error};
 
 /// `id` and `name` of a RunCloud object.
 #[derive(Debug, Clone, PartialEq)]
@@ -14,59 +15,36 @@ pub struct Named {
     pub name: String,
 }
 
-fn named(body: &Json, fallback_id: u64) -> Named {
-    // Some answers wrap the object in `data`.
-    let obj = body.get("data").filter(|d| d.is_object()).unwrap_or(body);
-    Named {
-        id: obj.get("id").and_then(Json::as_u64).unwrap_or(fallback_id),
-        name: obj
-            .get("name")
-            .and_then(Json::as_str)
-            .unwrap_or_default()
-            .to_string(),
-    }
+#[derive(Deserialize)]
+struct Answer {
+    #[serde(default, deserialize_with = "de::opt_id")]
+    id: Option<u64>,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    name: Option<String>,
 }
 
-/// `GET path`; a 404 becomes a NotFound with `not_found` as its message (RunCloud's field
-/// errors kept), since RunCloud's own 404 text does not say which id is wrong.
-fn show(
-    session: &Session<'_>,
-    path: &str,
-    action: &str,
-    id: u64,
-    not_found: String,
-) -> Result<Named, Error> {
-    match session.get(path, &[], action) {
-        Ok(body) => Ok(named(&body, id)),
-        Err(e) if e.status() == Some(404) => Err(e.map_message(|_| not_found)),
-        Err(e) => Err(e),
-    }
+/// `GET path`; the object's id defaults to the one asked for.
+fn show(session: &Session<'_>, path: String, action: Action, id: u64) -> Result<Named, Error> {
+    let answer: Answer = session.send(&Request::get(path, action))?;
+    Ok(Named {
+        id: answer.id.unwrap_or(id),
+        name: answer.name.unwrap_or_default(),
+    })
 }
 
-/// `GET /servers/{s}`; a 404 becomes a NotFound that names the server id.
+/// `GET /servers/{s}`.
 pub fn show_server(session: &Session<'_>) -> Result<Named, Error> {
     let s = session.config.server_id;
-    show(
-        session,
-        &format!("/servers/{s}"),
-        &format!("looking up server {s}"),
-        s,
-        format!(
-            "RunCloud has no server {s} for these credentials (HTTP 404): check server_id, the number after /servers/ in the dashboard URL"
-        ),
-    )
+    show(session, format!("/servers/{s}"), Action::ShowServer, s)
 }
 
-/// `GET /servers/{s}/webapps/{w}`; a 404 becomes a NotFound that names both ids.
+/// `GET /servers/{s}/webapps/{w}`.
 pub fn show_webapp(session: &Session<'_>) -> Result<Named, Error> {
-    let (s, w) = (session.config.server_id, session.config.app_id);
+    let config = session.config;
     show(
         session,
-        &format!("/servers/{s}/webapps/{w}"),
-        &format!("looking up web application {w} on server {s}"),
-        w,
-        format!(
-            "RunCloud has no web application {w} on server {s} (HTTP 404): check app_id, the number after /apps/ in the dashboard URL"
-        ),
+        config.webapp_path(),
+        Action::ShowWebapp,
+        config.app_id,
     )
 }

@@ -9,41 +9,44 @@
 //! - No certificate anywhere → action `none` with a message, not an error.
 
 use reqwest::Method;
-use serde_json::{Value as Json, json};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::json;
 
-use crate::client::Session;
+use super::de;
+use crate::client::{Request, Session};
 use crate::config::Auth;
-use crate::error::Error;
-use crate::value::Value;
+use crate::error::{Action, Error, redact};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslAction {
     Redeployed,
     Skipped,
     Failed,
     None,
 }
 
-impl Action {
+impl SslAction {
     pub fn as_str(&self) -> &'static str {
         match self {
-            Action::Redeployed => "redeployed",
-            Action::Skipped => "skipped",
-            Action::Failed => "failed",
-            Action::None => "none",
+            SslAction::Redeployed => "redeployed",
+            SslAction::Skipped => "skipped",
+            SslAction::Failed => "failed",
+            SslAction::None => "none",
         }
     }
 }
 
+/// What the SSL step did, with a message for the log.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    pub action: Action,
+    pub action: SslAction,
     pub message: String,
     pub certificate_id: Option<u64>,
 }
 
 impl Outcome {
-    pub fn new(action: Action, message: impl Into<String>, certificate_id: Option<u64>) -> Self {
+    pub fn new(action: SslAction, message: impl Into<String>, certificate_id: Option<u64>) -> Self {
         Outcome {
             action,
             message: message.into(),
@@ -52,24 +55,15 @@ impl Outcome {
     }
 
     pub fn failed(err: &Error) -> Self {
-        Outcome::new(Action::Failed, err.to_string(), None)
+        Outcome::new(SslAction::Failed, err.to_string(), None)
     }
 
-    /// `['action' => …, 'message' => …]` (the `ssl` entry of add/sync results).
-    pub fn to_short_value(&self) -> Value {
-        Value::map(vec![
-            ("action", Value::str(self.action.as_str())),
-            ("message", Value::str(&self.message)),
-        ])
-    }
-
-    /// `['action', 'message', 'certificate_id']` (redeploy_ssl's result).
-    pub fn to_value(&self) -> Value {
-        Value::map(vec![
-            ("action", Value::str(self.action.as_str())),
-            ("message", Value::str(&self.message)),
-            ("certificate_id", Value::opt_int(self.certificate_id)),
-        ])
+    /// The message with every secret blanked, as error messages are.
+    pub fn redact(self, secrets: &[&str]) -> Self {
+        Outcome {
+            message: redact(self.message, secrets),
+            ..self
+        }
     }
 }
 
@@ -96,53 +90,50 @@ pub fn mode_name(plan: &Plan) -> &'static str {
     }
 }
 
-fn base(session: &Session<'_>) -> String {
-    format!(
-        "/servers/{}/webapps/{}",
-        session.config.server_id, session.config.app_id
-    )
+/// The answer to `GET /ssl/advanced`.
+#[derive(Deserialize)]
+struct SslSettings {
+    #[serde(rename = "advancedSSL", default, deserialize_with = "de::flag")]
+    advanced: bool,
+    #[serde(rename = "autoSSL", default, deserialize_with = "de::flag")]
+    auto_ssl: bool,
+    #[serde(rename = "sslCertificate", default)]
+    certificate: Option<Certificate>,
 }
 
-fn app(session: &Session<'_>) -> String {
-    format!(
-        "web application {} on server {}",
-        session.config.app_id, session.config.server_id
-    )
+/// A certificate (or `{}` when there is none).
+#[derive(Deserialize)]
+struct Certificate {
+    #[serde(default, deserialize_with = "de::opt_id")]
+    id: Option<u64>,
 }
 
-fn cert_id(v: Option<&Json>) -> Option<u64> {
-    match v? {
-        Json::Number(n) => n.as_u64(),
-        Json::String(s) => s.parse().ok(),
-        _ => None,
-    }
+/// The answer to a redeploy that says what RunCloud did.
+#[derive(Deserialize)]
+struct Redeployed {
+    #[serde(default, deserialize_with = "de::opt_text")]
+    message: Option<String>,
 }
 
-/// `true`, `1` or `"1"`/`"true"` (flags come as booleans or 0/1 depending on the endpoint).
-fn truthy(v: Option<&Json>) -> bool {
-    match v {
-        Some(Json::Bool(b)) => *b,
-        Some(Json::Number(n)) => n.as_i64().is_some_and(|i| i != 0),
-        Some(Json::String(s)) => s == "1" || s.eq_ignore_ascii_case("true"),
-        _ => false,
-    }
+fn ssl_path(session: &Session<'_>, rest: &str) -> String {
+    format!("{}/ssl{rest}", session.config.webapp_path())
 }
 
 /// Reads the SSL settings and decides the route.
 pub fn plan(session: &Session<'_>) -> Result<Plan, Error> {
     if let Auth::Token(_) = session.config.auth {
-        let action = format!("reading the SSL mode of {}", app(session));
-        match session.get(&format!("{}/ssl/advanced", base(session)), &[], &action) {
-            Ok(body) => {
-                let body = body.get("data").filter(|d| d.is_object()).unwrap_or(&body);
-                if truthy(body.get("advancedSSL")) {
-                    let auto_ssl = truthy(body.get("autoSSL"));
-                    return Ok(Plan::PerDomain { auto_ssl });
-                }
-                if let Some(id) = cert_id(body.get("sslCertificate").and_then(|c| c.get("id"))) {
-                    return Ok(Plan::AdvancedRedeploy(id));
-                }
+        let req = Request::get(ssl_path(session, "/advanced"), Action::ReadSslMode);
+        match session.send::<Option<SslSettings>>(&req) {
+            Ok(Some(settings)) if settings.advanced => {
+                return Ok(Plan::PerDomain {
+                    auto_ssl: settings.auto_ssl,
+                });
             }
+            Ok(Some(SslSettings {
+                certificate: Some(Certificate { id: Some(id) }),
+                ..
+            })) => return Ok(Plan::AdvancedRedeploy(id)),
+            Ok(_) => {}
             // Missing route, or (403) a plan without advanced SSL: the basic route decides;
             // if the credentials really lack permission, GET /ssl says so next.
             Err(e) if matches!(e.status(), Some(403..=405)) => {}
@@ -153,18 +144,19 @@ pub fn plan(session: &Session<'_>) -> Result<Plan, Error> {
 }
 
 fn basic_plan(session: &Session<'_>) -> Result<Plan, Error> {
-    let action = format!("reading the SSL certificate of {}", app(session));
-    let body = session.get(&format!("{}/ssl", base(session)), &[], &action)?;
-    let obj = body.get("data").filter(|d| d.is_object()).unwrap_or(&body);
-    Ok(cert_id(obj.get("id")).map_or(Plan::NoCertificate, Plan::BasicRedeploy))
+    let req = Request::get(ssl_path(session, ""), Action::ReadCertificate);
+    let certificate: Option<Certificate> = session.send(&req)?;
+    Ok(certificate
+        .and_then(|c| c.id)
+        .map_or(Plan::NoCertificate, Plan::BasicRedeploy))
 }
 
 fn no_certificate(session: &Session<'_>) -> Outcome {
     Outcome::new(
-        Action::None,
+        SslAction::None,
         format!(
             "{} has no SSL certificate to redeploy; install one in RunCloud (SSL/TLS) and new domains will be covered on the next redeploy",
-            app(session)
+            session.config.app()
         ),
         None,
     )
@@ -173,41 +165,45 @@ fn no_certificate(session: &Session<'_>) -> Outcome {
 const AUTO_SSL: &str =
     "advanced SSL with AutoSSL is on: RunCloud issues certificates for new domains itself";
 
+/// `PUT /ssl/{id}`.
 fn redeploy_basic(session: &Session<'_>, id: u64) -> Result<Outcome, Error> {
-    let action = format!("redeploying SSL certificate {id} of {}", app(session));
-    session.call(
+    let req = Request::new(
         Method::PUT,
-        &format!("{}/ssl/{id}", base(session)),
-        &[],
-        Some(&json!({})),
-        &action,
-    )?;
+        ssl_path(session, &format!("/{id}")),
+        Action::RedeployCertificate { id },
+    )
+    .body(json!({}));
+    session.send::<IgnoredAny>(&req)?;
     Ok(Outcome::new(
-        Action::Redeployed,
+        SslAction::Redeployed,
         format!("redeployed SSL certificate {id} (PUT /ssl/{id})"),
         Some(id),
     ))
 }
 
+/// `PATCH /ssl/advanced/{id}/redeploy`: not an official route, so a missing one (404/405)
+/// falls back to the basic redeploy.
 fn redeploy_advanced(session: &Session<'_>, id: u64) -> Result<Outcome, Error> {
-    let action = format!("redeploying SSL certificate {id} of {}", app(session));
-    let path = format!("{}/ssl/advanced/{id}/redeploy", base(session));
-    match session.call(Method::PATCH, &path, &[], Some(&json!({})), &action) {
-        Ok(body) => {
-            let said = body
-                .get("message")
-                .and_then(Json::as_str)
+    let req = Request::new(
+        Method::PATCH,
+        ssl_path(session, &format!("/advanced/{id}/redeploy")),
+        Action::RedeployCertificate { id },
+    )
+    .body(json!({}));
+    match session.send::<Option<Redeployed>>(&req) {
+        Ok(answer) => {
+            let said = answer
+                .and_then(|a| a.message)
                 .map(|m| format!(": {m}"))
                 .unwrap_or_default();
             Ok(Outcome::new(
-                Action::Redeployed,
+                SslAction::Redeployed,
                 format!(
                     "redeployed SSL certificate {id} (PATCH /ssl/advanced/{id}/redeploy){said}"
                 ),
                 Some(id),
             ))
         }
-        // The route is not official; fall back to the basic redeploy when it is missing.
         Err(e) if matches!(e.status(), Some(404 | 405)) => match basic_plan(session)? {
             Plan::BasicRedeploy(basic_id) => redeploy_basic(session, basic_id),
             _ => Ok(no_certificate(session)),
@@ -219,12 +215,12 @@ fn redeploy_advanced(session: &Session<'_>, id: u64) -> Result<Outcome, Error> {
 /// Redeploys the app-wide certificate (`wu_runcloud_redeploy_ssl`, and once after a sync).
 pub fn redeploy_app(session: &Session<'_>) -> Result<Outcome, Error> {
     match plan(session)? {
-        Plan::PerDomain { auto_ssl: true } => Ok(Outcome::new(Action::Skipped, AUTO_SSL, None)),
+        Plan::PerDomain { auto_ssl: true } => Ok(Outcome::new(SslAction::Skipped, AUTO_SSL, None)),
         Plan::PerDomain { auto_ssl: false } => Ok(Outcome::new(
-            Action::Skipped,
+            SslAction::Skipped,
             format!(
                 "{} uses advanced SSL (one certificate per domain): certificates are installed per domain when a domain is added",
-                app(session)
+                session.config.app()
             ),
             None,
         )),
@@ -234,47 +230,46 @@ pub fn redeploy_app(session: &Session<'_>) -> Result<Outcome, Error> {
     }
 }
 
-/// Installs or redeploys the certificate of one domain (advanced SSL without AutoSSL).
+/// Installs or redeploys the certificate of one domain (advanced SSL without AutoSSL):
+/// `GET …/domains/{d}/ssl`, then `PUT …/ssl/{id}` or `POST …/ssl` (Let's Encrypt).
 fn per_domain(session: &Session<'_>, domain_id: u64, name: &str) -> Result<Outcome, Error> {
-    let path = format!("{}/domains/{domain_id}/ssl", base(session));
-    let current = session.get(
-        &path,
-        &[],
-        &format!("reading the SSL certificate of domain {name}"),
-    )?;
-    let obj = current
-        .get("data")
-        .filter(|d| d.is_object())
-        .unwrap_or(&current);
-    if let Some(id) = cert_id(obj.get("id")) {
-        let action = format!("redeploying the SSL certificate of domain {name}");
-        session.call(
+    let path = format!("{}/domains/{domain_id}/ssl", session.config.webapp_path());
+    let name = name.to_string();
+    let current: Option<Certificate> = session.send(&Request::get(
+        path.clone(),
+        Action::ReadDomainCertificate { name: name.clone() },
+    ))?;
+    if let Some(id) = current.and_then(|c| c.id) {
+        let req = Request::new(
             Method::PUT,
-            &format!("{path}/{id}"),
-            &[],
-            Some(&json!({})),
-            &action,
-        )?;
+            format!("{path}/{id}"),
+            Action::RedeployDomainCertificate { name: name.clone() },
+        )
+        .body(json!({}));
+        session.send::<IgnoredAny>(&req)?;
         return Ok(Outcome::new(
-            Action::Redeployed,
+            SslAction::Redeployed,
             format!("redeployed the certificate of {name} (id {id})"),
             Some(id),
         ));
     }
-    let body = json!({
+    let req = Request::new(
+        Method::POST,
+        path,
+        Action::InstallDomainCertificate { name: name.clone() },
+    )
+    .body(json!({
         "provider": "letsencrypt",
         "enableHttp": true,
         "enableHsts": false,
         "authorizationMethod": "http-01",
         "environment": "live",
-    });
-    let action = format!("installing a Let's Encrypt certificate for domain {name}");
-    let answer = session.call(Method::POST, &path, &[], Some(&body), &action)?;
-    let id = cert_id(answer.get("id"));
+    }));
+    let installed: Option<Certificate> = session.send(&req)?;
     Ok(Outcome::new(
-        Action::Redeployed,
+        SslAction::Redeployed,
         format!("installed a Let's Encrypt certificate for {name}"),
-        id,
+        installed.and_then(|c| c.id),
     ))
 }
 
@@ -283,7 +278,9 @@ fn per_domain(session: &Session<'_>, domain_id: u64, name: &str) -> Result<Outco
 pub fn after_add(session: &Session<'_>, added: &[(u64, String)]) -> Outcome {
     let result = (|| -> Result<Outcome, Error> {
         match plan(session)? {
-            Plan::PerDomain { auto_ssl: true } => Ok(Outcome::new(Action::Skipped, AUTO_SSL, None)),
+            Plan::PerDomain { auto_ssl: true } => {
+                Ok(Outcome::new(SslAction::Skipped, AUTO_SSL, None))
+            }
             Plan::PerDomain { auto_ssl: false } => {
                 let mut done = Vec::new();
                 let mut last_id = None;
@@ -292,7 +289,11 @@ pub fn after_add(session: &Session<'_>, added: &[(u64, String)]) -> Outcome {
                     last_id = o.certificate_id.or(last_id);
                     done.push(o.message);
                 }
-                Ok(Outcome::new(Action::Redeployed, done.join("; "), last_id))
+                Ok(Outcome::new(
+                    SslAction::Redeployed,
+                    done.join("; "),
+                    last_id,
+                ))
             }
             Plan::AdvancedRedeploy(id) => redeploy_advanced(session, id),
             Plan::BasicRedeploy(id) => redeploy_basic(session, id),
@@ -305,32 +306,6 @@ pub fn after_add(session: &Session<'_>, added: &[(u64, String)]) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn flags_are_read_from_booleans_integers_and_strings() {
-        for (v, expected) in [
-            (json!(true), true),
-            (json!(1), true),
-            (json!("1"), true),
-            (json!("true"), true),
-            (json!(false), false),
-            (json!(0), false),
-            (json!(null), false),
-            (json!("no"), false),
-        ] {
-            assert_eq!(truthy(Some(&v)), expected, "flag {v}");
-        }
-        assert!(!truthy(None));
-    }
-
-    #[test]
-    fn certificate_ids_are_read_from_numbers_or_numeric_strings() {
-        assert_eq!(cert_id(Some(&json!(12))), Some(12));
-        assert_eq!(cert_id(Some(&json!("12"))), Some(12));
-        assert_eq!(cert_id(Some(&json!(null))), None);
-        assert_eq!(cert_id(None), None);
-    }
 
     #[test]
     fn ssl_modes_are_named_as_test_connection_reports_them() {
@@ -338,5 +313,26 @@ mod tests {
         assert_eq!(mode_name(&Plan::AdvancedRedeploy(1)), "basic");
         assert_eq!(mode_name(&Plan::BasicRedeploy(1)), "basic");
         assert_eq!(mode_name(&Plan::NoCertificate), "none");
+    }
+
+    #[test]
+    fn the_ssl_settings_answer_is_read_whatever_the_flags_look_like() {
+        let s: SslSettings = serde_json::from_value(
+            serde_json::json!({"advancedSSL": "1", "autoSSL": 0, "sslCertificate": null}),
+        )
+        .unwrap();
+        assert!(s.advanced && !s.auto_ssl && s.certificate.is_none());
+        let s: SslSettings = serde_json::from_value(
+            serde_json::json!({"advancedSSL": false, "sslCertificate": {"id": "12"}}),
+        )
+        .unwrap();
+        assert_eq!(s.certificate.and_then(|c| c.id), Some(12));
+    }
+
+    #[test]
+    fn a_failed_outcome_is_redacted_like_an_error() {
+        let o = Outcome::new(SslAction::Failed, "RunCloud said \"bad tok-12345\"", None)
+            .redact(&["tok-12345"]);
+        assert_eq!(o.message, "RunCloud said \"bad [redacted]\"");
     }
 }

@@ -1,3 +1,0 @@
-//! Helpers of the fuzz targets; the code under test is the `runcloud` crate.
-
-pub mod fake_runcloud;
