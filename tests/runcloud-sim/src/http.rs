@@ -15,7 +15,7 @@ use hyper::{Request, Response, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::api::{self, ListStyle, Reply, Req};
-use crate::sim::{Fault, LogEntry, RateCheck, Sim};
+use crate::sim::{Fault, FaultKind, LogEntry, RateCheck, Sim};
 use crate::time::now_f64;
 
 pub type Body = Full<Bytes>;
@@ -166,9 +166,10 @@ pub async fn handle(
         (seq, fault, inner.config.latency_ms)
     };
 
-    let kind = fault.as_ref().map_or("", |f| f.kind.as_str());
-    let extra = if kind == "latency" {
-        fault.as_ref().and_then(|f| f.ms).unwrap_or(1000)
+    let kind = fault.as_ref().map(|f| f.kind);
+    let ms = fault.as_ref().and_then(|f| f.ms);
+    let extra = if kind == Some(FaultKind::Latency) {
+        ms.unwrap_or(1000)
     } else {
         0
     };
@@ -176,13 +177,12 @@ pub async fn handle(
         tokio::time::sleep(Duration::from_millis(latency + extra)).await;
     }
     match kind {
-        "reset" => {
+        Some(FaultKind::Reset) => {
             set_linger_zero(conn.fd);
             return Err(Dropped);
         }
-        "hang" => {
-            let ms = fault.as_ref().and_then(|f| f.ms).unwrap_or(600_000);
-            tokio::time::sleep(Duration::from_millis(ms)).await;
+        Some(FaultKind::Hang) => {
+            tokio::time::sleep(Duration::from_millis(ms.unwrap_or(600_000))).await;
             return Err(Dropped);
         }
         _ => {}
@@ -190,29 +190,12 @@ pub async fn handle(
 
     let mut inner = sim.lock();
     let rate = inner.rate_check(&auth.key());
-    let mut resp = match (&rate, fault.as_ref()) {
+    let answer = fault.as_ref().and_then(fault_answer);
+    let mut resp = match (&rate, answer) {
         (RateCheck::Over { .. }, _) => {
             json_response(429, &serde_json::json!({"message": "Too Many Attempts."}))
         }
-        (_, Some(f)) if f.kind == "status" => html_error(f.status.unwrap_or(503)),
-        (_, Some(f)) if f.kind == "rate_limit" => {
-            let mut r = json_response(429, &serde_json::json!({"message": "Too Many Attempts."}));
-            if let Some(s) = f.retry_after {
-                header(&mut r, "retry-after", s);
-            }
-            r
-        }
-        (_, Some(f)) if f.kind == "malformed_json" => respond(
-            200,
-            "application/json",
-            "{\"data\": [{\"id\": 1, \"name\": <br />\n<b>Warning</b>",
-        ),
-        (_, Some(f)) if f.kind == "wrong_content_type" => respond(
-            200,
-            "text/html; charset=UTF-8",
-            "<!DOCTYPE html><html><body><h1>RunCloud</h1></body></html>",
-        ),
-        (_, Some(f)) if f.kind == "redirect" => redirect_to_login(),
+        (_, Some(r)) => r,
         _ if inner.config.require_accept_json
             && !accept.is_some_and(|a| a.contains("application/json")) =>
         {
@@ -234,9 +217,11 @@ pub async fn handle(
         }
         _ => {
             let style = ListStyle {
-                links_array: kind == "links_array" || inner.config.empty_links == "array",
-                no_links: kind == "no_links",
-                last_page: kind == "last_page" || inner.config.pagination == "lastPage",
+                links_array: kind == Some(FaultKind::LinksArray)
+                    || inner.config.empty_links == "array",
+                no_links: kind == Some(FaultKind::NoLinks),
+                last_page: kind == Some(FaultKind::LastPage)
+                    || inner.config.pagination == "lastPage",
             };
             let reply = api_reply(
                 &mut inner,
@@ -249,7 +234,7 @@ pub async fn handle(
                 style,
             );
             let mut body = serde_json::to_vec(&reply.body).unwrap();
-            if kind == "truncated_json" {
+            if kind == Some(FaultKind::TruncatedJson) {
                 body.truncate(body.len() / 2);
             }
             respond(reply.status, "application/json", body)
@@ -340,14 +325,43 @@ fn set_linger_zero(fd: i32) {
     }
 }
 
+/// The answer a fault gives in place of the API's, for the kinds that answer at all.
+fn fault_answer(f: &Fault) -> Option<Response<Body>> {
+    Some(match f.kind {
+        FaultKind::Status => html_error(f.status.unwrap_or(503)),
+        FaultKind::RateLimit => {
+            let mut r = json_response(429, &serde_json::json!({"message": "Too Many Attempts."}));
+            if let Some(s) = f.retry_after {
+                header(&mut r, "retry-after", s);
+            }
+            r
+        }
+        FaultKind::Message => json_response(
+            f.status.unwrap_or(422),
+            &serde_json::json!({ "message": f.message }),
+        ),
+        FaultKind::MalformedJson => respond(
+            200,
+            "application/json",
+            "{\"data\": [{\"id\": 1, \"name\": <br />\n<b>Warning</b>",
+        ),
+        FaultKind::WrongContentType => respond(
+            200,
+            "text/html; charset=UTF-8",
+            "<!DOCTYPE html><html><body><h1>RunCloud</h1></body></html>",
+        ),
+        FaultKind::Redirect => redirect_to_login(),
+        FaultKind::Latency
+        | FaultKind::TruncatedJson
+        | FaultKind::Reset
+        | FaultKind::Hang
+        | FaultKind::LinksArray
+        | FaultKind::NoLinks
+        | FaultKind::LastPage => return None,
+    })
+}
+
 pub fn fault_is_valid(f: &Fault) -> Result<(), String> {
-    if !crate::sim::FAULT_KINDS.contains(&f.kind.as_str()) {
-        return Err(format!(
-            "unknown fault kind {:?}; known: {}",
-            f.kind,
-            crate::sim::FAULT_KINDS.join(", ")
-        ));
-    }
     if f.times == Some(0) {
         return Err("times must be at least 1 (omit it for \"until cleared\")".into());
     }
@@ -355,6 +369,9 @@ pub fn fault_is_valid(f: &Fault) -> Result<(), String> {
         && !(100..=599).contains(&s)
     {
         return Err(format!("status {s} is not an HTTP status"));
+    }
+    if (f.kind == FaultKind::Message) != f.message.is_some() {
+        return Err("message goes with, and only with, kind \"message\"".into());
     }
     Ok(())
 }

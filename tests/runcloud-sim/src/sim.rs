@@ -38,20 +38,89 @@ impl Config {
     }
 }
 
-pub const FAULT_KINDS: [&str; 12] = [
-    "latency",
-    "status",
-    "rate_limit",
-    "malformed_json",
-    "truncated_json",
-    "wrong_content_type",
-    "reset",
-    "hang",
-    "redirect",
-    "links_array",
-    "no_links",
-    "last_page",
-];
+/// What a fault does (README "Faults"). Parsed once, when `POST /_sim/faults` adds it; an
+/// unknown name is refused there with the list of known ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    Latency,
+    Status,
+    RateLimit,
+    MalformedJson,
+    TruncatedJson,
+    WrongContentType,
+    Reset,
+    Hang,
+    Redirect,
+    LinksArray,
+    NoLinks,
+    LastPage,
+    Message,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 13] = [
+        FaultKind::Latency,
+        FaultKind::Status,
+        FaultKind::RateLimit,
+        FaultKind::MalformedJson,
+        FaultKind::TruncatedJson,
+        FaultKind::WrongContentType,
+        FaultKind::Reset,
+        FaultKind::Hang,
+        FaultKind::Redirect,
+        FaultKind::LinksArray,
+        FaultKind::NoLinks,
+        FaultKind::LastPage,
+        FaultKind::Message,
+    ];
+
+    /// The name the control API uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Latency => "latency",
+            FaultKind::Status => "status",
+            FaultKind::RateLimit => "rate_limit",
+            FaultKind::MalformedJson => "malformed_json",
+            FaultKind::TruncatedJson => "truncated_json",
+            FaultKind::WrongContentType => "wrong_content_type",
+            FaultKind::Reset => "reset",
+            FaultKind::Hang => "hang",
+            FaultKind::Redirect => "redirect",
+            FaultKind::LinksArray => "links_array",
+            FaultKind::NoLinks => "no_links",
+            FaultKind::LastPage => "last_page",
+            FaultKind::Message => "message",
+        }
+    }
+}
+
+impl std::str::FromStr for FaultKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        FaultKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown fault kind {s:?}; known: {}", known.join(", "))
+            })
+    }
+}
+
+impl Serialize for FaultKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +130,7 @@ pub struct Fault {
     #[serde(default = "any_method")]
     pub method: String,
     pub path: String,
-    pub kind: String,
+    pub kind: FaultKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,6 +139,9 @@ pub struct Fault {
     pub retry_after: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u64>,
+    /// The `message` of a `message` fault's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 fn any_method() -> String {
@@ -293,11 +365,31 @@ mod tests {
             id: 0,
             method: method.into(),
             path: path.into(),
-            kind: "status".into(),
+            kind: FaultKind::Status,
             status: None,
             ms: None,
             retry_after: None,
             times: None,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn every_fault_kind_is_known_by_its_name_and_shown_by_it() {
+        for kind in FaultKind::ALL {
+            assert_eq!(kind.name().parse::<FaultKind>(), Ok(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                Value::String(kind.name().into())
+            );
+        }
+        let readme = include_str!("../README.md");
+        for kind in FaultKind::ALL {
+            assert!(
+                readme.contains(&format!("  - `{}` — ", kind.name())),
+                "README's Faults section documents {}",
+                kind.name()
+            );
         }
     }
 

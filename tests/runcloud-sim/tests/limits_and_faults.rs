@@ -442,6 +442,11 @@ fn bad_fault_and_config_bodies_are_refused_with_a_reason() {
             "/faults",
             json!({"path": "/api/**", "kind": "status", "times": 0}),
         ),
+        ("/faults", json!({"path": "/api/**", "kind": "message"})),
+        (
+            "/faults",
+            json!({"path": "/api/**", "kind": "status", "message": "x"}),
+        ),
         ("/config", json!({"pagination": "sideways"})),
         ("/config", json!({"no_such_setting": 1})),
     ] {
@@ -455,4 +460,38 @@ fn bad_fault_and_config_bodies_are_refused_with_a_reason() {
         assert_eq!(status, 400, "{body} should be refused");
         assert!(v["message"].as_str().is_some_and(|m| !m.is_empty()), "{v}");
     }
+    let resp = sim
+        .client
+        .post(format!("{}/_sim/faults", sim.url))
+        .json(&json!({"path": "/api/**", "kind": "explode"}))
+        .send()
+        .unwrap();
+    let m = json(resp).1["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        m.contains("unknown fault kind \"explode\"")
+            && m.contains("truncated_json, wrong_content_type"),
+        "an unknown kind is named, with the known ones: {m}"
+    );
+}
+
+#[test]
+fn a_message_fault_answers_json_with_the_words_the_test_gives() {
+    let sim = Sim::start();
+    fault(
+        &sim,
+        json!({"path": "/api/**", "kind": "message", "message": "echoed: abc", "times": 1}),
+    );
+    let (status, v) = json(sim.v3(Method::GET, &sim.domains_path()).send().unwrap());
+    assert_eq!((status, v), (422, json!({"message": "echoed: abc"})));
+    fault(
+        &sim,
+        json!({"path": "/api/**", "kind": "message", "status": 400, "message": "no", "times": 1}),
+    );
+    let (status, _) = json(sim.v3(Method::GET, &sim.domains_path()).send().unwrap());
+    assert_eq!(status, 400);
+    let (status, _) = json(sim.v3(Method::GET, &sim.domains_path()).send().unwrap());
+    assert_eq!(status, 200, "the fault is used up");
 }
