@@ -244,35 +244,35 @@ const ATTRIBUTE_PERSISTENT: u32 = 1;
 /// `#[\SensitiveParameter]`, as PHP's own `password_hash()` has on `$password`: PHP then
 /// shows a `SensitiveParameterValue` instead of the value wherever it builds a trace with
 /// arguments (exceptions thrown or traces taken by other code while our function runs:
-/// profilers, debuggers, error handlers). Returns how many parameters were marked.
+/// profilers, debuggers, error handlers).
 ///
 /// This is what `zend_add_parameter_attribute()` (a static inline of zend_attributes.h)
 /// does, for functions registered before MINIT, as PHP's generated arginfo does in its own
 /// MINITs.
-pub fn mark_sensitive_parameters(module_number: i32, param: &CStr) -> usize {
+pub fn mark_sensitive_parameters(module_number: i32, param: &CStr) {
     let Some(add) = lookup(c"zend_add_attribute") else {
-        return 0;
+        return;
     };
     // SAFETY: MINIT runs single-threaded with the engine started: `compiler_globals` is the
-    // engine's `zend_compiler_globals`, whose function table holds every registered function as an IS_PTR zval to a live
-    // zend_function; `zend_string_init_interned` is set during startup; the symbol is PHP
-    // 8.2's `zend_attribute *zend_add_attribute(HashTable **, zend_string *, uint32_t argc,
-    // uint32_t flags, uint32_t offset, uint32_t lineno)`.
+    // engine's `zend_compiler_globals`, whose function table holds every registered function
+    // as an IS_PTR zval to a live zend_function (an internal one's arg_info has `num_args`
+    // entries with C-string names); `zend_string_init_interned` is set during startup; the
+    // symbol is PHP 8.2's `zend_attribute *zend_add_attribute(HashTable **, zend_string *,
+    // uint32_t argc, uint32_t flags, uint32_t offset, uint32_t lineno)`.
     unsafe {
         let add = std::mem::transmute::<*mut c_void, AddAttribute>(add);
         let Some(init_interned) = ext_php_rs::ffi::zend_string_init_interned else {
-            return 0;
+            return;
         };
         // `CG(function_table)` of a non-ZTS PHP (ZTS has no such symbol: nothing is marked).
         let Some(globals) = lookup(c"compiler_globals") else {
-            return 0;
+            return;
         };
         let globals = globals.cast::<ext_php_rs::ffi::_zend_compiler_globals>();
         let Some(table) = (*globals).function_table.as_ref() else {
-            return 0;
+            return;
         };
         let name = c"SensitiveParameter";
-        let mut marked = 0;
         for (_, zv) in table.iter() {
             let func = zv.value.ptr.cast::<ext_php_rs::ffi::zend_function>();
             let Some(func) = func.as_mut() else { continue };
@@ -295,12 +295,15 @@ pub fn mark_sensitive_parameters(module_number: i32, param: &CStr) -> usize {
                 // Interned (and permanent, during startup): owned by the engine, which
                 // frees the attribute with the function.
                 let attr_name = init_interned(name.as_ptr(), name.count_bytes(), true);
-                let attributes = &raw mut internal.attributes;
-                if !add(attributes, attr_name, 0, ATTRIBUTE_PERSISTENT, i + 1, 0).is_null() {
-                    marked += 1;
-                }
+                add(
+                    &raw mut internal.attributes,
+                    attr_name,
+                    0,
+                    ATTRIBUTE_PERSISTENT,
+                    i + 1,
+                    0,
+                );
             }
         }
-        marked
     }
 }

@@ -528,6 +528,26 @@ mod tests {
     }
 
     #[test]
+    fn ini_values_out_of_the_keys_range_fall_back_to_the_built_in_defaults() {
+        let d = Defaults::from_ini(Some(2.5), Some(1.0), Some(0));
+        assert_eq!(
+            (d.timeout, d.connect_timeout, d.retries),
+            (Duration::from_millis(2500), Duration::from_secs(1), 0)
+        );
+        for (t, c, r) in [
+            (Some(0.0), Some(601.0), Some(11)),
+            (Some(f64::NAN), Some(-1.0), Some(-1)),
+            (None, None, None),
+        ] {
+            assert_eq!(
+                Defaults::from_ini(t, c, r),
+                Defaults::BUILT_IN,
+                "{t:?} {c:?} {r:?}"
+            );
+        }
+    }
+
+    #[test]
     fn debug_output_never_contains_secrets() {
         let c = cfg(vec![
             ("api_key", Value::str("KEY-VALUE-123")),
