@@ -38,7 +38,8 @@ pub struct AuthenticationException;
 #[derive(Default)]
 pub struct NotFoundException;
 
-/// RunCloud refused the data (HTTP 422); `getErrors()` returns its field errors.
+/// RunCloud refused the data (HTTP 422; `getErrors()` returns its field errors), or the change
+/// is one RunCloud refuses and was not asked for (the app's primary domain: code 0).
 #[php_class]
 #[php(name = "WuRunCloud\\ValidationException")]
 #[php(extends(RunCloudException))]

@@ -67,7 +67,7 @@ pub fn wu_runcloud_normalize_domain(domain: &str) -> PhpResult<String> {
 ///
 /// # Arguments
 ///
-/// * `config` - `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries).
+/// * `config` - `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries). Every function's `$config` is `#[\SensitiveParameter]`: traces show it as a `SensitiveParameterValue`.
 ///
 /// # Returns
 ///
@@ -179,7 +179,7 @@ pub fn wu_runcloud_add_domain(
 /// # Errors
 ///
 /// \WuRunCloud\InvalidArgumentException for an invalid name, id or configuration, before any request.
-/// \WuRunCloud\ValidationException for the app's primary domain.
+/// \WuRunCloud\ValidationException (code 0) for the app's primary domain, refused before any request.
 /// \WuRunCloud\RunCloudException subclasses for other API and transport failures.
 #[php_function]
 #[php(name = "wu_runcloud_remove_domain")]
