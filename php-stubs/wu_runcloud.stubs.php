@@ -91,7 +91,8 @@ namespace WuRunCloud {
     }
 
     /**
-     * RunCloud refused the data (HTTP 422); `getErrors()` returns its field errors.
+     * RunCloud refused the data (HTTP 422; `getErrors()` returns its field errors), or the change
+     * is one RunCloud refuses and was not asked for (the app's primary domain: code 0).
      */
     class ValidationException extends \WuRunCloud\RunCloudException {
         /**
@@ -176,7 +177,7 @@ namespace {
      * @param int|null $id RunCloud's id of the domain when known: one GET checks it still names this domain and the paginated lookup by name is skipped; a stale id, or one naming another domain, falls back to the lookup.
      * @return array `['removed' => bool, 'id' => ?int]`; `removed` is false (no exception) when the domain was not there.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name, id or configuration, before any request.
-     * @throws \Exception \WuRunCloud\ValidationException for the app's primary domain.
+     * @throws \Exception \WuRunCloud\ValidationException (code 0) for the app's primary domain, refused before any request.
      * @throws \Exception \WuRunCloud\RunCloudException subclasses for other API and transport failures.
      */
     function wu_runcloud_remove_domain(array $config, string $domain, ?int $id = null): array {}
@@ -197,7 +198,7 @@ namespace {
     /**
      * Checks the credentials, the server id and the app id, and reports what it found.
      *
-     * @param array $config `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries).
+     * @param array $config `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries). Every function's `$config` is `#[\SensitiveParameter]`: traces show it as a `SensitiveParameterValue`.
      * @return array `['api' => 'v3'|'v2', 'server' => ['id' => int, 'name' => string], 'app' => ['id' => int, 'name' => string], 'domains' => int, 'ssl_mode' => 'basic'|'advanced'|'none']`.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for a bad configuration, before any request.
      * @throws \Exception \WuRunCloud\AuthenticationException when RunCloud rejects the credentials (401/403).

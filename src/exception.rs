@@ -7,7 +7,7 @@ use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ZendClassObject, ZendHashTable, Zval};
 use ext_php_rs::zend::{ClassEntry, ExecutorGlobals, ce};
 
-use crate::error::{Error, ErrorKind, FieldErrors};
+use runcloud::error::{Error, ErrorKind, FieldErrors};
 
 /// SPL's RuntimeException (the parent of our base class), or `\Exception` if SPL's symbol
 /// cannot be found, which does not happen inside PHP.
@@ -38,7 +38,8 @@ pub struct AuthenticationException;
 #[derive(Default)]
 pub struct NotFoundException;
 
-/// RunCloud refused the data (HTTP 422); `getErrors()` returns its field errors.
+/// RunCloud refused the data (HTTP 422; `getErrors()` returns its field errors), or the change
+/// is one RunCloud refuses and was not asked for (the app's primary domain: code 0).
 #[php_class]
 #[php(name = "WuRunCloud\\ValidationException")]
 #[php(extends(RunCloudException))]
@@ -175,17 +176,15 @@ fn class_for(kind: ErrorKind) -> &'static ClassEntry {
 /// be completed: file/line/trace of the caller, and the field errors of a ValidationException.
 /// The returned value is a stand-in that ext-php-rs does not throw again, because an exception
 /// is then pending.
-impl From<Error> for PhpException {
-    fn from(err: Error) -> PhpException {
-        let kind = err.kind();
-        let code = err.code() as i32;
-        let message = err.to_string().replace('\0', "\\0");
-        let ce = class_for(kind);
-        if !ExecutorGlobals::has_exception() {
-            throw(ce, &message, code, err.field_errors());
-        }
-        PhpException::new(message, code, ce)
+pub fn to_php(err: Error) -> PhpException {
+    let kind = err.kind();
+    let code = err.code() as i32;
+    let message = err.to_string().replace('\0', "\\0");
+    let ce = class_for(kind);
+    if !ExecutorGlobals::has_exception() {
+        throw(ce, &message, code, err.field_errors());
     }
+    PhpException::new(message, code, ce)
 }
 
 fn throw(ce: &'static ClassEntry, message: &str, code: i32, errors: &[(String, Vec<String>)]) {

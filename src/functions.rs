@@ -1,162 +1,31 @@
 //! The `wu_runcloud_*` PHP functions: thin adapters (PHP array → [`Config`] → operation →
 //! PHP array). Their rustdoc is the PHP documentation and feeds `php-stubs/`.
 
-use std::ffi::CStr;
-use std::time::Duration;
-
 use ext_php_rs::boxed::ZBox;
-use ext_php_rs::convert::{FromZval, StubLiteral};
-use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::types::ZendHashTable;
+use runcloud::config::Config;
+use runcloud::error::Error;
+use runcloud::operations::{self, AddOptions, SyncOptions};
+use runcloud::value::Value;
 
-use crate::config::{Config, Defaults};
-use crate::error::Error;
-use crate::operations::{self, AddOptions, SyncOptions};
-use crate::value::Value;
-use crate::zend_extra;
-
-pub const INI_TIMEOUT: &CStr = c"wu_runcloud.timeout";
-pub const INI_CONNECT_TIMEOUT: &CStr = c"wu_runcloud.connect_timeout";
-pub const INI_RETRIES: &CStr = c"wu_runcloud.retries";
-
-/// The current (ini_set-aware) INI defaults; out-of-range values fall back to the built-ins.
-fn defaults() -> Defaults {
-    let builtin = Defaults::default();
-    let t = zend_extra::ini_double(INI_TIMEOUT).unwrap_or(0.0);
-    let ct = zend_extra::ini_double(INI_CONNECT_TIMEOUT).unwrap_or(0.0);
-    let r = zend_extra::ini_long(INI_RETRIES).unwrap_or(-1);
-    let secs = |v: f64, d: Duration| {
-        if v.is_finite() && v > 0.0 && v <= 600.0 {
-            Duration::from_secs_f64(v)
-        } else {
-            d
-        }
-    };
-    Defaults {
-        timeout: secs(t, builtin.timeout),
-        connect_timeout: secs(ct, builtin.connect_timeout),
-        retries: if (0..=10).contains(&r) {
-            r as u32
-        } else {
-            builtin.retries
-        },
-    }
-}
-
-const MAX_DEPTH: usize = 8;
-
-fn to_value(z: &Zval, depth: usize) -> Value {
-    if z.is_null() {
-        Value::Null
-    } else if let Some(b) = z.bool() {
-        Value::Bool(b)
-    } else if let Some(i) = z.long() {
-        Value::Int(i)
-    } else if let Some(f) = z.double() {
-        Value::Float(f)
-    } else if let Some(s) = z.string() {
-        Value::Str(s)
-    } else if let Some(ht) = z.array() {
-        if depth >= MAX_DEPTH {
-            Value::Other("array (nested too deeply)")
-        } else {
-            array_to_value(ht, depth + 1)
-        }
-    } else if z.is_object() {
-        Value::Other("object")
-    } else if let Some(r) = z.reference() {
-        to_value(r, depth)
-    } else {
-        Value::Other("unsupported value")
-    }
-}
-
-fn array_to_value(ht: &ZendHashTable, depth: usize) -> Value {
-    if ht.has_sequential_keys() {
-        Value::List(ht.iter().map(|(_, v)| to_value(v, depth)).collect())
-    } else {
-        Value::Map(
-            ht.iter()
-                .map(|(k, v)| (k.to_string(), to_value(v, depth)))
-                .collect(),
-        )
-    }
-}
-
-fn to_zval(v: &Value) -> PhpResult<Zval> {
-    let mut z = Zval::new();
-    match v {
-        Value::Null | Value::Other(_) => z.set_null(),
-        Value::Bool(b) => z.set_bool(*b),
-        Value::Int(i) => z.set_long(*i),
-        Value::Float(f) => z.set_double(*f),
-        Value::Str(s) => z.set_string(s, false)?,
-        Value::List(_) | Value::Map(_) => z.set_hashtable(to_array(v)?),
-    }
-    Ok(z)
-}
-
-fn to_array(v: &Value) -> PhpResult<ZBox<ZendHashTable>> {
-    let mut ht = ZendHashTable::new();
-    match v {
-        Value::List(items) => {
-            for i in items {
-                ht.push(to_zval(i)?)?;
-            }
-        }
-        Value::Map(entries) => {
-            for (k, i) in entries {
-                ht.insert(ArrayKey::Str(k.as_str()), to_zval(i)?)?;
-            }
-        }
-        other => {
-            return Err(PhpException::from(format!(
-                "internal error: expected an array, built {}",
-                other.type_name()
-            )));
-        }
-    }
-    Ok(ht)
-}
-
-/// An `array $options = []` parameter, read into a [`Value`].
-pub struct Options(Value);
-
-impl Options {
-    fn empty() -> Options {
-        Options(Value::Map(vec![]))
-    }
-}
-
-impl<'a> FromZval<'a> for Options {
-    const TYPE: DataType = DataType::Array;
-
-    fn from_zval(zval: &'a Zval) -> Option<Self> {
-        zval.array().map(|ht| Options(array_to_value(ht, 1)))
-    }
-}
-
-impl StubLiteral for Options {
-    fn stub_literal(&self) -> String {
-        "[]".to_string()
-    }
-}
+use crate::convert::{Options, ToPhp, array_to_value, to_array, to_value};
+use crate::exception::to_php;
+use crate::ini;
 
 /// Parses `$config` with the current INI defaults. Its messages never quote a credential.
-fn config(ht: &ZendHashTable) -> Result<Config, Error> {
-    Config::from_value(&array_to_value(ht, 1), defaults())
+fn config(ht: &ZendHashTable) -> PhpResult<Config> {
+    Config::from_value(&array_to_value(ht, 1), ini::defaults()).map_err(to_php)
 }
 
-/// Runs `op` with the parsed configuration and turns its result into a PHP array; the
-/// credentials are scrubbed from any error message as a last line of defence.
-fn run(
+/// Runs `op` with the parsed configuration and turns its result into a PHP array. The
+/// client has already redacted the credentials from results and errors.
+fn run<T: ToPhp>(
     config_ht: &ZendHashTable,
-    op: impl FnOnce(&Config) -> Result<Value, Error>,
+    op: impl FnOnce(&Config) -> Result<T, Error>,
 ) -> PhpResult<ZBox<ZendHashTable>> {
-    let cfg = config(config_ht)?;
-    let result = op(&cfg).map_err(|e| e.redact(&cfg.secrets()))?;
-    to_array(&result)
+    let result = op(&config(config_ht)?).map_err(to_php)?;
+    to_array(&result.to_value())
 }
 
 // Explicit PHP names: the macro's snake_case conversion mangles digits and acronyms
@@ -191,14 +60,14 @@ pub fn wu_runcloud_version() -> String {
 #[php_function]
 #[php(name = "wu_runcloud_normalize_domain")]
 pub fn wu_runcloud_normalize_domain(domain: &str) -> PhpResult<String> {
-    Ok(crate::domain_name::normalize(domain)?)
+    runcloud::domain_name::normalize(domain).map_err(to_php)
 }
 
 /// Checks the credentials, the server id and the app id, and reports what it found.
 ///
 /// # Arguments
 ///
-/// * `config` - `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries).
+/// * `config` - `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries). Every function's `$config` is `#[\SensitiveParameter]`: traces show it as a `SensitiveParameterValue`.
 ///
 /// # Returns
 ///
@@ -257,10 +126,9 @@ pub fn wu_runcloud_find_domain(
     config: &ZendHashTable,
     domain: &str,
 ) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-    let cfg = self::config(config)?;
-    match operations::find_domain(&cfg, domain).map_err(|e| e.redact(&cfg.secrets()))? {
-        Value::Null => Ok(None),
-        v => Ok(Some(to_array(&v)?)),
+    match operations::find_domain(&self::config(config)?, domain).map_err(to_php)? {
+        Some(d) => Ok(Some(to_array(&d.to_value())?)),
+        None => Ok(None),
     }
 }
 
@@ -292,7 +160,7 @@ pub fn wu_runcloud_add_domain(
     domain: &str,
     options: Options,
 ) -> PhpResult<ZBox<ZendHashTable>> {
-    let opts = AddOptions::from_value(Some(&options.0))?;
+    let opts = AddOptions::from_value(Some(&options.0)).map_err(to_php)?;
     run(config, |cfg| operations::add_domain(cfg, domain, &opts))
 }
 
@@ -311,7 +179,7 @@ pub fn wu_runcloud_add_domain(
 /// # Errors
 ///
 /// \WuRunCloud\InvalidArgumentException for an invalid name, id or configuration, before any request.
-/// \WuRunCloud\ValidationException for the app's primary domain.
+/// \WuRunCloud\ValidationException (code 0) for the app's primary domain, refused before any request.
 /// \WuRunCloud\RunCloudException subclasses for other API and transport failures.
 #[php_function]
 #[php(name = "wu_runcloud_remove_domain")]
@@ -372,18 +240,17 @@ pub fn wu_runcloud_sync(
     wanted: &ZendHashTable,
     options: Options,
 ) -> PhpResult<ZBox<ZendHashTable>> {
-    let opts = SyncOptions::from_value(Some(&options.0))?;
+    let opts = SyncOptions::from_value(Some(&options.0)).map_err(to_php)?;
     let mut names = Vec::with_capacity(wanted.len());
     for (_, v) in wanted.iter() {
         match to_value(v, 1) {
             Value::Str(s) => names.push(s),
             Value::Int(i) => names.push(i.to_string()),
             other => {
-                return Err(Error::InvalidArgument(format!(
+                return Err(to_php(Error::InvalidArgument(format!(
                     "wanted must be a list of domain names, found {}",
                     other.type_name()
-                ))
-                .into());
+                ))));
             }
         }
     }

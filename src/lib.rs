@@ -8,51 +8,37 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
-// The Zend-free modules: unit-tested with `cargo test -p wu_runcloud`.
-mod api;
-mod client;
-mod config;
-mod domain_name;
-mod error;
-mod operations;
-mod retry;
-mod value;
-
-// The Zend-facing modules: tested through `php -d extension=…` (tests/php).
+// Everything Zend-free is the `runcloud` crate (crates/runcloud). These modules touch PHP and
+// are tested through `php -d extension=…` (tests/php).
+mod convert;
 mod exception;
 mod functions;
+mod ini;
 mod zend_extra;
 
-use ext_php_rs::flags::IniEntryPermission;
 use ext_php_rs::prelude::*;
-use ext_php_rs::zend::{IniEntryDef, IniEntryDefs, ModuleEntry};
+use ext_php_rs::zend::{IniEntryDef, ModuleEntry};
 use ext_php_rs::{info_table_end, info_table_row, info_table_start};
 
 use exception::{
     AuthenticationException, InvalidArgumentException, NotFoundException, RateLimitException,
     RunCloudException, TransportException, ValidationException,
 };
-use functions::{INI_CONNECT_TIMEOUT, INI_RETRIES, INI_TIMEOUT};
-
-static INI: IniEntryDefs<4> = IniEntryDefs::new([
-    // Seconds one logical request may take, retries and backoff included.
-    IniEntryDef::new(INI_TIMEOUT, c"15", IniEntryPermission::All),
-    IniEntryDef::new(INI_CONNECT_TIMEOUT, c"5", IniEntryPermission::All),
-    IniEntryDef::new(INI_RETRIES, c"3", IniEntryPermission::All),
-    IniEntryDef::end(),
-]);
 
 /// MINIT runs once in the php-fpm master before it forks: register, never build a client here.
 pub fn minit(_ty: i32, module_number: i32) -> i32 {
-    IniEntryDef::register(INI.as_slice(), module_number);
+    IniEntryDef::register(ini::ENTRIES.as_slice(), module_number);
     zend_extra::install_throw_hook();
+    // ext-php-rs cannot declare parameter attributes: the `$config` of every function (it
+    // holds the credentials) gets `#[\SensitiveParameter]` here, once the functions exist.
+    zend_extra::mark_sensitive_parameters(module_number, c"config");
     0
 }
 
 /// Joins this worker's HTTP runtime thread before PHP unloads the library; forgets clients
 /// inherited across a fork. A panic must not cross this `extern "C"` boundary.
 extern "C" fn mshutdown(_ty: i32, _module_number: i32) -> i32 {
-    let _ = std::panic::catch_unwind(client::shutdown);
+    let _ = std::panic::catch_unwind(runcloud::client::shutdown);
     zend_extra::uninstall_throw_hook();
     0
 }
@@ -73,7 +59,7 @@ extern "C" fn minfo(module: *mut ModuleEntry) {
             "TLS backend",
             "rustls (aws-lc-rs), platform roots + optional ca_file"
         );
-        let built = client::clients_built().to_string();
+        let built = runcloud::client::clients_built().to_string();
         info_table_row!("HTTP clients built by this process", built.as_str());
         info_table_end!();
     });

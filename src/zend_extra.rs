@@ -227,3 +227,83 @@ fn executing_one_of_ours() -> bool {
         bytes.starts_with(b"wu_runcloud_")
     }
 }
+
+type AddAttribute = unsafe extern "C" fn(
+    *mut *mut ext_php_rs::ffi::HashTable,
+    *mut ext_php_rs::ffi::zend_string,
+    u32,
+    u32,
+    u32,
+    u32,
+) -> *mut c_void;
+
+/// `ZEND_ATTRIBUTE_PERSISTENT`: an internal function's attributes live as long as it does.
+const ATTRIBUTE_PERSISTENT: u32 = 1;
+
+/// Gives every parameter named `param` of this module's functions the attribute
+/// `#[\SensitiveParameter]`, as PHP's own `password_hash()` has on `$password`: PHP then
+/// shows a `SensitiveParameterValue` instead of the value wherever it builds a trace with
+/// arguments (exceptions thrown or traces taken by other code while our function runs:
+/// profilers, debuggers, error handlers).
+///
+/// This is what `zend_add_parameter_attribute()` (a static inline of zend_attributes.h)
+/// does, for functions registered before MINIT, as PHP's generated arginfo does in its own
+/// MINITs.
+pub fn mark_sensitive_parameters(module_number: i32, param: &CStr) {
+    let Some(add) = lookup(c"zend_add_attribute") else {
+        return;
+    };
+    // SAFETY: MINIT runs single-threaded with the engine started: `compiler_globals` is the
+    // engine's `zend_compiler_globals`, whose function table holds every registered function
+    // as an IS_PTR zval to a live zend_function (an internal one's arg_info has `num_args`
+    // entries with C-string names); `zend_string_init_interned` is set during startup; the
+    // symbol is PHP 8.2's `zend_attribute *zend_add_attribute(HashTable **, zend_string *,
+    // uint32_t argc, uint32_t flags, uint32_t offset, uint32_t lineno)`.
+    unsafe {
+        let add = std::mem::transmute::<*mut c_void, AddAttribute>(add);
+        let Some(init_interned) = ext_php_rs::ffi::zend_string_init_interned else {
+            return;
+        };
+        // `CG(function_table)` of a non-ZTS PHP (ZTS has no such symbol: nothing is marked).
+        let Some(globals) = lookup(c"compiler_globals") else {
+            return;
+        };
+        let globals = globals.cast::<ext_php_rs::ffi::_zend_compiler_globals>();
+        let Some(table) = (*globals).function_table.as_ref() else {
+            return;
+        };
+        let name = c"SensitiveParameter";
+        for (_, zv) in table.iter() {
+            let func = zv.value.ptr.cast::<ext_php_rs::ffi::zend_function>();
+            let Some(func) = func.as_mut() else { continue };
+            if u32::from(func.type_) != ext_php_rs::ffi::ZEND_INTERNAL_FUNCTION {
+                continue;
+            }
+            let internal = &mut func.internal_function;
+            let ours = internal
+                .module
+                .as_ref()
+                .is_some_and(|m| m.module_number == module_number);
+            if !ours || internal.arg_info.is_null() {
+                continue;
+            }
+            for i in 0..internal.num_args {
+                let arg = &*internal.arg_info.add(i as usize);
+                if arg.name.is_null() || CStr::from_ptr(arg.name) != param {
+                    continue;
+                }
+                // Interned (and permanent, during startup): owned by the engine, which
+                // frees the attribute with the function.
+                let attr_name = init_interned(name.as_ptr(), name.count_bytes(), true);
+                add(
+                    &raw mut internal.attributes,
+                    attr_name,
+                    0,
+                    ATTRIBUTE_PERSISTENT,
+                    i + 1,
+                    0,
+                );
+            }
+        }
+    }
+}

@@ -40,6 +40,7 @@ run() {
 
 run build     cargo build -p wu_runcloud -p runcloud-sim
 run rust      cargo test --workspace
+run lint      tests/lint/run.sh
 run stubs     tests/php/check-stubs.sh
 run php       tests/php/run.sh
 run wordpress tests/wordpress/run.sh

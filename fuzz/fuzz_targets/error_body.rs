@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wu_runcloud_fuzz::error::{NON_JSON, describe_body};
+use runcloud::error::{NON_JSON, describe_body};
 
 fuzz_target!(|data: &[u8]| {
     let (ctype, body) = match data.first() {
@@ -13,16 +13,29 @@ fuzz_target!(|data: &[u8]| {
     };
     let (message, errors) = describe_body(body, ctype);
     if let Some(m) = &message {
-        assert!(!m.chars().any(char::is_control), "control character in {m:?}");
-        assert!(m.chars().count() <= 301, "message of {} characters", m.chars().count());
+        assert!(
+            !m.chars().any(char::is_control),
+            "control character in {m:?}"
+        );
+        assert!(
+            m.chars().count() <= 301,
+            "message of {} characters",
+            m.chars().count()
+        );
         if serde_json::from_slice::<serde_json::Value>(body).is_err() {
             assert!(m.starts_with(NON_JSON), "a non-JSON body was quoted: {m:?}");
         }
     }
     for (field, msgs) in &errors {
-        assert!(field.chars().count() <= 101 && !field.chars().any(char::is_control), "field {field:?}");
+        assert!(
+            field.chars().count() <= 101 && !field.chars().any(char::is_control),
+            "field {field:?}"
+        );
         for m in msgs {
-            assert!(m.chars().count() <= 301 && !m.chars().any(char::is_control), "field message {m:?}");
+            assert!(
+                m.chars().count() <= 301 && !m.chars().any(char::is_control),
+                "field message {m:?}"
+            );
         }
     }
 });

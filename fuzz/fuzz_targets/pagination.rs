@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use wu_runcloud_fuzz::api::domains::Domain;
-use wu_runcloud_fuzz::api::pagination::{MAX_PAGES, parse_page};
+use runcloud::api::domains::Domain;
+use runcloud::api::pagination::{MAX_PAGES, parse_page};
 
 fuzz_target!(|data: &[u8]| {
     if data.len() < 2 {
@@ -15,18 +15,33 @@ fuzz_target!(|data: &[u8]| {
     let Ok(body) = serde_json::from_slice::<serde_json::Value>(&data[2..]) else {
         return;
     };
-    match parse_page(&body, page, per_page) {
+    match parse_page::<serde_json::Value>(body.clone(), page, per_page) {
         Ok(p) => {
             if let Some(next) = p.next {
-                assert_eq!(next, page + 1, "the next page after {page} must be {}", page + 1);
-                assert!(next <= MAX_PAGES, "paging past the {MAX_PAGES}-page hard stop");
+                assert_eq!(
+                    next,
+                    page + 1,
+                    "the next page after {page} must be {}",
+                    page + 1
+                );
+                assert!(
+                    next <= MAX_PAGES,
+                    "paging past the {MAX_PAGES}-page hard stop"
+                );
                 assert!(!p.items.is_empty(), "an empty page must end the listing");
             }
-            for item in &p.items {
-                if let Ok(d) = Domain::from_json(item) {
+            for item in p.items {
+                if let Ok(d) = serde_json::from_value::<Domain>(item) {
                     let _ = d.normalized_name();
-                    let _ = d.to_value();
+                    let _ = (d.kind(), d.redirection(), d.is_primary());
                 }
+            }
+            // The typed read the client does: the same page, or one error naming the item.
+            if let Err(msg) = parse_page::<Domain>(body, page, per_page) {
+                assert!(
+                    msg.starts_with("item "),
+                    "unexpected typed-page error {msg:?}"
+                );
             }
         }
         Err(msg) => assert!(!msg.is_empty()),

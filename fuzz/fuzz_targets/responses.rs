@@ -1,4 +1,4 @@
-//! Every operation of the extension against a scripted RunCloud (fake_runcloud.rs) that
+//! Every operation of the client against a scripted RunCloud (`runcloud::testing`) that
 //! answers with fuzzed statuses and bodies: the domain, server, SSL (basic, advanced,
 //! per-domain) and pagination decoders and the error mapping never panic, and every failure
 //! is an `Error` with a message.
@@ -8,10 +8,10 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use libfuzzer_sys::fuzz_target;
-use wu_runcloud_fuzz::config::{Config, Defaults};
-use wu_runcloud_fuzz::fake_runcloud::FakeRunCloud;
-use wu_runcloud_fuzz::operations::{self, AddOptions, SyncOptions};
-use wu_runcloud_fuzz::value::Value;
+use runcloud::config::{Config, Defaults};
+use runcloud::operations::{self, AddOptions, SyncOptions};
+use runcloud::testing::{Answer, FakeRunCloud};
+use runcloud::value::Value;
 
 static FAKE: LazyLock<FakeRunCloud> = LazyLock::new(FakeRunCloud::start);
 
@@ -23,12 +23,12 @@ fuzz_target!(|data: &[u8]| {
     };
     // Answers are separated by 0xFF (never part of valid UTF-8 JSON); each one's first byte
     // picks its status.
-    let answers: Vec<(u16, Vec<u8>)> = rest
+    let answers: Vec<Answer> = rest
         .split(|b| *b == 0xFF)
         .take(8)
         .map(|a| match a.split_first() {
-            Some((s, body)) => (STATUSES[usize::from(*s) % STATUSES.len()], body.to_vec()),
-            None => (200, Vec::new()),
+            Some((s, body)) => Answer::new(STATUSES[usize::from(*s) % STATUSES.len()], body),
+            None => Answer::new(200, Vec::new()),
         })
         .collect();
     FAKE.script(answers);
@@ -44,22 +44,51 @@ fuzz_target!(|data: &[u8]| {
         map.push(("api_key".into(), Value::Str("fuzz-key".into())));
         map.push(("api_secret".into(), Value::Str("fuzz-secret".into())));
     }
-    let defaults = Defaults { timeout: Duration::from_secs(5), connect_timeout: Duration::from_secs(2), retries: 0 };
-    let config = Config::from_value(&Value::Map(map), defaults).expect("a valid fuzz configuration");
-
-    let result = match selector & 0x07 {
-        0 => operations::test_connection(&config),
-        1 => operations::list_domains(&config),
-        2 => operations::find_domain(&config, "shop.example.com"),
-        3 => operations::add_domain(&config, "shop.example.com", &AddOptions::from_value(None).unwrap()),
-        4 => operations::remove_domain(&config, "shop.example.com", None),
-        5 => operations::remove_domain(&config, "shop.example.com", Some(42)),
-        6 => operations::redeploy_ssl(&config),
-        _ => operations::sync(&config, &["a.example.com".into(), "b.example.com".into()], &SyncOptions::from_value(None).unwrap()),
+    let defaults = Defaults {
+        timeout: Duration::from_secs(5),
+        connect_timeout: Duration::from_secs(2),
+        retries: 0,
     };
-    if let Err(e) = result {
-        let msg = e.to_string();
-        assert!(!msg.is_empty(), "an error without a message: {e:?}");
-        assert!(!msg.contains("fuzz-token") && !msg.contains("fuzz-secret"), "a secret in {msg:?}");
+    let config =
+        Config::from_value(&Value::Map(map), defaults).expect("a valid fuzz configuration");
+
+    // The messages each result carries (they are redacted like errors).
+    let result: Result<Vec<String>, _> = match selector & 0x07 {
+        0 => operations::test_connection(&config).map(|_| vec![]),
+        1 => operations::list_domains(&config).map(|_| vec![]),
+        2 => operations::find_domain(&config, "shop.example.com").map(|_| vec![]),
+        3 => operations::add_domain(
+            &config,
+            "shop.example.com",
+            &AddOptions::from_value(None).unwrap(),
+        )
+        .map(|a| vec![a.ssl.message]),
+        4 => operations::remove_domain(&config, "shop.example.com", None).map(|_| vec![]),
+        5 => operations::remove_domain(&config, "shop.example.com", Some(42)).map(|_| vec![]),
+        6 => operations::redeploy_ssl(&config).map(|o| vec![o.message]),
+        _ => operations::sync(
+            &config,
+            &["a.example.com".into(), "b.example.com".into()],
+            &SyncOptions::from_value(None).unwrap(),
+        )
+        .map(|s| {
+            let mut m: Vec<String> = s.failed.into_iter().map(|(_, m)| m).collect();
+            m.push(s.ssl.message);
+            m
+        }),
+    };
+    let messages = match result {
+        Ok(messages) => messages,
+        Err(e) => {
+            let msg = e.to_string();
+            assert!(!msg.is_empty(), "an error without a message: {e:?}");
+            vec![msg]
+        }
+    };
+    for msg in messages {
+        assert!(
+            !msg.contains("fuzz-token") && !msg.contains("fuzz-secret"),
+            "a secret in {msg:?}"
+        );
     }
 });

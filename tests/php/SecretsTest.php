@@ -121,4 +121,77 @@ final class SecretsTest extends SimTestCase
         ], true);
         $this->assertClean($out, 'function results');
     }
+
+    /**
+     * Every `$config` parameter carries #[\SensitiveParameter] (added in MINIT: ext-php-rs
+     * has no attribute syntax), so PHP shows a SensitiveParameterValue wherever it records
+     * the arguments of our functions; no other parameter has it.
+     */
+    public function test_every_config_parameter_is_marked_sensitive(): void
+    {
+        $marked = [];
+        foreach (get_extension_funcs('wu_runcloud') as $function) {
+            foreach ((new \ReflectionFunction($function))->getParameters() as $param) {
+                $attributes = array_map(fn (\ReflectionAttribute $a) => $a->getName(), $param->getAttributes());
+                if ($param->getName() === 'config') {
+                    $this->assertSame(['SensitiveParameter'], $attributes, "$function(\$config)");
+                    $this->assertInstanceOf(\SensitiveParameter::class, $param->getAttributes()[0]->newInstance());
+                    $marked[] = $function;
+                } else {
+                    $this->assertSame([], $attributes, "$function(\${$param->getName()}) holds no secret");
+                }
+            }
+        }
+        sort($marked);
+        $this->assertSame([
+            'wu_runcloud_add_domain', 'wu_runcloud_find_domain', 'wu_runcloud_list_domains', 'wu_runcloud_redeploy_ssl',
+            'wu_runcloud_remove_domain', 'wu_runcloud_sync', 'wu_runcloud_test_connection',
+        ], $marked);
+    }
+
+    /**
+     * With zend.exception_ignore_args=0, the trace PHP itself builds for an error inside one
+     * of our functions shows the configuration as a SensitiveParameterValue (the fixture
+     * switches our throw hook off, which otherwise removes every argument).
+     */
+    public function test_a_trace_built_by_php_shows_the_config_as_a_sensitive_parameter_value(): void
+    {
+        $ext = getenv('WU_RUNCLOUD_EXT') ?: dirname(__DIR__, 2) . '/target/debug/libwu_runcloud.so';
+        $cmd = [PHP_BINARY, '-n', '-d', 'extension=ffi', '-d', 'ffi.enable=1', '-d', 'zend.exception_ignore_args=0', '-d', 'extension=' . $ext,
+            __DIR__ . '/fixtures/sensitive-trace.php', json_encode($this->v3(['api_token' => self::TOKEN_VALUE]))];
+        $proc = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+        $out = stream_get_contents($pipes[1]);
+        $err = stream_get_contents($pipes[2]);
+        $this->assertSame(0, proc_close($proc), "stdout:\n$out\nstderr:\n$err");
+        $this->assertClean($out . $err, 'the trace PHP built');
+        $seen = json_decode($out, true);
+        $this->assertSame('wu_runcloud_add_domain', $seen['function'], $out);
+        $this->assertStringStartsWith('ArgumentCountError: wu_runcloud_add_domain(): Argument #2 ($domain) not passed', (string) $seen['error']);
+        $this->assertSame(['SensitiveParameterValue', null, []], $seen['args'], 'PHP recorded the arguments, the configuration as sensitive');
+        $this->assertStringContainsString('wu_runcloud_add_domain(Object(SensitiveParameterValue), NULL, Array)', $seen['trace']);
+    }
+
+    /** RunCloud's words quoting the token (a proxy or an API echoing what it was sent). */
+    private function echoToken(string $method, string $path): void
+    {
+        $this->sim->fault(['method' => $method, 'path' => $path, 'kind' => 'message', 'message' => 'invalid value Bearer ' . self::TOKEN]);
+    }
+
+    public function test_the_failed_messages_of_a_sync_are_redacted_like_error_messages(): void
+    {
+        $this->echoToken('POST', '/api/*/servers/*/webapps/*/domains');
+        $result = wu_runcloud_sync($this->v3(), ['echo.test']);
+        $this->assertArrayHasKey('echo.test', $result['failed'], var_export($result, true));
+        $this->assertStringContainsString('[redacted]', $result['failed']['echo.test']);
+        $this->assertClean(var_export($result, true), 'sync result');
+    }
+
+    public function test_the_ssl_message_of_an_add_is_redacted_like_error_messages(): void
+    {
+        $this->echoToken('*', '/api/*/servers/*/webapps/*/ssl/**');
+        $result = wu_runcloud_add_domain($this->v3(), 'echo.test');
+        $this->assertSame('failed', $result['ssl']['action'], var_export($result, true));
+        $this->assertStringContainsString('[redacted]', $result['ssl']['message']);
+        $this->assertClean(var_export($result, true), 'add_domain result');
+    }
 }

@@ -135,10 +135,11 @@ pub fn parse_auth(header: Option<&str>) -> Auth {
     }
     if scheme.eq_ignore_ascii_case("basic")
         && let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(rest)
-            && let Ok(text) = String::from_utf8(raw)
-                && let Some((k, s)) = text.split_once(':') {
-                    return Auth::Basic(k.to_string(), s.to_string());
-                }
+        && let Ok(text) = String::from_utf8(raw)
+        && let Some((k, s)) = text.split_once(':')
+    {
+        return Auth::Basic(k.to_string(), s.to_string());
+    }
     Auth::Malformed
 }
 
@@ -153,13 +154,19 @@ impl Auth {
     }
 
     /// `Ok(log label)` when the credential opens this API generation, else the 401 message.
-    pub fn check(&self, version: Option<Version>, state: &State) -> Result<&'static str, &'static str> {
+    pub fn check(
+        &self,
+        version: Option<Version>,
+        state: &State,
+    ) -> Result<&'static str, &'static str> {
         let bearer_ok = |t: &str| state.tokens.iter().any(|x| x == t);
         let basic_ok = |k: &str, s: &str| state.basic.iter().any(|(a, b)| a == k && b == s);
         match (self, version) {
             (Auth::None, _) => Err("Missing API Token."),
             (Auth::Bearer(t), Some(Version::V3) | None) if bearer_ok(t) => Ok("bearer"),
-            (Auth::Bearer(t), Some(Version::V2)) if state.v2_accepts_bearer && bearer_ok(t) => Ok("bearer"),
+            (Auth::Bearer(t), Some(Version::V2)) if state.v2_accepts_bearer && bearer_ok(t) => {
+                Ok("bearer")
+            }
             (Auth::Basic(k, s), Some(Version::V2) | None) if basic_ok(k, s) => Ok("basic"),
             // Sanctum-style: a v3 request without a Bearer token has no token at all.
             (Auth::Basic(..), Some(Version::V3)) => Err("Missing API Token."),
@@ -180,7 +187,10 @@ fn ok(body: Value) -> Reply {
 }
 
 fn message(status: u16, msg: &str) -> Reply {
-    Reply { status, body: json!({ "message": msg }) }
+    Reply {
+        status,
+        body: json!({ "message": msg }),
+    }
 }
 
 pub fn not_found_route(method: &str, path: &str) -> Reply {
@@ -200,9 +210,15 @@ fn invalid(errors: Vec<(&str, String)>) -> Reply {
     let mut msg = errors[0].1.clone();
     if errors.len() > 1 {
         let more = errors.len() - 1;
-        msg.push_str(&format!(" (and {more} more error{})", if more == 1 { "" } else { "s" }));
+        msg.push_str(&format!(
+            " (and {more} more error{})",
+            if more == 1 { "" } else { "s" }
+        ));
     }
-    Reply { status: 422, body: json!({ "message": msg, "errors": map }) }
+    Reply {
+        status: 422,
+        body: json!({ "message": msg, "errors": map }),
+    }
 }
 
 /// How list answers are shaped (`/_sim/config` and the `links_array` / `last_page` faults).
@@ -262,7 +278,11 @@ pub fn percent_decode(s: &str) -> String {
 /// Only the requested page is rendered, so a page of a 10,000-domain app costs O(page).
 fn paginate<T>(req: &Req, items: &[T], render: impl Fn(&T) -> Value) -> Reply {
     let total = items.len();
-    let page = req.param("page").and_then(|p| p.parse::<usize>().ok()).unwrap_or(1).max(1);
+    let page = req
+        .param("page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .max(1);
     let per_page_given = req.param("perPage");
     let per_page = per_page_given
         .as_deref()
@@ -271,7 +291,12 @@ fn paginate<T>(req: &Req, items: &[T], render: impl Fn(&T) -> Value) -> Reply {
         .clamp(1, 40) as usize;
     let total_pages = total.div_ceil(per_page).max(1);
     let start = (page - 1).saturating_mul(per_page);
-    let data: Vec<Value> = items.iter().skip(start).take(per_page).map(render).collect();
+    let data: Vec<Value> = items
+        .iter()
+        .skip(start)
+        .take(per_page)
+        .map(render)
+        .collect();
     if req.style.last_page {
         return ok(json!({
             "data": data,
@@ -292,7 +317,11 @@ fn paginate<T>(req: &Req, items: &[T], render: impl Fn(&T) -> Value) -> Reply {
     if page < total_pages {
         links.insert("next".into(), link(page + 1));
     }
-    let links = if links.is_empty() && req.style.links_array { json!([]) } else { Value::Object(links) };
+    let links = if links.is_empty() && req.style.links_array {
+        json!([])
+    } else {
+        Value::Object(links)
+    };
     let count = data.len();
     let mut pagination = json!({
         "total": total,
@@ -330,7 +359,12 @@ fn as_bool(v: &Value) -> Option<bool> {
     }
 }
 
-fn bool_field(req: &Req, name: &str, errors: &mut Vec<(&'static str, String)>, field: &'static str) -> Option<bool> {
+fn bool_field(
+    req: &Req,
+    name: &str,
+    errors: &mut Vec<(&'static str, String)>,
+    field: &'static str,
+) -> Option<bool> {
     let v = req.field(name)?;
     let b = as_bool(v);
     if b.is_none() {
@@ -353,31 +387,57 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
     let (s, w) = match route {
         Ping | ListServers => (None, None),
         ShowServer(s) | ListApps(s) => (Some(s), None),
-        ShowApp(s, w) | ListDomains(s, w) | CreateDomain(s, w) | GetSsl(s, w) | InstallSsl(s, w)
-        | GetAdvanced(s, w) | SetAdvanced(s, w) | UpdateSsl(s, w, _) | RedeploySsl(s, w, _)
-        | DeleteSsl(s, w, _) | AdvancedRedeploy(s, w, _) | ShowDomain(s, w, _) | DeleteDomain(s, w, _)
-        | DomainMeta(s, w, _) | DomainDns(s, w, _) | GetDomainSsl(s, w, _) | InstallDomainSsl(s, w, _)
-        | UpdateDomainSsl(s, w, _, _) | RedeployDomainSsl(s, w, _, _) | DeleteDomainSsl(s, w, _, _) => {
-            (Some(s), Some(w))
-        }
+        ShowApp(s, w)
+        | ListDomains(s, w)
+        | CreateDomain(s, w)
+        | GetSsl(s, w)
+        | InstallSsl(s, w)
+        | GetAdvanced(s, w)
+        | SetAdvanced(s, w)
+        | UpdateSsl(s, w, _)
+        | RedeploySsl(s, w, _)
+        | DeleteSsl(s, w, _)
+        | AdvancedRedeploy(s, w, _)
+        | ShowDomain(s, w, _)
+        | DeleteDomain(s, w, _)
+        | DomainMeta(s, w, _)
+        | DomainDns(s, w, _)
+        | GetDomainSsl(s, w, _)
+        | InstallDomainSsl(s, w, _)
+        | UpdateDomainSsl(s, w, _, _)
+        | RedeployDomainSsl(s, w, _, _)
+        | DeleteDomainSsl(s, w, _, _) => (Some(s), Some(w)),
     };
     if let Some(s) = s {
-        let Some(server) = state.servers.get(&s) else { return message(404, SERVER_NOT_FOUND) };
+        let Some(server) = state.servers.get(&s) else {
+            return message(404, SERVER_NOT_FOUND);
+        };
         if let Some(w) = w
-            && !server.webapps.contains_key(&w) {
-                return message(404, APP_NOT_FOUND);
-            }
+            && !server.webapps.contains_key(&w)
+        {
+            return message(404, APP_NOT_FOUND);
+        }
     }
-    let domain_of = |state: &State, s: u64, w: u64, d: u64| -> Option<usize> { state.app(s, w)?.domain_index(d) };
+    let domain_of = |state: &State, s: u64, w: u64, d: u64| -> Option<usize> {
+        state.app(s, w)?.domain_index(d)
+    };
     match route {
         Ping => ok(json!({ "message": "pong" })),
         ListServers => {
-            let items: Vec<_> = state.servers.values().filter(|x| search_filter(req, &x.name)).collect();
+            let items: Vec<_> = state
+                .servers
+                .values()
+                .filter(|x| search_filter(req, &x.name))
+                .collect();
             paginate(req, &items, |x| x.to_json())
         }
         ShowServer(s) => ok(state.servers[&s].to_json()),
         ListApps(s) => {
-            let items: Vec<_> = state.servers[&s].webapps.values().filter(|a| search_filter(req, &a.name)).collect();
+            let items: Vec<_> = state.servers[&s]
+                .webapps
+                .values()
+                .filter(|a| search_filter(req, &a.name))
+                .collect();
             paginate(req, &items, |a| a.to_json(s))
         }
         ShowApp(s, w) => ok(state.app(s, w).unwrap().to_json(s)),
@@ -409,11 +469,19 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
                 ]))
             }
         },
-        GetSsl(s, w) => ok(state.app(s, w).unwrap().basic_cert.as_ref().map_or(json!({}), |c| c.to_json())),
+        GetSsl(s, w) => ok(state
+            .app(s, w)
+            .unwrap()
+            .basic_cert
+            .as_ref()
+            .map_or(json!({}), |c| c.to_json())),
         InstallSsl(s, w) => {
             let app = state.app(s, w).unwrap();
             if app.ssl_mode == SslMode::Advanced {
-                return message(422, "Basic SSL cannot be installed while Advanced SSL is enabled.");
+                return message(
+                    422,
+                    "Basic SSL cannot be installed while Advanced SSL is enabled.",
+                );
             }
             if app.basic_cert.is_some() {
                 return message(422, "This web application already has an SSL certificate.");
@@ -478,21 +546,33 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
             let advanced = bool_field(req, "advancedSSL", &mut errors, "advancedSSL");
             let auto = bool_field(req, "autoSSL", &mut errors, "autoSSL");
             if req.field("advancedSSL").is_none() {
-                errors.push(("advancedSSL", "The advanced s s l field is required.".into()));
+                errors.push((
+                    "advancedSSL",
+                    "The advanced s s l field is required.".into(),
+                ));
             }
             if !errors.is_empty() {
                 return invalid(errors);
             }
             let app = state.app_mut(s, w).unwrap();
-            app.ssl_mode = if advanced == Some(true) { SslMode::Advanced } else { SslMode::Basic };
+            app.ssl_mode = if advanced == Some(true) {
+                SslMode::Advanced
+            } else {
+                SslMode::Basic
+            };
             if let Some(a) = auto {
                 app.auto_ssl = a;
             }
             ok(advanced_json(app))
         }
-        GetDomainSsl(s, w, d) | InstallDomainSsl(s, w, d) | UpdateDomainSsl(s, w, d, _)
-        | RedeployDomainSsl(s, w, d, _) | DeleteDomainSsl(s, w, d, _) => {
-            let Some(i) = domain_of(state, s, w, d) else { return message(404, DOMAIN_NOT_FOUND) };
+        GetDomainSsl(s, w, d)
+        | InstallDomainSsl(s, w, d)
+        | UpdateDomainSsl(s, w, d, _)
+        | RedeployDomainSsl(s, w, d, _)
+        | DeleteDomainSsl(s, w, d, _) => {
+            let Some(i) = domain_of(state, s, w, d) else {
+                return message(404, DOMAIN_NOT_FOUND);
+            };
             if state.app(s, w).unwrap().ssl_mode != SslMode::Advanced {
                 return message(422, "Advanced SSL is not enabled for this web application.");
             }
@@ -525,21 +605,36 @@ fn create_domain(state: &mut State, s: u64, w: u64, req: &Req) -> Reply {
     if let Some(n) = &name {
         if !crate::state::valid_hostname(&n.to_ascii_lowercase()) {
             errors.insert(0, ("name", AddError::Invalid(n.clone()).message()));
-        } else if state.servers[&s].names.contains_key(&n.to_ascii_lowercase()) {
+        } else if state.servers[&s]
+            .names
+            .contains_key(&n.to_ascii_lowercase())
+        {
             errors.insert(0, ("name", AddError::Duplicate(n.clone()).message()));
         }
     }
     if !errors.is_empty() {
         return invalid(errors);
     }
-    let new = NewDomain { name: name.unwrap(), kind, www, redirection, wildcard };
+    let new = NewDomain {
+        name: name.unwrap(),
+        kind,
+        www,
+        redirection,
+        wildcard,
+    };
     match state.add_domain(s, w, new) {
         Ok(d) => ok(d.to_json()),
         Err(e) => invalid(vec![("name", e.message())]),
     }
 }
 
-fn enum_field(req: &Req, name: &'static str, allowed: &[&str], default: &str, errors: &mut Vec<(&'static str, String)>) -> String {
+fn enum_field(
+    req: &Req,
+    name: &'static str,
+    allowed: &[&str],
+    default: &str,
+    errors: &mut Vec<(&'static str, String)>,
+) -> String {
     match req.field(name) {
         None => default.to_string(),
         Some(Value::String(v)) if allowed.contains(&v.as_str()) => v.clone(),
@@ -551,11 +646,15 @@ fn enum_field(req: &Req, name: &'static str, allowed: &[&str], default: &str, er
 }
 
 fn domain_meta(state: &mut State, s: u64, w: u64, d: u64, req: &Req) -> Reply {
-    let Some(i) = state.app(s, w).unwrap().domain_index(d) else { return message(404, DOMAIN_NOT_FOUND) };
+    let Some(i) = state.app(s, w).unwrap().domain_index(d) else {
+        return message(404, DOMAIN_NOT_FOUND);
+    };
     let current_kind = state.app(s, w).unwrap().domains[i].kind.clone();
     let mut errors = Vec::new();
     let www = bool_field(req, "www", &mut errors, "www");
-    let redirection = req.field("redirection").map(|_| enum_field(req, "redirection", &REDIRECTIONS, "none", &mut errors));
+    let redirection = req
+        .field("redirection")
+        .map(|_| enum_field(req, "redirection", &REDIRECTIONS, "none", &mut errors));
     // The type of a domain is fixed at creation; the docs' example re-sends the current one.
     if req.field("type").is_some() {
         enum_field(req, "type", &[current_kind.as_str()], "alias", &mut errors);
@@ -576,7 +675,9 @@ fn domain_meta(state: &mut State, s: u64, w: u64, d: u64, req: &Req) -> Reply {
 fn san_limit(n: usize) -> Reply {
     message(
         422,
-        &format!("A Let's Encrypt certificate can cover at most 100 names; this web application has {n}."),
+        &format!(
+            "A Let's Encrypt certificate can cover at most 100 names; this web application has {n}."
+        ),
     )
 }
 
@@ -600,14 +701,23 @@ fn install_body(state: &mut State, req: &Req, names: usize) -> Result<crate::sta
     let mut staging = false;
     let mut api_id = None;
     if provider == "letsencrypt" {
-        auth_method = Some(required_enum(req, "authorizationMethod", &["http-01", "dns-01"], &mut errors));
+        auth_method = Some(required_enum(
+            req,
+            "authorizationMethod",
+            &["http-01", "dns-01"],
+            &mut errors,
+        ));
         staging = required_enum(req, "environment", &["live", "staging"], &mut errors) == "staging";
         if auth_method.as_deref() == Some("dns-01") {
-            match req.field("externalApi").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok())) {
+            match req
+                .field("externalApi")
+                .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+            {
                 Some(id) => api_id = Some(id),
                 None => errors.push((
                     "externalApi",
-                    "The external api field is required when authorization method is dns-01.".to_string(),
+                    "The external api field is required when authorization method is dns-01."
+                        .to_string(),
                 )),
             }
         }
@@ -619,7 +729,11 @@ fn install_body(state: &mut State, req: &Req, names: usize) -> Result<crate::sta
             let pem = req.field(field).and_then(Value::as_str).unwrap_or("");
             if !pem.contains("-----BEGIN ") || !pem.contains("-----END ") {
                 errors.push((
-                    if field == "privateKey" { "privateKey" } else { "certificate" },
+                    if field == "privateKey" {
+                        "privateKey"
+                    } else {
+                        "certificate"
+                    },
                     format!("The {field} field must be a PEM block."),
                 ));
             }
@@ -636,7 +750,12 @@ fn install_body(state: &mut State, req: &Req, names: usize) -> Result<crate::sta
     Ok(cert)
 }
 
-fn required_enum(req: &Req, name: &'static str, allowed: &[&str], errors: &mut Vec<(&'static str, String)>) -> String {
+fn required_enum(
+    req: &Req,
+    name: &'static str,
+    allowed: &[&str],
+    errors: &mut Vec<(&'static str, String)>,
+) -> String {
     match req.field(name) {
         Some(Value::String(v)) if allowed.contains(&v.as_str()) => v.clone(),
         Some(_) => {
@@ -674,7 +793,15 @@ fn advanced_json(app: &WebApp) -> Value {
     })
 }
 
-fn redeploy(req: &Req, s: u64, w: u64, d: Option<u64>, ssl_id: u64, route: &'static str, names: Vec<String>) -> Redeploy {
+fn redeploy(
+    req: &Req,
+    s: u64,
+    w: u64,
+    d: Option<u64>,
+    ssl_id: u64,
+    route: &'static str,
+    names: Vec<String>,
+) -> Redeploy {
     Redeploy {
         time: now_f64(),
         api: req.version.name(),
@@ -709,10 +836,20 @@ fn domain_ssl(inner: &mut Inner, route: Route, s: u64, w: u64, i: usize, req: &R
             };
             let ssl_id = cert.id;
             state.app_mut(s, w).unwrap().domains[i].ssl = Some(cert);
-            inner.record_redeploy(redeploy(req, s, w, Some(d), ssl_id, "POST /domains/{d}/ssl", names));
+            inner.record_redeploy(redeploy(
+                req,
+                s,
+                w,
+                Some(d),
+                ssl_id,
+                "POST /domains/{d}/ssl",
+                names,
+            ));
             ok(json!({}))
         }
-        UpdateDomainSsl(_, _, _, c) | RedeployDomainSsl(_, _, _, c) | DeleteDomainSsl(_, _, _, c) => {
+        UpdateDomainSsl(_, _, _, c)
+        | RedeployDomainSsl(_, _, _, c)
+        | DeleteDomainSsl(_, _, _, c) => {
             let domain = &mut state.app_mut(s, w).unwrap().domains[i];
             let Some(cert) = domain.ssl.as_mut().filter(|x| x.id == c) else {
                 return message(404, SSL_NOT_FOUND);
@@ -727,7 +864,15 @@ fn domain_ssl(inner: &mut Inner, route: Route, s: u64, w: u64, i: usize, req: &R
                         return message(422, "Only Let's Encrypt certificates can be redeployed.");
                     }
                     cert.valid_until = now_secs() + 90 * 86_400;
-                    inner.record_redeploy(redeploy(req, s, w, Some(d), c, "PUT /domains/{d}/ssl/{id}", names));
+                    inner.record_redeploy(redeploy(
+                        req,
+                        s,
+                        w,
+                        Some(d),
+                        c,
+                        "PUT /domains/{d}/ssl/{id}",
+                        names,
+                    ));
                     ok(json!({}))
                 }
                 _ => ok(domain.ssl.take().unwrap().to_json()),
@@ -744,13 +889,25 @@ mod tests {
     #[test]
     fn routes_exist_only_with_numeric_ids_the_right_verb_and_no_trailing_slash() {
         let r = |m, p: &str| route(Version::V3, m, &p.split('/').collect::<Vec<_>>());
-        assert_eq!(r("GET", "servers/1/webapps/2/domains"), Some(Route::ListDomains(1, 2)));
+        assert_eq!(
+            r("GET", "servers/1/webapps/2/domains"),
+            Some(Route::ListDomains(1, 2))
+        );
         assert_eq!(r("GET", "servers/1/webapps/2/domains/"), None);
         assert_eq!(r("PUT", "servers/1/webapps/2/domains"), None);
         assert_eq!(r("GET", "servers/x/webapps/2/domains"), None);
-        assert_eq!(r("PATCH", "servers/1/webapps/2/ssl/advanced/9/redeploy"), Some(Route::AdvancedRedeploy(1, 2, 9)));
         assert_eq!(
-            route(Version::V2, "PATCH", &"servers/1/webapps/2/ssl/advanced/9/redeploy".split('/').collect::<Vec<_>>()),
+            r("PATCH", "servers/1/webapps/2/ssl/advanced/9/redeploy"),
+            Some(Route::AdvancedRedeploy(1, 2, 9))
+        );
+        assert_eq!(
+            route(
+                Version::V2,
+                "PATCH",
+                &"servers/1/webapps/2/ssl/advanced/9/redeploy"
+                    .split('/')
+                    .collect::<Vec<_>>()
+            ),
             None,
             "the advanced redeploy route is v3-only"
         );

@@ -54,7 +54,13 @@ fn config_json(inner: &crate::sim::Inner) -> Value {
     v
 }
 
-pub fn handle(sim: &Sim, method: &str, path: &str, query: Option<&str>, body: &[u8]) -> Response<Body> {
+pub fn handle(
+    sim: &Sim,
+    method: &str,
+    path: &str,
+    query: Option<&str>,
+    body: &[u8],
+) -> Response<Body> {
     let segs: Vec<&str> = path.trim_start_matches("/_sim/").split('/').collect();
     let result = match (method, segs.as_slice()) {
         ("POST", ["reset"]) => reset(sim, body),
@@ -71,15 +77,24 @@ pub fn handle(sim: &Sim, method: &str, path: &str, query: Option<&str>, body: &[
             sim.lock().log.clear();
             Ok(json_response(200, &json!({ "cleared": true })))
         }
-        ("GET", ["counters"]) => Ok(json_response(200, &serde_json::to_value(&sim.lock().counters).unwrap())),
-        ("GET", ["redeploys"]) => Ok(json_response(200, &serde_json::to_value(&sim.lock().redeploys).unwrap())),
+        ("GET", ["counters"]) => Ok(json_response(
+            200,
+            &serde_json::to_value(&sim.lock().counters).unwrap(),
+        )),
+        ("GET", ["redeploys"]) => Ok(json_response(
+            200,
+            &serde_json::to_value(&sim.lock().redeploys).unwrap(),
+        )),
         ("DELETE", ["redeploys"]) => {
             sim.lock().redeploys.clear();
             Ok(json_response(200, &json!({ "cleared": true })))
         }
         ("GET", ["config"]) => Ok(json_response(200, &config_json(&sim.lock()))),
         ("POST", ["config"]) => set_config(sim, body),
-        ("GET", ["faults"]) => Ok(json_response(200, &serde_json::to_value(&sim.lock().faults).unwrap())),
+        ("GET", ["faults"]) => Ok(json_response(
+            200,
+            &serde_json::to_value(&sim.lock().faults).unwrap(),
+        )),
         ("DELETE", ["faults"]) => {
             sim.lock().faults.clear();
             Ok(json_response(200, &json!({ "cleared": true })))
@@ -100,13 +115,21 @@ pub fn handle(sim: &Sim, method: &str, path: &str, query: Option<&str>, body: &[
                 let lower = crate::api::percent_decode(name).to_ascii_lowercase();
                 let app = inner.state.app(s, w).unwrap();
                 let Some(d) = app.domains.iter().find(|d| d.name == lower).map(|d| d.id) else {
-                    return Err(error(404, format!("no domain named {lower:?} on web app {w}")));
+                    return Err(error(
+                        404,
+                        format!("no domain named {lower:?} on web app {w}"),
+                    ));
                 };
                 let removed = inner.state.remove_domain(s, w, d).unwrap();
                 Ok(json_response(200, &removed.to_json()))
             })
         }
-        _ => Err(error(404, format!("Route not found: {method} {path} (control API, see tests/runcloud-sim/README.md)"))),
+        _ => Err(error(
+            404,
+            format!(
+                "Route not found: {method} {path} (control API, see tests/runcloud-sim/README.md)"
+            ),
+        )),
     };
     result.unwrap_or_else(|e| e)
 }
@@ -131,35 +154,56 @@ fn bulk_add(sim: &Sim, s: &str, w: &str, body: &[u8]) -> Result<Response<Body>, 
     let bulk: Bulk = parse(body, "bulk")?;
     let names = match (bulk.names, bulk.count, bulk.pattern) {
         (Some(names), None, None) => names,
-        (None, Some(count), Some(pattern)) => {
-            Generate { count, pattern, start: bulk.start }.names().map_err(|e| error(400, e))?
+        (None, Some(count), Some(pattern)) => Generate {
+            count,
+            pattern,
+            start: bulk.start,
         }
-        _ => return Err(error(400, "give either \"names\" or \"count\" + \"pattern\" (+ optional \"start\")")),
+        .names()
+        .map_err(|e| error(400, e))?,
+        _ => {
+            return Err(error(
+                400,
+                "give either \"names\" or \"count\" + \"pattern\" (+ optional \"start\")",
+            ));
+        }
     };
     let mut inner = sim.lock();
     let (s, w) = app_ids(&inner.state, s, w)?;
-    let added = inner
-        .state
-        .add_many(s, w, &names)
-        .map_err(|e| error(422, format!("nothing added: {} ({})", e.message(), e.name())))?;
+    let added = inner.state.add_many(s, w, &names).map_err(|e| {
+        error(
+            422,
+            format!("nothing added: {} ({})", e.message(), e.name()),
+        )
+    })?;
     Ok(json_response(200, &json!({ "added": added })))
 }
 
 fn set_config(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> {
     let patch: ConfigPatch = parse(body, "config")?;
     if let Some(e) = &patch.empty_links
-        && e != "object" && e != "array" {
-            return Err(error(400, "empty_links must be \"object\" or \"array\""));
-        }
+        && e != "object"
+        && e != "array"
+    {
+        return Err(error(400, "empty_links must be \"object\" or \"array\""));
+    }
     if let Some(p) = &patch.pagination
-        && p != "standard" && p != "lastPage" {
-            return Err(error(400, "pagination must be \"standard\" or \"lastPage\""));
-        }
+        && p != "standard"
+        && p != "lastPage"
+    {
+        return Err(error(
+            400,
+            "pagination must be \"standard\" or \"lastPage\"",
+        ));
+    }
     if let Some(t) = &patch.trailing_slash
         && t != "not_found"
         && t != "redirect"
     {
-        return Err(error(400, "trailing_slash must be \"not_found\" or \"redirect\""));
+        return Err(error(
+            400,
+            "trailing_slash must be \"not_found\" or \"redirect\"",
+        ));
     }
     let mut inner = sim.lock();
     let c = &mut inner.config;

@@ -10,12 +10,12 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, CONTENT_TYPE};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::api::{self, ListStyle, Reply, Req};
-use crate::sim::{Fault, LogEntry, RateCheck, Sim};
+use crate::sim::{Fault, FaultKind, LogEntry, RateCheck, Sim};
 use crate::time::now_f64;
 
 pub type Body = Full<Bytes>;
@@ -44,16 +44,22 @@ impl std::error::Error for Dropped {}
 pub fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response<Body> {
     let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_str(content_type).unwrap());
     r
 }
 
 pub fn json_response(status: u16, body: &Value) -> Response<Body> {
-    respond(status, "application/json", serde_json::to_vec(body).unwrap())
+    respond(
+        status,
+        "application/json",
+        serde_json::to_vec(body).unwrap(),
+    )
 }
 
 fn header(r: &mut Response<Body>, name: &'static str, value: impl ToString) {
-    r.headers_mut().insert(name, HeaderValue::from_str(&value.to_string()).unwrap());
+    r.headers_mut()
+        .insert(name, HeaderValue::from_str(&value.to_string()).unwrap());
 }
 
 const LOGIN: &str = "https://manage.runcloud.io/login";
@@ -68,7 +74,10 @@ fn redirect_to_login() -> Response<Body> {
 }
 
 fn html_error(status: u16) -> Response<Body> {
-    let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
+    let reason = StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
     let html = format!(
         "<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n"
     );
@@ -81,7 +90,11 @@ fn parse_body(content_type: Option<&str>, raw: &[u8]) -> (Value, Value) {
         return (Value::Object(Map::new()), Value::Null);
     }
     if let Ok(v) = serde_json::from_slice::<Value>(raw) {
-        let input = if v.is_object() { v.clone() } else { Value::Object(Map::new()) };
+        let input = if v.is_object() {
+            v.clone()
+        } else {
+            Value::Object(Map::new())
+        };
         return (input, v);
     }
     let text = String::from_utf8_lossy(raw).into_owned();
@@ -89,14 +102,21 @@ fn parse_body(content_type: Option<&str>, raw: &[u8]) -> (Value, Value) {
         let mut map = Map::new();
         for pair in text.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            map.insert(api::percent_decode(k), Value::String(api::percent_decode(v)));
+            map.insert(
+                api::percent_decode(k),
+                Value::String(api::percent_decode(v)),
+            );
         }
         return (Value::Object(map), Value::String(text));
     }
     (Value::Object(Map::new()), Value::String(text))
 }
 
-pub async fn handle(sim: Arc<Sim>, conn: Arc<Conn>, req: Request<Incoming>) -> Result<Response<Body>, Dropped> {
+pub async fn handle(
+    sim: Arc<Sim>,
+    conn: Arc<Conn>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Dropped> {
     let (parts, body) = req.into_parts();
     let raw = match Limited::new(body, 64 << 20).collect().await {
         Ok(b) => b.to_bytes(),
@@ -109,7 +129,8 @@ pub async fn handle(sim: Arc<Sim>, conn: Arc<Conn>, req: Request<Incoming>) -> R
         return Ok(crate::control::handle(&sim, method, path, query, &raw));
     }
 
-    let hdr = |name: hyper::header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
+    let hdr =
+        |name: hyper::header::HeaderName| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let accept = hdr(hyper::header::ACCEPT);
     let content_type = hdr(CONTENT_TYPE);
     let auth = api::parse_auth(hdr(hyper::header::AUTHORIZATION));
@@ -145,19 +166,23 @@ pub async fn handle(sim: Arc<Sim>, conn: Arc<Conn>, req: Request<Incoming>) -> R
         (seq, fault, inner.config.latency_ms)
     };
 
-    let kind = fault.as_ref().map_or("", |f| f.kind.as_str());
-    let extra = if kind == "latency" { fault.as_ref().and_then(|f| f.ms).unwrap_or(1000) } else { 0 };
+    let kind = fault.as_ref().map(|f| f.kind);
+    let ms = fault.as_ref().and_then(|f| f.ms);
+    let extra = if kind == Some(FaultKind::Latency) {
+        ms.unwrap_or(1000)
+    } else {
+        0
+    };
     if latency + extra > 0 {
         tokio::time::sleep(Duration::from_millis(latency + extra)).await;
     }
     match kind {
-        "reset" => {
+        Some(FaultKind::Reset) => {
             set_linger_zero(conn.fd);
             return Err(Dropped);
         }
-        "hang" => {
-            let ms = fault.as_ref().and_then(|f| f.ms).unwrap_or(600_000);
-            tokio::time::sleep(Duration::from_millis(ms)).await;
+        Some(FaultKind::Hang) => {
+            tokio::time::sleep(Duration::from_millis(ms.unwrap_or(600_000))).await;
             return Err(Dropped);
         }
         _ => {}
@@ -165,24 +190,15 @@ pub async fn handle(sim: Arc<Sim>, conn: Arc<Conn>, req: Request<Incoming>) -> R
 
     let mut inner = sim.lock();
     let rate = inner.rate_check(&auth.key());
-    let mut resp = match (&rate, fault.as_ref()) {
-        (RateCheck::Over { .. }, _) => json_response(429, &serde_json::json!({"message": "Too Many Attempts."})),
-        (_, Some(f)) if f.kind == "status" => html_error(f.status.unwrap_or(503)),
-        (_, Some(f)) if f.kind == "rate_limit" => {
-            let mut r = json_response(429, &serde_json::json!({"message": "Too Many Attempts."}));
-            if let Some(s) = f.retry_after {
-                header(&mut r, "retry-after", s);
-            }
-            r
+    let answer = fault.as_ref().and_then(fault_answer);
+    let mut resp = match (&rate, answer) {
+        (RateCheck::Over { .. }, _) => {
+            json_response(429, &serde_json::json!({"message": "Too Many Attempts."}))
         }
-        (_, Some(f)) if f.kind == "malformed_json" => {
-            respond(200, "application/json", "{\"data\": [{\"id\": 1, \"name\": <br />\n<b>Warning</b>")
-        }
-        (_, Some(f)) if f.kind == "wrong_content_type" => {
-            respond(200, "text/html; charset=UTF-8", "<!DOCTYPE html><html><body><h1>RunCloud</h1></body></html>")
-        }
-        (_, Some(f)) if f.kind == "redirect" => redirect_to_login(),
-        _ if inner.config.require_accept_json && !accept.is_some_and(|a| a.contains("application/json")) => {
+        (_, Some(r)) => r,
+        _ if inner.config.require_accept_json
+            && !accept.is_some_and(|a| a.contains("application/json")) =>
+        {
             redirect_to_login()
         }
         _ if inner.config.trailing_slash == "redirect" && path.len() > 1 && path.ends_with('/') => {
@@ -191,19 +207,34 @@ pub async fn handle(sim: Arc<Sim>, conn: Arc<Conn>, req: Request<Incoming>) -> R
                 target.push('?');
                 target.push_str(q);
             }
-            let mut r = respond(301, "text/html; charset=UTF-8", format!("Redirecting to {target}"));
+            let mut r = respond(
+                301,
+                "text/html; charset=UTF-8",
+                format!("Redirecting to {target}"),
+            );
             header(&mut r, "location", target);
             r
         }
         _ => {
             let style = ListStyle {
-                links_array: kind == "links_array" || inner.config.empty_links == "array",
-                no_links: kind == "no_links",
-                last_page: kind == "last_page" || inner.config.pagination == "lastPage",
+                links_array: kind == Some(FaultKind::LinksArray)
+                    || inner.config.empty_links == "array",
+                no_links: kind == Some(FaultKind::NoLinks),
+                last_page: kind == Some(FaultKind::LastPage)
+                    || inner.config.pagination == "lastPage",
             };
-            let reply = api_reply(&mut inner, &sim.base_url, method, path, query, &input, &auth, style);
+            let reply = api_reply(
+                &mut inner,
+                &sim.base_url,
+                method,
+                path,
+                query,
+                &input,
+                &auth,
+                style,
+            );
             let mut body = serde_json::to_vec(&reply.body).unwrap();
-            if kind == "truncated_json" {
+            if kind == Some(FaultKind::TruncatedJson) {
                 body.truncate(body.len() / 2);
             }
             respond(reply.status, "application/json", body)
@@ -215,7 +246,11 @@ pub async fn handle(sim: Arc<Sim>, conn: Arc<Conn>, req: Request<Incoming>) -> R
             header(&mut resp, "x-ratelimit-limit", limit);
             header(&mut resp, "x-ratelimit-remaining", remaining);
         }
-        RateCheck::Over { limit, retry_after, reset_at } => {
+        RateCheck::Over {
+            limit,
+            retry_after,
+            reset_at,
+        } => {
             header(&mut resp, "x-ratelimit-limit", limit);
             header(&mut resp, "x-ratelimit-remaining", 0);
             header(&mut resp, "x-ratelimit-reset", reset_at);
@@ -246,9 +281,19 @@ fn api_reply(
         return api::not_found_route(method, path);
     };
     if let Err(msg) = auth.check(Some(version), &inner.state) {
-        return Reply { status: 401, body: serde_json::json!({ "message": msg }) };
+        return Reply {
+            status: 401,
+            body: serde_json::json!({ "message": msg }),
+        };
     }
-    let req = Req { version, path, query, body: input, base_url, style };
+    let req = Req {
+        version,
+        path,
+        query,
+        body: input,
+        base_url,
+        style,
+    };
     api::exec(inner, route, &req)
 }
 
@@ -264,23 +309,69 @@ fn set_linger_zero(fd: i32) {
     }
     const SOL_SOCKET: i32 = 1;
     const SO_LINGER: i32 = 13;
-    let l = Linger { l_onoff: 1, l_linger: 0 };
+    let l = Linger {
+        l_onoff: 1,
+        l_linger: 0,
+    };
     // SAFETY: fd is the live socket of the connection this request arrived on (Linux values).
     unsafe {
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, std::mem::size_of::<Linger>() as u32);
+        setsockopt(
+            fd,
+            SOL_SOCKET,
+            SO_LINGER,
+            &l,
+            std::mem::size_of::<Linger>() as u32,
+        );
     }
 }
 
+/// The answer a fault gives in place of the API's, for the kinds that answer at all.
+fn fault_answer(f: &Fault) -> Option<Response<Body>> {
+    Some(match f.kind {
+        FaultKind::Status => html_error(f.status.unwrap_or(503)),
+        FaultKind::RateLimit => {
+            let mut r = json_response(429, &serde_json::json!({"message": "Too Many Attempts."}));
+            if let Some(s) = f.retry_after {
+                header(&mut r, "retry-after", s);
+            }
+            r
+        }
+        FaultKind::Message => json_response(
+            f.status.unwrap_or(422),
+            &serde_json::json!({ "message": f.message }),
+        ),
+        FaultKind::MalformedJson => respond(
+            200,
+            "application/json",
+            "{\"data\": [{\"id\": 1, \"name\": <br />\n<b>Warning</b>",
+        ),
+        FaultKind::WrongContentType => respond(
+            200,
+            "text/html; charset=UTF-8",
+            "<!DOCTYPE html><html><body><h1>RunCloud</h1></body></html>",
+        ),
+        FaultKind::Redirect => redirect_to_login(),
+        FaultKind::Latency
+        | FaultKind::TruncatedJson
+        | FaultKind::Reset
+        | FaultKind::Hang
+        | FaultKind::LinksArray
+        | FaultKind::NoLinks
+        | FaultKind::LastPage => return None,
+    })
+}
+
 pub fn fault_is_valid(f: &Fault) -> Result<(), String> {
-    if !crate::sim::FAULT_KINDS.contains(&f.kind.as_str()) {
-        return Err(format!("unknown fault kind {:?}; known: {}", f.kind, crate::sim::FAULT_KINDS.join(", ")));
-    }
     if f.times == Some(0) {
         return Err("times must be at least 1 (omit it for \"until cleared\")".into());
     }
     if let Some(s) = f.status
-        && !(100..=599).contains(&s) {
-            return Err(format!("status {s} is not an HTTP status"));
-        }
+        && !(100..=599).contains(&s)
+    {
+        return Err(format!("status {s} is not an HTTP status"));
+    }
+    if (f.kind == FaultKind::Message) != f.message.is_some() {
+        return Err("message goes with, and only with, kind \"message\"".into());
+    }
     Ok(())
 }

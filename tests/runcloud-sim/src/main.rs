@@ -63,15 +63,20 @@ fn parse_args() -> Result<Args, String> {
             "--ca-out" => args.ca_out = Some(PathBuf::from(value()?)),
             "--rate-limit" => {
                 let v = value()?;
-                args.rate_limit = match v.as_str() {
-                    "off" | "0" => None,
-                    n => Some(n.parse().map_err(|_| format!("--rate-limit takes a number or off, not {n:?}"))?),
-                };
+                args.rate_limit =
+                    match v.as_str() {
+                        "off" | "0" => None,
+                        n => Some(n.parse().map_err(|_| {
+                            format!("--rate-limit takes a number or off, not {n:?}")
+                        })?),
+                    };
             }
             "--state" => args.state = Some(PathBuf::from(value()?)),
             "--latency-ms" => {
                 let v = value()?;
-                args.latency_ms = v.parse().map_err(|_| format!("--latency-ms takes milliseconds, not {v:?}"))?;
+                args.latency_ms = v
+                    .parse()
+                    .map_err(|_| format!("--latency-ms takes milliseconds, not {v:?}"))?;
             }
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -81,7 +86,10 @@ fn parse_args() -> Result<Args, String> {
         }
     }
     if !args.listen.ip().is_loopback() {
-        return Err(format!("--listen {}: only loopback addresses are allowed", args.listen));
+        return Err(format!(
+            "--listen {}: only loopback addresses are allowed",
+            args.listen
+        ));
     }
     Ok(args)
 }
@@ -118,7 +126,11 @@ async fn serve(args: Args, state: State) {
     let mut temp_dir = None;
     let acceptor = if args.tls {
         let ca_path = args.ca_out.clone().unwrap_or_else(|| {
-            let dir = std::env::temp_dir().join(format!("runcloud-sim-{}-{}", std::process::id(), addr.port()));
+            let dir = std::env::temp_dir().join(format!(
+                "runcloud-sim-{}-{}",
+                std::process::id(),
+                addr.port()
+            ));
             temp_dir = Some(dir.clone());
             dir.join("ca.pem")
         });
@@ -137,7 +149,11 @@ async fn serve(args: Args, state: State) {
         "ca_file": acceptor.as_ref().map(|(_, p)| p.display().to_string()),
         "pid": std::process::id(),
     });
-    let sim = Arc::new(Sim::new(state, Config::new(args.rate_limit, args.latency_ms), url));
+    let sim = Arc::new(Sim::new(
+        state,
+        Config::new(args.rate_limit, args.latency_ms),
+        url,
+    ));
     // Handlers first: whoever reads the first line may signal us at once, and a signal that
     // arrived before them would kill the process instead of stopping it gracefully.
     use tokio::signal::unix::{SignalKind, signal};
@@ -167,7 +183,11 @@ async fn serve(args: Args, state: State) {
         next_conn += 1;
         sim.lock().counters.tcp_accepted += 1;
         let _ = stream.set_nodelay(true);
-        let conn = Arc::new(Conn { id: next_conn, fd: stream.as_raw_fd(), counted_epoch: AtomicU64::new(u64::MAX) });
+        let conn = Arc::new(Conn {
+            id: next_conn,
+            fd: stream.as_raw_fd(),
+            counted_epoch: AtomicU64::new(u64::MAX),
+        });
         let sim = sim.clone();
         let acceptor = acceptor.clone();
         tokio::spawn(async move {

@@ -38,20 +38,89 @@ impl Config {
     }
 }
 
-pub const FAULT_KINDS: [&str; 12] = [
-    "latency",
-    "status",
-    "rate_limit",
-    "malformed_json",
-    "truncated_json",
-    "wrong_content_type",
-    "reset",
-    "hang",
-    "redirect",
-    "links_array",
-    "no_links",
-    "last_page",
-];
+/// What a fault does (README "Faults"). Parsed once, when `POST /_sim/faults` adds it; an
+/// unknown name is refused there with the list of known ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    Latency,
+    Status,
+    RateLimit,
+    MalformedJson,
+    TruncatedJson,
+    WrongContentType,
+    Reset,
+    Hang,
+    Redirect,
+    LinksArray,
+    NoLinks,
+    LastPage,
+    Message,
+}
+
+impl FaultKind {
+    pub const ALL: [FaultKind; 13] = [
+        FaultKind::Latency,
+        FaultKind::Status,
+        FaultKind::RateLimit,
+        FaultKind::MalformedJson,
+        FaultKind::TruncatedJson,
+        FaultKind::WrongContentType,
+        FaultKind::Reset,
+        FaultKind::Hang,
+        FaultKind::Redirect,
+        FaultKind::LinksArray,
+        FaultKind::NoLinks,
+        FaultKind::LastPage,
+        FaultKind::Message,
+    ];
+
+    /// The name the control API uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            FaultKind::Latency => "latency",
+            FaultKind::Status => "status",
+            FaultKind::RateLimit => "rate_limit",
+            FaultKind::MalformedJson => "malformed_json",
+            FaultKind::TruncatedJson => "truncated_json",
+            FaultKind::WrongContentType => "wrong_content_type",
+            FaultKind::Reset => "reset",
+            FaultKind::Hang => "hang",
+            FaultKind::Redirect => "redirect",
+            FaultKind::LinksArray => "links_array",
+            FaultKind::NoLinks => "no_links",
+            FaultKind::LastPage => "last_page",
+            FaultKind::Message => "message",
+        }
+    }
+}
+
+impl std::str::FromStr for FaultKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        FaultKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let known: Vec<&str> = FaultKind::ALL.iter().map(|k| k.name()).collect();
+                format!("unknown fault kind {s:?}; known: {}", known.join(", "))
+            })
+    }
+}
+
+impl Serialize for FaultKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for FaultKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -61,7 +130,7 @@ pub struct Fault {
     #[serde(default = "any_method")]
     pub method: String,
     pub path: String,
-    pub kind: String,
+    pub kind: FaultKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -70,6 +139,9 @@ pub struct Fault {
     pub retry_after: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub times: Option<u64>,
+    /// The `message` of a `message` fault's answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 fn any_method() -> String {
@@ -161,8 +233,15 @@ pub struct Sim {
 
 pub enum RateCheck {
     Off,
-    Ok { limit: u32, remaining: u32 },
-    Over { limit: u32, retry_after: u64, reset_at: u64 },
+    Ok {
+        limit: u32,
+        remaining: u32,
+    },
+    Over {
+        limit: u32,
+        retry_after: u64,
+        reset_at: u64,
+    },
 }
 
 impl Sim {
@@ -197,7 +276,10 @@ impl Inner {
         self.config = self.startup_config.clone();
         self.faults.clear();
         self.log.clear();
-        self.counters = Counters { tcp_accepted: self.counters.tcp_accepted, ..Counters::default() };
+        self.counters = Counters {
+            tcp_accepted: self.counters.tcp_accepted,
+            ..Counters::default()
+        };
         self.redeploys.clear();
         self.windows.clear();
         self.epoch += 1;
@@ -228,19 +310,24 @@ impl Inner {
     }
 
     pub fn set_log_status(&mut self, seq: u64, status: u16) {
-        let Some(first) = self.log.front().map(|e| e.seq) else { return };
+        let Some(first) = self.log.front().map(|e| e.seq) else {
+            return;
+        };
         if seq < first {
             return;
         }
         if let Some(e) = self.log.get_mut((seq - first) as usize)
-            && e.seq == seq {
-                e.status = Some(status);
-            }
+            && e.seq == seq
+        {
+            e.status = Some(status);
+        }
     }
 
     /// Fixed 60 s window per credential, opened by its first request.
     pub fn rate_check(&mut self, key: &str) -> RateCheck {
-        let Some(limit) = self.config.rate_limit else { return RateCheck::Off };
+        let Some(limit) = self.config.rate_limit else {
+            return RateCheck::Off;
+        };
         let now = Instant::now();
         let window = self.windows.entry(key.to_string()).or_insert((now, 0));
         if now.duration_since(window.0) >= WINDOW {
@@ -257,7 +344,10 @@ impl Inner {
             };
         }
         window.1 += 1;
-        RateCheck::Ok { limit, remaining: limit - window.1 }
+        RateCheck::Ok {
+            limit,
+            remaining: limit - window.1,
+        }
     }
 
     pub fn record_redeploy(&mut self, r: Redeploy) {
@@ -275,11 +365,31 @@ mod tests {
             id: 0,
             method: method.into(),
             path: path.into(),
-            kind: "status".into(),
+            kind: FaultKind::Status,
             status: None,
             ms: None,
             retry_after: None,
             times: None,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn every_fault_kind_is_known_by_its_name_and_shown_by_it() {
+        for kind in FaultKind::ALL {
+            assert_eq!(kind.name().parse::<FaultKind>(), Ok(kind));
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                Value::String(kind.name().into())
+            );
+        }
+        let readme = include_str!("../README.md");
+        for kind in FaultKind::ALL {
+            assert!(
+                readme.contains(&format!("  - `{}` — ", kind.name())),
+                "README's Faults section documents {}",
+                kind.name()
+            );
         }
     }
 

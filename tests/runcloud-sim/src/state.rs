@@ -230,7 +230,10 @@ pub fn valid_hostname(name: &str) -> bool {
         if label.starts_with('-') || label.ends_with('-') {
             return false;
         }
-        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if !label
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return false;
         }
     }
@@ -259,17 +262,28 @@ impl State {
     }
 
     /// Adds one domain after validating it; `Err` leaves the state untouched.
-    pub fn add_domain(&mut self, server_id: u64, app_id: u64, new: NewDomain) -> Result<Domain, AddError> {
+    pub fn add_domain(
+        &mut self,
+        server_id: u64,
+        app_id: u64,
+        new: NewDomain,
+    ) -> Result<Domain, AddError> {
         let lower = new.name.to_ascii_lowercase();
         if !valid_hostname(&lower) {
             return Err(AddError::Invalid(new.name));
         }
         let id = self.next_id + 1;
-        let server = self.servers.get_mut(&server_id).expect("caller checked the server");
+        let server = self
+            .servers
+            .get_mut(&server_id)
+            .expect("caller checked the server");
         if server.names.contains_key(&lower) {
             return Err(AddError::Duplicate(new.name));
         }
-        let app = server.webapps.get_mut(&app_id).expect("caller checked the app");
+        let app = server
+            .webapps
+            .get_mut(&app_id)
+            .expect("caller checked the app");
         let domain = Domain {
             id,
             name: lower.clone(),
@@ -287,8 +301,16 @@ impl State {
     }
 
     /// Adds many names at once; all-or-nothing.
-    pub fn add_many(&mut self, server_id: u64, app_id: u64, names: &[String]) -> Result<usize, AddError> {
-        let server = self.servers.get(&server_id).expect("caller checked the server");
+    pub fn add_many(
+        &mut self,
+        server_id: u64,
+        app_id: u64,
+        names: &[String],
+    ) -> Result<usize, AddError> {
+        let server = self
+            .servers
+            .get(&server_id)
+            .expect("caller checked the server");
         let mut seen = std::collections::HashSet::with_capacity(names.len());
         for name in names {
             let lower = name.to_ascii_lowercase();
@@ -387,7 +409,10 @@ pub struct Generate {
 impl Generate {
     pub fn names(&self) -> Result<Vec<String>, String> {
         if !self.pattern.contains("{n}") {
-            return Err(format!("pattern {:?} has no {{n}} placeholder", self.pattern));
+            return Err(format!(
+                "pattern {:?} has no {{n}} placeholder",
+                self.pattern
+            ));
         }
         let start = self.start.unwrap_or(1);
         Ok((start..start + self.count)
@@ -435,7 +460,8 @@ impl State {
         if matches!(body.trim_ascii(), b"" | b"null" | b"[]") {
             return State::from_seed(Seed::default());
         }
-        let seed: Seed = serde_json::from_slice(body).map_err(|e| format!("invalid state JSON: {e}"))?;
+        let seed: Seed =
+            serde_json::from_slice(body).map_err(|e| format!("invalid state JSON: {e}"))?;
         State::from_seed(seed)
     }
 
@@ -467,7 +493,11 @@ impl State {
                 },
             );
             for a in s.webapps.unwrap_or_default() {
-                if state.servers.values().any(|srv| srv.webapps.contains_key(&a.id)) {
+                if state
+                    .servers
+                    .values()
+                    .any(|srv| srv.webapps.contains_key(&a.id))
+                {
                     return Err(format!("web app id {} appears twice", a.id));
                 }
                 let name = a.name.unwrap_or_else(|| format!("app-{}", a.id));
@@ -475,7 +505,12 @@ impl State {
                 let ssl_mode = match ssl {
                     "basic" | "none" => SslMode::Basic,
                     "advanced" => SslMode::Advanced,
-                    other => return Err(format!("web app {}: ssl must be basic, advanced or none, not {other:?}", a.id)),
+                    other => {
+                        return Err(format!(
+                            "web app {}: ssl must be basic, advanced or none, not {other:?}",
+                            a.id
+                        ));
+                    }
                 };
                 let server = state.servers.get_mut(&s.id).unwrap();
                 server.webapps.insert(
@@ -499,10 +534,17 @@ impl State {
                 for d in a.domains.unwrap_or_default() {
                     let new = match d {
                         SeedDomain::Name(name) => NewDomain::alias(&name),
-                        SeedDomain::Full { name, www, redirection, wildcard } => {
+                        SeedDomain::Full {
+                            name,
+                            www,
+                            redirection,
+                            wildcard,
+                        } => {
                             let redirection = redirection.unwrap_or_else(|| "none".into());
                             if !REDIRECTIONS.contains(&redirection.as_str()) {
-                                return Err(format!("domain {name}: bad redirection {redirection:?}"));
+                                return Err(format!(
+                                    "domain {name}: bad redirection {redirection:?}"
+                                ));
                             }
                             NewDomain {
                                 name,
@@ -542,14 +584,33 @@ mod tests {
 
     #[test]
     fn hostname_validator_accepts_ordinary_names_and_rejects_the_rest() {
-        for ok in ["a.test", "network.test", "xn--bcher-kva.example", "a-b.c-d.example.com", "site1.bulk.test"] {
+        for ok in [
+            "a.test",
+            "network.test",
+            "xn--bcher-kva.example",
+            "a-b.c-d.example.com",
+            "site1.bulk.test",
+        ] {
             assert!(valid_hostname(ok), "{ok} should be accepted");
         }
         let long_label = format!("{}.test", "a".repeat(64));
         let too_long = format!("{}.test", vec!["a".repeat(60); 5].join("."));
         for bad in [
-            "", "localhost", "not a domain", "http://a.test", "a.test/path", "-a.test", "a-.test",
-            "a..test", ".a.test", "a.test.", "*.a.test", "1.2.3.4", "a_b.test", &long_label, &too_long,
+            "",
+            "localhost",
+            "not a domain",
+            "http://a.test",
+            "a.test/path",
+            "-a.test",
+            "a-.test",
+            "a..test",
+            ".a.test",
+            "a.test.",
+            "*.a.test",
+            "1.2.3.4",
+            "a_b.test",
+            &long_label,
+            &too_long,
         ] {
             assert!(!valid_hostname(bad), "{bad:?} should be rejected");
         }
@@ -559,7 +620,12 @@ mod tests {
     fn default_state_has_the_documented_ids_and_primary_domains() {
         for empty in [&b""[..], b" ", b"null", b"[]", b"{}"] {
             let s = State::from_json(empty).unwrap();
-            assert_eq!(s.servers.len(), 2, "{:?} should give the default state", String::from_utf8_lossy(empty));
+            assert_eq!(
+                s.servers.len(),
+                2,
+                "{:?} should give the default state",
+                String::from_utf8_lossy(empty)
+            );
         }
         let s = State::from_json(b"").unwrap();
         let app = s.app(11667, 940288).unwrap();
@@ -569,6 +635,9 @@ mod tests {
         let other = s.app(11668, 940300).unwrap();
         assert_eq!(other.domains[0].name, "other.test");
         assert!(other.basic_cert.is_none());
-        assert!(s.app(11667, 940300).is_none(), "app 940300 is not on server 11667");
+        assert!(
+            s.app(11667, 940300).is_none(),
+            "app 940300 is not on server 11667"
+        );
     }
 }

@@ -25,7 +25,10 @@ fn non_loopback_listen_addresses_are_refused() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "exit code 2 for a bad argument");
-    assert!(out.stdout.is_empty(), "no first line when refusing to start");
+    assert!(
+        out.stdout.is_empty(),
+        "no first line when refusing to start"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("loopback"));
 }
 
@@ -37,8 +40,15 @@ fn sigterm_stops_the_simulator_promptly_with_status_zero() {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let t = Instant::now();
     loop {
@@ -60,21 +70,39 @@ fn tls_serves_https_trusted_through_the_written_ca_file_only() {
     let sim = Sim::start_with(&["--tls"]);
     assert!(sim.url.starts_with("https://127.0.0.1:"), "{}", sim.url);
     let ca_path = sim.ca_file.clone().expect("--tls prints the CA path");
-    let pem = std::fs::read(&ca_path).unwrap_or_else(|e| panic!("CA file {ca_path} should exist: {e}"));
+    let pem =
+        std::fs::read(&ca_path).unwrap_or_else(|e| panic!("CA file {ca_path} should exist: {e}"));
     assert!(String::from_utf8_lossy(&pem).contains("BEGIN CERTIFICATE"));
     let ca = reqwest::Certificate::from_pem(&pem).unwrap();
-    let client = reqwest::blocking::Client::builder().tls_certs_only([ca]).build().unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .tls_certs_only([ca])
+        .build()
+        .unwrap();
     for host in ["127.0.0.1", "localhost"] {
         let url = sim.url.replace("127.0.0.1", host);
-        let resp = client.get(format!("{url}/api/v3/ping")).bearer_auth("sim-token").send()
+        let resp = client
+            .get(format!("{url}/api/v3/ping"))
+            .bearer_auth("sim-token")
+            .send()
             .unwrap_or_else(|e| panic!("HTTPS to {host} with the written CA should work: {e:?}"));
         assert_eq!(json(resp), (200, serde_json::json!({"message": "pong"})));
     }
     let untrusting = reqwest::blocking::Client::new();
-    let err = untrusting.get(format!("{}/api/v3/ping", sim.url)).send().expect_err("without the CA the certificate is not trusted");
-    assert!(err.is_connect(), "expected a TLS/connect error, got {err:?}");
+    let err = untrusting
+        .get(format!("{}/api/v3/ping", sim.url))
+        .send()
+        .expect_err("without the CA the certificate is not trusted");
+    assert!(
+        err.is_connect(),
+        "expected a TLS/connect error, got {err:?}"
+    );
     // Control API and counters work over TLS too.
-    let c: serde_json::Value = client.get(format!("{}/_sim/counters", sim.url)).send().unwrap().json().unwrap();
+    let c: serde_json::Value = client
+        .get(format!("{}/_sim/counters", sim.url))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
     assert_eq!(c["requests"], 2);
 }
 
@@ -90,8 +118,15 @@ fn ca_out_writes_the_ca_where_asked() {
 
 #[test]
 fn bad_arguments_and_bad_state_files_are_refused_with_a_message() {
-    for args in [vec!["--rate-limit", "lots"], vec!["--state", "/nonexistent/seed.json"], vec!["--frobnicate"]] {
-        let out = Command::new(env!("CARGO_BIN_EXE_runcloud-sim")).args(&args).output().unwrap();
+    for args in [
+        vec!["--rate-limit", "lots"],
+        vec!["--state", "/nonexistent/seed.json"],
+        vec!["--frobnicate"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_runcloud-sim"))
+            .args(&args)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(2), "{args:?} should exit 2");
         assert!(!out.stderr.is_empty(), "{args:?} should say why");
     }

@@ -42,16 +42,29 @@ impl Sim {
             .expect("runcloud-sim should print its first line");
         let first: Value = serde_json::from_str(&line)
             .unwrap_or_else(|e| panic!("first line should be JSON, got {line:?}: {e}"));
-        let url = first["url"].as_str().expect("first line has a url").to_string();
+        let url = first["url"]
+            .as_str()
+            .expect("first line has a url")
+            .to_string();
         let ca_file = first["ca_file"].as_str().map(str::to_string);
         let pid = first["pid"].as_u64().expect("first line has a pid") as u32;
-        assert_eq!(pid, child.id(), "first line pid should be the process we started");
+        assert_eq!(
+            pid,
+            child.id(),
+            "first line pid should be the process we started"
+        );
         let client = Client::builder()
             .timeout(Duration::from_secs(20))
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Sim { url, ca_file, pid, child, client }
+        Sim {
+            url,
+            ca_file,
+            pid,
+            child,
+            client,
+        }
     }
 
     /// A v3 request with the default token and JSON headers, like the extension sends.
@@ -75,14 +88,21 @@ impl Sim {
     }
 
     pub fn control(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        let mut rb = self.client.request(method.clone(), format!("{}/_sim{path}", self.url));
+        let mut rb = self
+            .client
+            .request(method.clone(), format!("{}/_sim{path}", self.url));
         if let Some(b) = body {
             rb = rb.json(&b);
         }
-        let resp = rb.send().unwrap_or_else(|e| panic!("control {method} {path} failed: {e}"));
+        let resp = rb
+            .send()
+            .unwrap_or_else(|e| panic!("control {method} {path} failed: {e}"));
         let status = resp.status();
         let text = resp.text().unwrap();
-        assert!(status.is_success(), "control {method} {path} should succeed, got {status}: {text}");
+        assert!(
+            status.is_success(),
+            "control {method} {path} should succeed, got {status}: {text}"
+        );
         serde_json::from_str(&text).unwrap()
     }
 
@@ -135,6 +155,7 @@ impl Drop for Sim {
 pub fn json(resp: Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let text = resp.text().unwrap();
-    let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("expected a JSON body (status {status}), got {text:?}: {e}"));
+    let v = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("expected a JSON body (status {status}), got {text:?}: {e}"));
     (status, v)
 }

@@ -1,5 +1,6 @@
-//! A Zend-free picture of a PHP value, so configuration parsing and result building can be
-//! unit-tested without the PHP engine. `functions.rs` converts to and from real zvals.
+//! A picture of a PHP value without the PHP engine: what the configuration and option
+//! parsers read, and what the PHP binding builds results from. The binding (`src/convert.rs`
+//! at the repository root) converts it to and from real zvals.
 
 /// A PHP value as the extension reads or returns it. Arrays keep their key order.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,10 +30,6 @@ impl Value {
 
     pub fn str(s: impl Into<String>) -> Value {
         Value::Str(s.into())
-    }
-
-    pub fn opt_int(v: Option<u64>) -> Value {
-        v.map_or(Value::Null, |i| Value::Int(i as i64))
     }
 
     /// The entry `key` of a map (`None` for lists and scalars).

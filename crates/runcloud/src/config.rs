@@ -65,14 +65,40 @@ pub struct Defaults {
     pub retries: u32,
 }
 
-impl Default for Defaults {
-    fn default() -> Self {
+impl Defaults {
+    /// The built-in values: the INI entries' defaults, and what an out-of-range INI value
+    /// falls back to.
+    pub const BUILT_IN: Defaults = Defaults {
+        timeout: Duration::from_secs(15),
+        connect_timeout: Duration::from_secs(5),
+        retries: 3,
+    };
+
+    /// The defaults from the current INI values (`None` when unreadable); a value outside
+    /// the range a configuration key accepts falls back to the built-in one.
+    pub fn from_ini(
+        timeout: Option<f64>,
+        connect_timeout: Option<f64>,
+        retries: Option<i64>,
+    ) -> Defaults {
+        let b = Defaults::BUILT_IN;
         Defaults {
-            timeout: Duration::from_secs(15),
-            connect_timeout: Duration::from_secs(5),
-            retries: 3,
+            timeout: timeout.and_then(seconds_in_range).unwrap_or(b.timeout),
+            connect_timeout: connect_timeout
+                .and_then(seconds_in_range)
+                .unwrap_or(b.connect_timeout),
+            retries: retries.and_then(retries_in_range).unwrap_or(b.retries),
         }
     }
+}
+
+/// Seconds above 0 and at most 600: every timeout's range.
+fn seconds_in_range(n: f64) -> Option<Duration> {
+    (n.is_finite() && n > 0.0 && n <= 600.0).then(|| Duration::from_secs_f64(n))
+}
+
+fn retries_in_range(n: i64) -> Option<u32> {
+    (0..=10).contains(&n).then_some(n as u32)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -156,15 +182,12 @@ impl Config {
             seconds(get("connect_timeout"), "connect_timeout")?.unwrap_or(defaults.connect_timeout);
         let retries = match get("retries") {
             None => defaults.retries,
-            Some(v) => match int_like(v) {
-                Some(n) if (0..=10).contains(&n) => n as u32,
-                _ => {
-                    return Err(invalid(format!(
-                        "retries must be an integer from 0 to 10, got {}",
-                        show(v)
-                    )));
-                }
-            },
+            Some(v) => int_like(v).and_then(retries_in_range).ok_or_else(|| {
+                invalid(format!(
+                    "retries must be an integer from 0 to 10, got {}",
+                    show(v)
+                ))
+            })?,
         };
         Ok(Config {
             auth,
@@ -176,6 +199,19 @@ impl Config {
             connect_timeout,
             retries,
         })
+    }
+
+    /// "web application 940288 on server 11667", as every message names the app.
+    pub fn app(&self) -> String {
+        format!(
+            "web application {} on server {}",
+            self.app_id, self.server_id
+        )
+    }
+
+    /// `/servers/{s}/webapps/{w}`: the root of every per-app endpoint.
+    pub fn webapp_path(&self) -> String {
+        format!("/servers/{}/webapps/{}", self.server_id, self.app_id)
     }
 
     /// `https://…/api/v3` or `…/api/v2`.
@@ -192,7 +228,8 @@ impl Config {
     }
 }
 
-fn invalid(message: String) -> Error {
+/// A configuration problem, named by its key.
+pub(crate) fn invalid(message: String) -> Error {
     Error::InvalidArgument(format!("invalid RunCloud configuration: {message}"))
 }
 
@@ -252,9 +289,9 @@ fn seconds(v: Option<&Value>, key: &str) -> Result<Option<Duration>, Error> {
         Value::Str(s) => s.trim().parse::<f64>().ok(),
         _ => None,
     };
-    match n {
-        Some(n) if n.is_finite() && n > 0.0 && n <= 600.0 => Ok(Some(Duration::from_secs_f64(n))),
-        _ => Err(invalid(format!(
+    match n.and_then(seconds_in_range) {
+        Some(d) => Ok(Some(d)),
+        None => Err(invalid(format!(
             "{key} must be a number of seconds above 0 and at most 600, got {}",
             show(v)
         ))),
@@ -324,7 +361,7 @@ mod tests {
     use super::*;
 
     fn cfg(entries: Vec<(&str, Value)>) -> Result<Config, Error> {
-        Config::from_value(&Value::map(entries), Defaults::default())
+        Config::from_value(&Value::map(entries), Defaults::BUILT_IN)
     }
 
     fn token_cfg(extra: Vec<(&str, Value)>) -> Result<Config, Error> {
@@ -488,6 +525,26 @@ mod tests {
             )]))
             .contains("ca_file")
         );
+    }
+
+    #[test]
+    fn ini_values_out_of_the_keys_range_fall_back_to_the_built_in_defaults() {
+        let d = Defaults::from_ini(Some(2.5), Some(1.0), Some(0));
+        assert_eq!(
+            (d.timeout, d.connect_timeout, d.retries),
+            (Duration::from_millis(2500), Duration::from_secs(1), 0)
+        );
+        for (t, c, r) in [
+            (Some(0.0), Some(601.0), Some(11)),
+            (Some(f64::NAN), Some(-1.0), Some(-1)),
+            (None, None, None),
+        ] {
+            assert_eq!(
+                Defaults::from_ini(t, c, r),
+                Defaults::BUILT_IN,
+                "{t:?} {c:?} {r:?}"
+            );
+        }
     }
 
     #[test]

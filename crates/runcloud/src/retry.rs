@@ -20,7 +20,10 @@ pub enum Failure {
     Reset,
     /// The attempt ran out of time waiting for the answer.
     Timeout,
-    /// Anything else (TLS, an invalid answer): retrying would not help.
+    /// The TLS handshake failed (untrusted or expired certificate, not TLS at all): the same
+    /// server would fail the same way.
+    Tls,
+    /// Anything else (an invalid request or answer): retrying would not help.
     Fatal,
 }
 
@@ -63,7 +66,7 @@ impl Policy {
             Failure::Connect | Failure::Reset | Failure::Timeout => {
                 backoff(SERVER_BASE, retries_done, jitter)
             }
-            Failure::Status(_) | Failure::Fatal => return Decision::Stop,
+            Failure::Status(_) | Failure::Tls | Failure::Fatal => return Decision::Stop,
         };
         // The next attempt needs some time of its own after the wait.
         if elapsed + wait + Duration::from_millis(50) >= self.budget {
@@ -171,6 +174,7 @@ mod tests {
             (Failure::Status(422), false),
             (Failure::Status(501), false),
             (Failure::Status(302), false),
+            (Failure::Tls, false),
             (Failure::Fatal, false),
         ];
         for (failure, retried) in table {
