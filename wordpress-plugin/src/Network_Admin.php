@@ -67,8 +67,17 @@ final class Network_Admin {
 			$dismiss = wp_nonce_url(admin_url('admin-post.php?action=wu_runcloud_dismiss_token_notice'), 'wu_runcloud_dismiss_token_notice');
 			$notices[] = ['info', __('WU RunCloud uses the legacy RunCloud API v2 key and secret. RunCloud now issues API tokens (API v3): create one in the RunCloud dashboard and define WU_RUNCLOUD_API_TOKEN in wp-config.php; it is used instead of the key and secret.', 'wu-runcloud'), $dismiss];
 		}
+		$hold = Settings::held();
+		if ($hold !== null) {
+			$notices[] = ['error', $hold['message'], null];
+		}
 		foreach ($notices as [$type, $message, $dismiss_url]) {
 			include __DIR__ . '/../views/notice.php';
+		}
+		$held = get_network_option(null, Reconciler::PRUNE_HELD_OPTION, null);
+		if (is_array($held) && !empty($held['domains'])) {
+			$post = admin_url('admin-post.php');
+			include __DIR__ . '/../views/prune-held.php';
 		}
 	}
 
@@ -214,6 +223,31 @@ final class Network_Admin {
 				/* translators: 1: added, 2: removed, 3: failed */
 				__('Sync done: %1$d added, %2$d removed, %3$d failed.', 'wu-runcloud'),
 				count((array) $result['added']), count((array) $result['removed']), count((array) $result['failed'])
+			));
+		}
+		$this->redirect_back();
+	}
+
+	/**
+	 * The held prune's "Remove these domains" button: the admin has reviewed the list the
+	 * alert showed and removes exactly those (each still through the ownership check).
+	 */
+	public function action_admin_post_wu_runcloud_prune_force(): void {
+		$this->authorize('wu_runcloud_prune_force');
+		$held = get_network_option(null, Reconciler::PRUNE_HELD_OPTION, null);
+		if (!is_array($held) || empty($held['domains'])) {
+			$this->flash('info', __('There is no held prune to proceed with.', 'wu-runcloud'));
+			$this->redirect_back();
+		}
+		$result = Reconciler::run(false, true, true, (array) $held['domains']);
+		if (is_wp_error($result)) {
+			$this->flash('error', $result->get_error_message());
+		} else {
+			$why = Reconciler::prune_summary($result['prune']);
+			$this->flash($why === '' ? 'success' : 'warning', $why !== '' ? $why : sprintf(
+				/* translators: 1: removed, 2: kept */
+				__('Prune done: %1$d removed, %2$d kept (still in use or not added by this plugin).', 'wu-runcloud'),
+				count((array) $result['removed']), count((array) $result['prune']['kept'])
 			));
 		}
 		$this->redirect_back();

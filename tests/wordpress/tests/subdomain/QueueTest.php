@@ -24,7 +24,7 @@ final class QueueTest extends TestCase {
 		$wpdb->suppress_errors(true);
 		$result = $wpdb->query($wpdb->prepare(
 			'INSERT INTO ' . Queue::table() . " (op, domain, status, dedup_key) VALUES ('add', %s, 'pending', %s)",
-			'race.example.com', 'add|race.example.com'
+			'race.example.com', 'add|' . get_current_network_id() . '|race.example.com'
 		));
 		$wpdb->suppress_errors(false);
 		$this->assertFalse($result, 'The unique dedup_key must reject a concurrent duplicate');
@@ -32,8 +32,7 @@ final class QueueTest extends TestCase {
 
 	public function test_a_permanently_failed_add_does_not_swallow_a_new_request(): void {
 		$id = Queue::enqueue('add', 'retry-me.example.com', 1, 'test');
-		$this->assertTrue(Queue::claim($id));
-		Queue::fail($id, 1, 422, 'rejected', true);
+		Queue::fail(Queue::claim($id), 422, 'rejected', true);
 		$new = Queue::enqueue('add', 'retry-me.example.com', 1, 'test');
 		$this->assertNotSame($id, $new, 'Asking again after a permanent failure makes a new attempt');
 		$this->assertFalse(Queue::retry_now($id), 'Retrying the old row would duplicate the waiting one');
@@ -42,15 +41,15 @@ final class QueueTest extends TestCase {
 	public function test_a_claimed_redeploy_stops_absorbing_so_a_later_add_gets_its_own(): void {
 		$first = Queue::enqueue('redeploy_ssl', '', 0, 'test', 60);
 		$this->assertSame($first, Queue::enqueue('redeploy_ssl', '', 0, 'test', 60), 'Coalesced while waiting');
-		$this->assertTrue(Queue::claim($first));
+		$this->assertNotNull(Queue::claim($first, time() + 60));
 		$this->assertNotSame($first, Queue::enqueue('redeploy_ssl', '', 0, 'test', 60), 'A new window after the redeploy started');
 	}
 
 	public function test_a_worker_that_died_mid_operation_has_it_retried(): void {
 		global $wpdb;
 		$id = Queue::enqueue('add', 'orphan.example.com', 1, 'test');
-		$this->assertTrue(Queue::claim($id));
-		$wpdb->update(Queue::table(), ['updated_at' => time() - 3600], ['id' => $id]);
+		$this->assertNotNull(Queue::claim($id));
+		$wpdb->update(Queue::table(), ['lease_until' => time() - 1], ['id' => $id]);
 		Domain_Sync::process_due();
 		$this->assertSame('done', Queue::get($id)->status, "The stale running row is picked up again:\n" . $this->describe_ops());
 		$this->assertContains('orphan.example.com', $this->sim_domains());
@@ -74,10 +73,8 @@ final class QueueTest extends TestCase {
 		global $wpdb;
 		$done   = Queue::enqueue('add', 'old-done.example.com', 1, 'test');
 		$failed = Queue::enqueue('add', 'old-failed.example.com', 1, 'test');
-		Queue::claim($done);
-		Queue::finish($done, 'done');
-		Queue::claim($failed);
-		Queue::fail($failed, 1, 422, 'rejected', true);
+		Queue::finish(Queue::claim($done), 'done');
+		Queue::fail(Queue::claim($failed), 422, 'rejected', true);
 		$wpdb->query('UPDATE ' . Queue::table() . ' SET updated_at = ' . (time() - 40 * DAY_IN_SECONDS));
 		$this->assertSame(1, Queue::purge_finished(30));
 		$this->assertNotNull(Queue::get($failed), 'A failure stays until dismissed');
