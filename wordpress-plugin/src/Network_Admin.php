@@ -230,13 +230,19 @@ final class Network_Admin {
 
 	/**
 	 * The held prune's "Remove these domains" button: the admin has reviewed the list the
-	 * alert showed and removes exactly those (each still through the ownership check).
+	 * alert showed and removes exactly those (each still through the ownership check). A list
+	 * that changed since the page was shown is not what the admin confirmed.
 	 */
 	public function action_admin_post_wu_runcloud_prune_force(): void {
 		$this->authorize('wu_runcloud_prune_force');
-		$held = get_network_option(null, Reconciler::PRUNE_HELD_OPTION, null);
+		$held   = get_network_option(null, Reconciler::PRUNE_HELD_OPTION, null);
+		$posted = isset($_POST['held']) ? sanitize_key(wp_unslash($_POST['held'])) : '';
 		if (!is_array($held) || empty($held['domains'])) {
 			$this->flash('info', __('There is no held prune to proceed with.', 'wu-runcloud'));
+			$this->redirect_back();
+		}
+		if (!hash_equals(Reconciler::held_fingerprint((array) $held['domains']), $posted)) {
+			$this->flash('error', __('The list of domains to remove changed since this page was shown: nothing was removed. Review the new list.', 'wu-runcloud'));
 			$this->redirect_back();
 		}
 		$result = Reconciler::run(false, true, true, (array) $held['domains']);

@@ -101,11 +101,13 @@ final class Queue {
 			}
 
 			// The double fire (reference §1.5) can arrive after the first request already ran.
-			$last = $wpdb->get_row($wpdb->prepare(
+			// A remove that was kept is no success to repeat: asking again looks again.
+			$repeats = $op === 'remove' ? ['done'] : ['done', 'skipped'];
+			$last    = $wpdb->get_row($wpdb->prepare(
 				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND status NOT IN ('superseded','dismissed') ORDER BY id DESC LIMIT 1",
 				$domain, $network
 			));
-			if ($last && $last->op === $op && in_array($last->status, ['done', 'skipped'], true) && (int) $last->updated_at >= $now - self::REPEAT_WINDOW) {
+			if ($last && $last->op === $op && in_array($last->status, $repeats, true) && (int) $last->updated_at >= $now - self::REPEAT_WINDOW) {
 				return null;
 			}
 		}

@@ -310,6 +310,11 @@ final class Reconciler {
 		return $report;
 	}
 
+	/** Identifies a held list, so a button proceeds only with the list its page showed. */
+	public static function held_fingerprint(array $domains): string {
+		return md5(implode("\n", $domains));
+	}
+
 	/** One line on why the prune did not (fully) happen, '' when it did. */
 	public static function prune_summary(array $report): string {
 		switch ($report['status']) {

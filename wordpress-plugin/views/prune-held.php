@@ -31,6 +31,7 @@ $wu_rc_more  = (int) $held['count'] - count($wu_rc_shown);
 	</p>
 	<form method="post" action="<?php echo esc_url($post); ?>">
 		<input type="hidden" name="action" value="wu_runcloud_prune_force">
+		<input type="hidden" name="held" value="<?php echo esc_attr(WU_RunCloud\Reconciler::held_fingerprint((array) $held['domains'])); ?>">
 		<?php wp_nonce_field('wu_runcloud_prune_force'); ?>
 		<?php
 		echo esc_html__('To remove them on purpose, run', 'wu-runcloud') . ' <code>wp runcloud sync --prune --force</code> ' . esc_html__('or', 'wu-runcloud') . ' ';

@@ -19,6 +19,14 @@ use WU_RunCloud\Settings;
 /** Thrown by the test wp_die()/redirect handlers: WordPress would end the request there. */
 final class Handler_Stopped extends \RuntimeException {}
 
+/** What the WP-CLI command class says, line by line ("warning: ..."), when given this as its output. */
+final class Cli_Transcript {
+	public array $lines = [];
+	public function __call($level, $args) {
+		$this->lines[] = $level . ': ' . $args[0];
+	}
+}
+
 abstract class TestCase extends \PHPUnit\Framework\TestCase {
 
 	public const SERVER = 11667;
@@ -169,6 +177,41 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 			$_POST = $_REQUEST = [];
 		}
 		return json_decode($output, true);
+	}
+
+	/**
+	 * Submit one of the plugin's admin-post forms as $user_id, with a nonce for
+	 * $nonce_action (none when null). Returns how the handler ended: "redirect:URL" or
+	 * "die:STATUS:MESSAGE".
+	 */
+	protected function admin_post(int $user_id, array $post, ?string $nonce_action): string {
+		$die = static fn() => static function ($message, $title = '', $args = []) {
+			$status = is_array($args) && isset($args['response']) ? (int) $args['response'] : 500;
+			throw new Handler_Stopped('die:' . $status . ':' . (is_string($message) ? $message : ''));
+		};
+		$redirect = static function ($location) {
+			throw new Handler_Stopped('redirect:' . $location);
+		};
+		add_filter('wp_die_handler', $die);
+		add_filter('wp_redirect', $redirect);
+		wp_set_current_user($user_id);
+		$_POST = $_REQUEST = $post + ($nonce_action !== null ? ['_wpnonce' => wp_create_nonce($nonce_action)] : []);
+		try {
+			do_action('admin_post_' . $post['action']);
+		} catch (Handler_Stopped $stop) {
+			return $stop->getMessage();
+		} finally {
+			remove_filter('wp_die_handler', $die);
+			remove_filter('wp_redirect', $redirect);
+			$_POST = $_REQUEST = [];
+			wp_set_current_user(1);
+		}
+		$this->fail("admin_post_{$post['action']} returned without dying or redirecting");
+	}
+
+	/** The flash message a handler left for the page. */
+	protected function flash(): array {
+		return (array) get_site_transient('wu_runcloud_flash_1');
 	}
 
 	/** A user who may not manage network options (an editor of the main site). */
