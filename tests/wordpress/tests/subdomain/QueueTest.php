@@ -94,4 +94,84 @@ final class QueueTest extends TestCase {
 			\WU_RunCloud\Settings::set_credential_source(null);
 		}
 	}
+
+	public function test_a_row_is_not_claimed_before_its_next_attempt_is_due(): void {
+		$id = Queue::enqueue('add', 'later-claim.example.com', 1, 'test');
+		Queue::fail(Queue::claim($id), 503, 'down', false);
+		$next = (int) Queue::get($id)->next_attempt_at;
+		$this->assertGreaterThan(time(), $next);
+		$this->assertNull(Queue::claim($id), 'Not due yet: a direct claim (CLI, another worker) must wait too');
+		$this->assertSame('retrying', Queue::get($id)->status);
+		$this->assertNotNull(Queue::claim($id, $next), 'Due at its time');
+	}
+
+	public function test_no_second_operation_on_a_domain_runs_while_one_runs_whatever_its_network(): void {
+		$second = $this->create_network('second.test');
+		$first  = Queue::enqueue('add', 'one-at-a-time.example.com', 1, 'test');
+		$other  = Queue::enqueue('remove', 'one-at-a-time.example.com', 0, 'test', 0, ['network_id' => (int) $second->id]);
+		$free   = Queue::enqueue('add', 'another.example.com', 1, 'test');
+		$running = Queue::claim($first);
+		$this->assertNotNull($running);
+		$this->assertNull(Queue::claim($other), 'Same domain, same app: refused while the first runs');
+		$this->assertSame('pending', Queue::get($other)->status, 'and left as it was');
+		$this->assertNotNull(Queue::claim($free), 'Another domain runs in parallel');
+
+		$this->assertTrue(Queue::finish($running, 'done'));
+		$this->assertNotNull(Queue::claim($other), 'Free again once the first finished');
+	}
+
+	public function test_a_worker_that_lost_its_lease_cannot_record_its_result(): void {
+		$id    = Queue::enqueue('add', 'fenced.example.com', 1, 'test');
+		$stale = Queue::claim($id);
+		global $wpdb;
+		$wpdb->update(Queue::table(), ['lease_until' => time() - 1], ['id' => $id]);
+		Queue::due(time(), 10); // hands it back
+		$fresh = Queue::claim($id);
+		$this->assertNotNull($fresh);
+		$this->assertNotSame($stale->lease, $fresh->lease);
+
+		$effects = 0;
+		$this->assertFalse(Queue::finish($stale, 'done', 0, 99, 'stale', static function () use (&$effects) {
+			++$effects;
+		}));
+		$this->assertFalse(Queue::fail($stale, 422, 'stale failure', true));
+		$this->assertFalse(Queue::holds_lease($stale));
+		$this->assertSame(0, $effects, 'Its domain-table writes are not made either');
+		$row = Queue::get($id);
+		$this->assertSame(['running', $fresh->lease], [$row->status, $row->lease], 'The newer claim is untouched');
+
+		$this->assertTrue(Queue::finish($fresh, 'done', 0, 7));
+		$this->assertSame(['done', 7, null], [Queue::get($id)->status, (int) Queue::get($id)->runcloud_id, Queue::get($id)->running_key]);
+	}
+
+	public function test_a_row_taken_while_the_queue_is_held_is_put_back_as_it_was(): void {
+		$pending = Queue::enqueue('add', 'held-pending.example.com', 1, 'test');
+		$retry   = Queue::enqueue('remove', 'held-retry.example.com', 1, 'test');
+		Queue::fail(Queue::claim($retry), 503, 'down', false);
+		$before = [(array) Queue::get($pending), (array) Queue::get($retry)];
+		$this->assertTrue(Queue::release(Queue::claim($pending)));
+		$this->assertTrue(Queue::release(Queue::claim($retry, time() + 3600)));
+		foreach ([Queue::get($pending), Queue::get($retry)] as $i => $row) {
+			$was = $before[$i];
+			$this->assertSame([$was['status'], $was['attempts'], $was['next_attempt_at'], $was['last_error'], $was['dedup_key']], [$row->status, $row->attempts, $row->next_attempt_at, $row->last_error, $row->dedup_key]);
+			$this->assertNull($row->running_key, 'and the domain is free');
+		}
+	}
+
+	public function test_the_log_table_keeps_the_newest_rows_by_count_whatever_the_ids(): void {
+		global $wpdb;
+		// Replicated MariaDB/MySQL (Galera, multi-primary) hands out ids 10 apart: none is a multiple of 50.
+		$wpdb->query('SET SESSION auto_increment_increment = 10, auto_increment_offset = 3');
+		try {
+			foreach (range(1, \WU_RunCloud\Log::MAX_ROWS + 120) as $n) {
+				\WU_RunCloud\Log::operation('test', "n{$n}.example.com", 'ok');
+			}
+		} finally {
+			$wpdb->query('SET SESSION auto_increment_increment = 1, auto_increment_offset = 1');
+		}
+		$this->assertSame(\WU_RunCloud\Log::MAX_ROWS, (int) $wpdb->get_var('SELECT COUNT(*) FROM ' . \WU_RunCloud\Log::table()));
+		$kept = \WU_RunCloud\Log::recent(\WU_RunCloud\Log::MAX_ROWS + 10);
+		$this->assertSame('n' . (\WU_RunCloud\Log::MAX_ROWS + 120) . '.example.com', $kept[0]->domain, 'The newest stays');
+		$this->assertSame('n121.example.com', end($kept)->domain, 'The oldest kept is the MAX_ROWS-th newest');
+	}
 }
