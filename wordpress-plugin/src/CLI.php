@@ -157,12 +157,17 @@ class CLI {
 			$this->say('success', sprintf('%s %s: already done moments ago.', $op, $domain));
 			return;
 		}
+		$not_ready = Domain_Sync::not_ready();
+		if ($not_ready !== null) {
+			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $not_ready->get_error_message()));
+			return;
+		}
 		Queue::due_now($id);
 		$outcome = Domain_Sync::claim_and_run($id);
 		$row     = Queue::get($id);
 		if ($outcome === 'held') {
 			$hold = Settings::held();
-			$this->say('error', sprintf('%s %s: not sent, the queue is held: %s', $op, $domain, $hold ? $hold['message'] : ''));
+			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $hold ? $hold['message'] : ''));
 			return;
 		}
 		if ($row && in_array($row->status, ['pending', 'retrying', 'running'], true)) {

@@ -86,6 +86,10 @@ final class Domain_Sync {
 	 *                row was put back untouched).
 	 */
 	public static function claim_and_run(int $id, ?int $now = null): string {
+		if (Settings::target() === null) {
+			self::hold_queue(Settings::target_problem());
+			return 'held';
+		}
 		$op = Queue::claim($id, $now);
 		if ($op === null) {
 			return 'busy';
