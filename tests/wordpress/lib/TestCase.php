@@ -294,9 +294,12 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	 *
 	 * @return array{proc: resource, pipes: array, barrier: string, args: array}
 	 */
-	protected function start_child(array $args, ?string $barrier = null, string $park_on = '', string $host = ''): array {
+	protected function start_child(array $args, ?string $barrier = null, string $park_on = '', string $host = '', string $mu_plugins = ''): array {
 		$env = getenv();
 		$env['WU_TEST_DOMAIN'] = $host !== '' ? $host : (getenv('WU_TEST_DOMAIN') ?: 'network.test');
+		if ($mu_plugins !== '') {
+			$env['WU_TEST_MU_PLUGINS'] = $mu_plugins;
+		}
 		if ($barrier !== null) {
 			$env['WU_TEST_BARRIER'] = $barrier;
 			$env['WU_TEST_PARK_ON'] = $park_on;
@@ -307,8 +310,8 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	}
 
 	/** Run a child to its end; returns its JSON answer. */
-	protected function child(array $args, string $host = ''): array {
-		return $this->finish_child($this->start_child($args, null, '', $host));
+	protected function child(array $args, string $host = '', string $mu_plugins = ''): array {
+		return $this->finish_child($this->start_child($args, null, '', $host, $mu_plugins));
 	}
 
 	/** A fresh directory for one barrier. */

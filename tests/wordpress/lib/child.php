@@ -15,7 +15,8 @@
  *   reconcile [prune] [force] Reconciler::run() as "Sync now" / `wp runcloud sync` call it
  *
  * Environment: WU_TEST_WP_DIR, WU_TEST_SIM_URL, WU_TEST_DOMAIN (the host of the request, so
- * a network's domain selects that network), and for a barrier WU_TEST_BARRIER (a directory)
+ * a network's domain selects that network), WU_TEST_MU_PLUGINS (another mu-plugins
+ * directory, e.g. lib/um-without-domain-list), and for a barrier WU_TEST_BARRIER (a directory)
  * with WU_TEST_PARK_ON ('', 'OP' or 'OP:DOMAIN'): the first matching operation this process
  * starts writes BARRIER/parked.json and waits for BARRIER/go before it sends anything.
  *
@@ -32,6 +33,9 @@ $_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
 $_SERVER['REQUEST_METHOD']  = 'GET';
 $_SERVER['REMOTE_ADDR']     = '127.0.0.1';
 
+if (getenv('WU_TEST_MU_PLUGINS')) {
+	define('WPMU_PLUGIN_DIR', getenv('WU_TEST_MU_PLUGINS'));
+}
 require getenv('WU_TEST_WP_DIR') . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/admin.php';
 

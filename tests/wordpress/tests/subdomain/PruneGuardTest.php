@@ -258,4 +258,18 @@ final class PruneGuardTest extends TestCase {
 		$this->assertSame([$gone[0] => "kept: still used by site {$other}"], $result['prune']['kept']);
 		$this->assertContains($gone[0], $this->sim_domains());
 	}
+
+	public function test_ultimate_multisite_loaded_without_its_list_of_mapped_domains_aborts_the_prune(): void {
+		// Mapped in Ultimate Multisite, so added by a reconcile: wanted only through UM's list.
+		$this->managed_domains(3, 0);
+		$fixture = dirname(__DIR__, 2) . '/lib/um-without-domain-list';
+		$this->also_wanted = [];
+		foreach ([1, 2] as $run) {
+			$child = $this->child(['reconcile', 'prune'], '', $fixture);
+			$this->assertSame('aborted', $child['result']['prune']['status'], "run {$run}: " . json_encode($child));
+			$this->assertStringContainsString('Ultimate Multisite is active but its list of mapped domains (wu_get_domains) is not available', implode(' ', $child['result']['prune']['reasons']));
+		}
+		$this->assertSame([], $this->api_requests('DELETE'));
+		$this->assertSame(['d01.example.com', 'd02.example.com', 'd03.example.com'], array_values(array_intersect(['d01.example.com', 'd02.example.com', 'd03.example.com'], $this->sim_domains())));
+	}
 }
