@@ -32,6 +32,7 @@ final class Ownership {
 		foreach (get_networks(['number' => 0]) as $network) {
 			$main = Queue::normalize((string) $network->domain);
 			if (in_array($main, $domains, true)) {
+				/* translators: %d: network id */
 				$keep[$main] = sprintf(__('kept: the main domain of network %d', 'wu-runcloud'), (int) $network->id);
 			}
 		}
@@ -45,20 +46,24 @@ final class Ownership {
 
 		$open = array_values(array_diff($domains, array_keys($keep)));
 		foreach (self::sites_using($open) as $domain => $blog_id) {
+			/* translators: %d: site (blog) id */
 			$keep[$domain] ??= sprintf(__('kept: still used by site %d', 'wu-runcloud'), $blog_id);
 		}
 		$open = array_values(array_diff($open, array_keys($keep)));
 		foreach (self::mappings_of($open) as $domain => $blog_id) {
+			/* translators: %d: site (blog) id */
 			$keep[$domain] ??= $blog_id > 0
 				? sprintf(__('kept: still used by site %d (domain mapping)', 'wu-runcloud'), $blog_id)
 				: __('kept: still mapped in Ultimate Multisite', 'wu-runcloud');
 		}
 		$open = array_values(array_diff($open, array_keys($keep)));
 		foreach (Queue::waiting_adds($open) as $domain => $add) {
+			/* translators: 1: operation id, 2: network id */
 			$keep[$domain] ??= sprintf(__('kept: operation #%1$d (network %2$d) is about to add it', 'wu-runcloud'), (int) $add->id, (int) $add->network_id);
 		}
 		$open = array_values(array_diff($open, array_keys($keep)));
 		foreach (Domains::requested_elsewhere($open, $target, $network_id) as $domain => $other) {
+			/* translators: %d: network id */
 			$keep[$domain] ??= sprintf(__('kept: still requested on network %d', 'wu-runcloud'), $other);
 		}
 		return $keep;

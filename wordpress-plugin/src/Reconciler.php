@@ -54,6 +54,7 @@ final class Reconciler {
 			(int) $network->id
 		));
 		if ($wpdb->last_error !== '') {
+			/* translators: %s: the database error */
 			$errors[] = sprintf(__('the list of sites could not be read (%s)', 'wu-runcloud'), Log::clean($wpdb->last_error));
 		}
 		// Asked for explicitly (wu_add_domain, CLI) and not removed since.
@@ -86,6 +87,7 @@ final class Reconciler {
 		if (is_array($filtered)) {
 			$domains = $filtered;
 		} else {
+			/* translators: %s: a PHP type, e.g. null */
 			$errors[] = sprintf(__('the wu_runcloud_wanted_domains filter returned %s instead of an array', 'wu-runcloud'), get_debug_type($filtered));
 		}
 		$domains = array_unique(array_filter(array_map(static fn($d) => Queue::normalize((string) $d), $domains), static fn($d) => $d !== '' && $d !== $main));
@@ -109,10 +111,13 @@ final class Reconciler {
 			$wpdb->flush();
 			$list = wu_get_domains($query);
 		} catch (\Throwable $e) {
+			/* translators: %s: the error */
 			throw new \RuntimeException(sprintf(__('Ultimate Multisite\'s list of mapped domains could not be read (%s)', 'wu-runcloud'), Log::clean($e->getMessage())), 0, $e);
 		}
 		if (!is_array($list) || $wpdb->last_error !== '') {
+			/* translators: %s: the error */
 			throw new \RuntimeException(sprintf(
+				/* translators: %s: the error */
 				__('Ultimate Multisite\'s list of mapped domains could not be read (%s)', 'wu-runcloud'),
 				is_array($list) ? Log::clean($wpdb->last_error) : 'wu_get_domains returned ' . get_debug_type($list)
 			));

@@ -34,7 +34,8 @@ $wu_rc_more  = (int) $held['count'] - count($wu_rc_shown);
 		<input type="hidden" name="held" value="<?php echo esc_attr(WU_RunCloud\Reconciler::held_fingerprint((array) $held['domains'])); ?>">
 		<?php wp_nonce_field('wu_runcloud_prune_force'); ?>
 		<?php
-		echo esc_html__('To remove them on purpose, run', 'wu-runcloud') . ' <code>wp runcloud sync --prune --force</code> ' . esc_html__('or', 'wu-runcloud') . ' ';
+		/* translators: %s: a WP-CLI command */
+		echo sprintf(esc_html__('To remove them on purpose, run %s or:', 'wu-runcloud'), '<code>wp runcloud sync --prune --force</code>') . ' ';
 		submit_button(__('Remove these domains', 'wu-runcloud'), 'secondary', 'submit', false);
 		?>
 	</form>
