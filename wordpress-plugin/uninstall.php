@@ -1,8 +1,8 @@
 <?php
 /**
- * Removes what this plugin created, and only that: its three tables, its network options,
- * site transients and cron events. Ultimate Multisite's options (including its
- * wu_host_integrations_enabled list) and anything in RunCloud are left alone.
+ * Removes what this plugin created, and only that: its three tables, its network options (on
+ * every network), site transients and cron events. Ultimate Multisite's options (including
+ * its wu_host_integrations_enabled list) and anything in RunCloud are left alone.
  *
  * @package WU_RunCloud
  */
@@ -15,9 +15,12 @@ foreach (['wu_runcloud_ops', 'wu_runcloud_domains', 'wu_runcloud_log'] as $wu_rc
 	$wpdb->query("DROP TABLE IF EXISTS {$wpdb->base_prefix}{$wu_rc_table}"); // phpcs:ignore WordPress.DB -- fixed names
 }
 
-foreach (['wu_runcloud_enabled', 'wu_runcloud_db_version', 'wu_runcloud_last_test', 'wu_runcloud_last_sync', 'wu_runcloud_token_notice_dismissed'] as $wu_rc_option) {
-	delete_network_option(null, $wu_rc_option);
-}
+// Every network's copy: a multi-network install keeps one set per network.
+$wu_rc_options = ['wu_runcloud_enabled', 'wu_runcloud_db_version', 'wu_runcloud_last_test', 'wu_runcloud_last_sync', 'wu_runcloud_token_notice_dismissed', 'wu_runcloud_config_hold', 'wu_runcloud_prune_held'];
+$wpdb->query($wpdb->prepare(
+	"DELETE FROM {$wpdb->sitemeta} WHERE meta_key IN (" . implode(',', array_fill(0, count($wu_rc_options), '%s')) . ')',
+	...$wu_rc_options
+));
 
 // Site transients: the wildcard cache and per-user flash/preview entries.
 $wpdb->query($wpdb->prepare(

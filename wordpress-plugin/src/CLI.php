@@ -1,6 +1,6 @@
 <?php
 /**
- * `wp runcloud status|test|sync [--dry-run] [--prune]|add <domain>|remove <domain>`.
+ * `wp runcloud status|test|sync [--dry-run] [--prune [--force]]|add <domain>|remove <domain>`.
  *
  * Registered with WP-CLI when it is present; usable without it (tests pass an output
  * object with line()/success()/warning()/error() methods).
@@ -37,6 +37,14 @@ class CLI {
 		ksort($counts);
 		$this->say('line', 'Operations: ' . ($counts ? implode(', ', array_map(static fn($k, $v) => "{$k}={$v}", array_keys($counts), $counts)) : 'none'));
 		$this->say('line', sprintf('Tracked domains in RunCloud: %d', Domains::count()));
+		$hold = Settings::held();
+		if ($hold !== null) {
+			$this->say('warning', $hold['message']);
+		}
+		$held = get_network_option(null, Reconciler::PRUNE_HELD_OPTION, null);
+		if (is_array($held) && !empty($held['domains'])) {
+			$this->say('warning', sprintf('Prune held: %d domains would be removed, more than the limit of %d per run: %s. Review them, then: wp runcloud sync --prune --force', (int) $held['count'], (int) $held['limit'], implode(', ', (array) $held['domains'])));
+		}
 		foreach (Queue::problems(50) as $op) {
 			$this->say('warning', sprintf('#%d %s %s: %s, attempts %d, HTTP %d: %s', $op->id, $op->op, $op->domain ?: '-', $op->status, $op->attempts, $op->last_status, $op->last_error));
 		}
@@ -63,12 +71,22 @@ class CLI {
 	 * : Only show what would change.
 	 *
 	 * [--prune]
-	 * : Also remove domains this plugin added that WordPress no longer has.
+	 * : Also remove domains this plugin added that WordPress no longer has (once two syncs in
+	 * a row found them unused; never a domain added by hand or still used anywhere).
+	 *
+	 * [--force]
+	 * : With --prune: proceed even when more than max(5, 10 %) of the managed domains would
+	 * be removed in one run (the safety limit that holds the prune otherwise).
 	 */
 	public function sync(array $args = [], array $assoc = []): void {
 		$dry_run = !empty($assoc['dry-run']);
+		$prune   = !empty($assoc['prune']);
+		if (!empty($assoc['force']) && !$prune) {
+			$this->say('error', '--force only applies to --prune.');
+			return;
+		}
 		delete_site_transient(Domain_Sync::WILDCARD_CACHE); // an explicit sync looks afresh
-		$result  = Reconciler::run($dry_run, !empty($assoc['prune']));
+		$result  = Reconciler::run($dry_run, $prune, !empty($assoc['force']));
 		if (is_wp_error($result)) {
 			$this->say('error', $result->get_error_message());
 			return;
@@ -78,6 +96,15 @@ class CLI {
 		}
 		foreach ((array) $result['removed'] as $domain) {
 			$this->say('line', ($dry_run ? 'would remove ' : 'removed ') . $domain);
+		}
+		foreach ((array) $result['prune']['kept'] as $domain => $reason) {
+			$this->say('line', "{$domain}: {$reason}");
+		}
+		$why = Reconciler::prune_summary($result['prune']);
+		if ($why !== '') {
+			$this->say('warning', ucfirst($why) . ($result['prune']['status'] === 'held'
+				? ': ' . implode(', ', (array) $result['prune']['held']) . '. Review them, then: wp runcloud sync --prune --force'
+				: '.'));
 		}
 		foreach ((array) $result['failed'] as $domain => $message) {
 			$this->say('warning', "failed {$domain}: {$message}");
@@ -105,7 +132,8 @@ class CLI {
 	}
 
 	/**
-	 * Removes a domain from the RunCloud app now.
+	 * Removes a domain from the RunCloud app now, if this plugin added it and no site,
+	 * mapping or pending add on any network still uses it (otherwise says why it is kept).
 	 *
 	 * <domain>
 	 * : The hostname.
@@ -129,12 +157,29 @@ class CLI {
 			$this->say('success', sprintf('%s %s: already done moments ago.', $op, $domain));
 			return;
 		}
-		$row = Queue::get($id);
-		if ($row && in_array($row->status, Queue::WAITING, true) && Queue::claim($id)) {
-			$row->attempts = (int) $row->attempts + 1;
-			Domain_Sync::run($row);
+		$not_ready = Domain_Sync::not_ready();
+		if ($not_ready !== null) {
+			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $not_ready->get_error_message()));
+			return;
 		}
-		$row = Queue::get($id);
+		Queue::due_now($id);
+		$outcome = Domain_Sync::claim_and_run($id);
+		$row     = Queue::get($id);
+		if ($outcome === 'held') {
+			$hold = Settings::held();
+			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $hold ? $hold['message'] : ''));
+			return;
+		}
+		if ($row && in_array($row->status, ['pending', 'retrying', 'running'], true)) {
+			// Not claimed here: another worker is on this domain right now (this row or one
+			// before it); the queue runs it in order.
+			$this->say('warning', sprintf('%s %s: %s (#%d): another worker is working on this domain; the queue runs it in order.', $op, $domain, $row->status, $id));
+			return;
+		}
+		if ($row && $row->status === 'skipped' && $op === 'remove') {
+			$this->say('warning', sprintf('%s %s: %s', $op, $domain, $row->last_error));
+			return;
+		}
 		if ($row && in_array($row->status, ['done', 'skipped'], true)) {
 			$this->say('success', sprintf('%s %s: %s%s', $op, $domain, $row->status, $row->last_error ? " ({$row->last_error})" : ''));
 			return;

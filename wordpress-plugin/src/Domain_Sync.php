@@ -21,8 +21,15 @@ final class Domain_Sync {
 	/** Network option with the last successful Test Connection summary (no secrets). */
 	public const LAST_TEST_OPTION = 'wu_runcloud_last_test';
 
+	/** Seconds before a held queue (invalid configuration) is looked at again. */
+	public const HOLD_RECHECK = 300;
+
+	/** Seconds before rows skipped because their domain was busy are tried again. */
+	public const BUSY_RECHECK = 15;
+
 	/**
-	 * Run every due operation, within a time budget, then schedule the next worker run.
+	 * Run every due operation of every network, within a time budget, then schedule the next
+	 * worker run.
 	 *
 	 * @param int|null $now Treat this as the current time when picking due rows.
 	 * @return array{processed:int, reason:string}
@@ -34,59 +41,112 @@ final class Domain_Sync {
 		if (!Settings::is_configured()) {
 			return ['processed' => 0, 'reason' => 'not_configured'];
 		}
+		$target = Settings::target();
+		if ($target === null) {
+			self::hold_queue(Settings::target_problem());
+			Queue::schedule_worker(time() + self::HOLD_RECHECK);
+			return ['processed' => 0, 'reason' => 'held'];
+		}
+		Domains::adopt_unscoped($target);
 		$now      = $now ?? time();
 		$limit    = $limit ?? (int) apply_filters('wu_runcloud_worker_batch_size', 50);
 		$deadline = microtime(true) + (float) apply_filters('wu_runcloud_worker_time_budget', 20.0);
 		$done     = 0;
+		$busy     = false;
 
-		foreach (Queue::due($now, $limit) as $op) {
+		foreach (Queue::due($now, $limit) as $row) {
 			if (microtime(true) > $deadline) {
 				break;
 			}
-			if (!Queue::claim((int) $op->id)) {
-				continue; // Another worker took it.
+			$outcome = self::claim_and_run((int) $row->id, $now);
+			if ($outcome === 'held') {
+				// The configuration is refused: every other row would be refused the same way.
+				Queue::schedule_worker(time() + self::HOLD_RECHECK);
+				return ['processed' => $done, 'reason' => 'held'];
 			}
-			$op->attempts = (int) $op->attempts + 1;
-			self::run($op);
+			if ($outcome === 'busy') {
+				$busy = true; // Taken by another worker, or its domain is being worked on.
+				continue;
+			}
 			++$done;
 		}
 
 		$next = Queue::next_due_time();
 		if ($next !== null) {
-			Queue::schedule_worker(max($next, time()));
+			Queue::schedule_worker(max($next, time() + ($busy ? self::BUSY_RECHECK : 0)));
 		}
 		return ['processed' => $done, 'reason' => ''];
 	}
 
-	/** Perform one claimed operation and record its outcome. */
-	public static function run(object $op): void {
+	/**
+	 * The only way an operation runs: claim the row (due, and no other worker on its domain),
+	 * then perform it.
+	 *
+	 * @return string 'ran', 'busy' (not claimed) or 'held' (the configuration is refused; the
+	 *                row was put back untouched).
+	 */
+	public static function claim_and_run(int $id, ?int $now = null): string {
+		if (Settings::target() === null) {
+			self::hold_queue(Settings::target_problem());
+			return 'held';
+		}
+		$op = Queue::claim($id, $now);
+		if ($op === null) {
+			return 'busy';
+		}
+		return self::run($op);
+	}
+
+	/** Perform one claimed operation (a row returned by Queue::claim()) and record its outcome. */
+	public static function run(object $op): string {
 		if (Queue::supersede_if_outdated($op)) {
 			Log::operation($op->op, (string) $op->domain, 'superseded', 0, 'a newer request for this domain decides');
-			return;
+			return 'ran';
 		}
+		/**
+		 * Fires when a worker starts a claimed operation, before anything is sent to RunCloud.
+		 *
+		 * @param object $op The operation's row (op, domain, network_id, site_id, attempts, ...).
+		 */
+		do_action('wu_runcloud_operation_started', $op);
+		if (!Queue::holds_lease($op)) {
+			// This worker stalled past its lease: the row is another worker's now.
+			Log::operation($op->op, (string) $op->domain, 'stale', 0, 'this worker outlived its lease; another worker owns the operation, nothing was sent', 'warning');
+			return 'ran';
+		}
+		$target = [(int) $op->server_id, (int) $op->app_id];
 		$config = Settings::config();
 		try {
 			switch ($op->op) {
 				case 'add':
-					self::add($op, $config);
+					self::add($op, $config, $target);
 					break;
 				case 'remove':
-					self::remove($op, $config);
+					self::remove($op, $config, $target);
 					break;
 				case 'redeploy_ssl':
 					self::redeploy($op, $config);
 					break;
 				default:
-					Queue::fail((int) $op->id, (int) $op->attempts, 0, sprintf('Unknown operation "%s".', $op->op), true);
+					Queue::fail($op, 0, sprintf('Unknown operation "%s".', $op->op), true);
 			}
 		} catch (\Throwable $e) {
-			$failure = self::describe($e, (string) $op->op);
+			$failure = self::describe($e, (string) $op->op, (string) $op->domain);
+			if ($failure['outcome'] === 'config') {
+				Queue::release($op);
+				self::hold_queue($failure['message']);
+				return 'held';
+			}
 			if (Queue::supersede_if_outdated($op)) {
 				// The opposite request arrived while this ran: no retry against it.
 				Log::operation($op->op, (string) $op->domain, 'superseded', $failure['status'], $failure['message'] . ' (not retried: a newer request for this domain decides)', 'warning');
-				return;
+				return 'ran';
 			}
-			$next = Queue::fail((int) $op->id, (int) $op->attempts, $failure['status'], $failure['message'], $failure['permanent']);
+			$next = Queue::fail($op, $failure['status'], $failure['message'], $failure['permanent']);
+			if ($next === false) {
+				Log::operation($op->op, (string) $op->domain, 'stale', $failure['status'], $failure['message'] . ' (not recorded: this worker outlived its lease)', 'warning');
+				return 'ran';
+			}
 			Log::operation(
 				$op->op,
 				(string) $op->domain,
@@ -99,14 +159,41 @@ final class Domain_Sync {
 		if ($op->op === 'redeploy_ssl') {
 			Queue::supersede_older_redeploys((int) $op->id);
 		}
+		return 'ran';
 	}
 
-	private static function add(object $op, array $config): void {
+	/**
+	 * Hold the queue on an invalid configuration: one notice naming what to fix, one log
+	 * line when the problem is new; rows keep their state and run once it is fixed.
+	 *
+	 * @return string The message shown.
+	 */
+	public static function hold_queue(string $problem): string {
+		$message = sprintf(
+			/* translators: %s: what is wrong, naming the constant */
+			__('RunCloud configuration error: %s Nothing is sent to RunCloud until it is fixed; queued operations keep their state and run then.', 'wu-runcloud'),
+			rtrim($problem, '.') . '.'
+		);
+		if (Settings::hold($message)) {
+			Log::operation('config', '', 'held', 0, $message, 'error');
+		}
+		return $message;
+	}
+
+	/** A result that belongs to a worker that lost its lease is dropped, and said so. */
+	private static function discarded(object $op): void {
+		Log::operation($op->op, (string) $op->domain, 'stale', 0, 'result not recorded: this worker outlived its lease', 'warning');
+	}
+
+	private static function add(object $op, array $config, array $target): void {
 		$domain   = (string) $op->domain;
 		$wildcard = self::wildcard_covering($domain, $config);
 		if ($wildcard !== null) {
 			$note = sprintf('covered by the wildcard domain *.%s', $wildcard);
-			Queue::finish((int) $op->id, 'skipped', 0, null, $note);
+			if (!Queue::finish($op, 'skipped', 0, null, $note)) {
+				self::discarded($op);
+				return;
+			}
 			Log::operation('add', $domain, 'skipped', 0, $note);
 			return;
 		}
@@ -116,48 +203,89 @@ final class Domain_Sync {
 			'redirection'  => $www ? 'non-www' : 'none',
 			'redeploy_ssl' => false, // Coalesced: one redeploy covers every add of the window.
 		]);
-		$created = !empty($result['created']);
-		$id      = isset($result['id']) ? (int) $result['id'] : null;
+		Settings::release_hold();
+		$created   = !empty($result['created']);
+		$id        = isset($result['id']) ? (int) $result['id'] : null;
 		$requested = !in_array((string) $op->source, ['wp_insert_site', 'wp_update_site'], true);
-		Domains::present((string) ($result['name'] ?? $domain), $id, (int) $op->site_id, $created, $requested);
-		Queue::finish((int) $op->id, 'done', 0, $id, $created ? '' : 'already in RunCloud');
-		Log::operation('add', $domain, $created ? 'added' : 'exists', 0, sprintf('RunCloud id %d%s', (int) $id, $www ? ', with www alias' : ''));
-		// Also when it already existed: a retry after a lost answer lands here, and the
-		// certificate was never redeployed for it. The redeploy is coalesced, so this is cheap.
-		Queue::enqueue('redeploy_ssl', '', 0, 'after-add', self::ssl_delay());
-	}
-
-	private static function remove(object $op, array $config): void {
-		$domain = (string) $op->domain;
-		if ($domain === Queue::normalize((string) get_network()->domain)) {
-			$note = "the network's primary domain is never removed";
-			Queue::finish((int) $op->id, 'skipped', 0, null, $note);
-			Log::operation('remove', $domain, 'skipped', 0, $note, 'warning');
+		$name      = (string) ($result['name'] ?? $domain);
+		$recorded  = Queue::finish($op, 'done', 0, $id, $created ? '' : 'already in RunCloud', static function () use ($op, $target, $name, $id, $created, $requested) {
+			Domains::present((int) $op->network_id, $target, $name, $id, (int) $op->site_id, $created, $requested);
+		});
+		if (!$recorded) {
+			self::discarded($op);
 			return;
 		}
-		$id     = Domains::runcloud_id($domain);
-		$result = wu_runcloud_remove_domain($config, $domain, $id);
-		Domains::absent($domain);
-		if (!empty($result['id'])) {
-			// An IDN is tracked under RunCloud's (punycode) name: forget it by id as well.
-			Domains::absent_id((int) $result['id']);
+		Log::operation('add', $domain, $created ? 'added' : 'exists', 0, sprintf('RunCloud id %d%s%s', (int) $id, $www ? ', with www alias' : '', $created ? '' : ' (already in RunCloud: not added by this plugin)'));
+		// Also when it already existed: a retry after a lost answer lands here, and the
+		// certificate was never redeployed for it. The redeploy is coalesced, so this is cheap.
+		Queue::enqueue('redeploy_ssl', '', 0, 'after-add', self::ssl_delay(), ['network_id' => (int) $op->network_id]);
+	}
+
+	private static function remove(object $op, array $config, array $target): void {
+		$domain  = (string) $op->domain;
+		$network = (int) $op->network_id;
+		try {
+			$keep = Ownership::reasons_to_keep([$domain], $network, $target)[$domain] ?? null;
+		} catch (\RuntimeException $e) {
+			// Whether something still uses it is unknown: not removed, asked again later.
+			$message = sprintf('not removed: cannot tell whether the domain is still used (%s)', Log::clean($e->getMessage()));
+			$next    = Queue::fail($op, 0, $message, false);
+			if ($next === false) {
+				self::discarded($op);
+				return;
+			}
+			Log::operation('remove', $domain, 'retrying', 0, $message, 'error');
+			return;
 		}
-		$removed = !empty($result['removed']);
-		Queue::finish((int) $op->id, 'done', 0, isset($result['id']) ? (int) $result['id'] : $id, $removed ? '' : 'was not in RunCloud');
-		Log::operation('remove', $domain, $removed ? 'removed' : 'absent', 0, $removed ? sprintf('RunCloud id %d', (int) ($result['id'] ?? $id)) : 'was not in RunCloud');
+		if ($keep !== null) {
+			$recorded = Queue::finish($op, 'skipped', 0, null, $keep, static function () use ($network, $target, $domain) {
+				Domains::unrequest($network, $target, $domain);
+			});
+			if (!$recorded) {
+				self::discarded($op);
+				return;
+			}
+			Log::operation('remove', $domain, 'kept', 0, $keep, 'warning');
+			return;
+		}
+		$id     = Domains::runcloud_id($domain, $target);
+		$result = wu_runcloud_remove_domain($config, $domain, $id);
+		Settings::release_hold();
+		$removed  = !empty($result['removed']);
+		$found_id = !empty($result['id']) ? (int) $result['id'] : null;
+		$recorded = Queue::finish($op, 'done', 0, $found_id ?? $id, $removed ? '' : 'was not in RunCloud', static function () use ($target, $domain, $found_id) {
+			Domains::absent($target, $domain);
+			if ($found_id !== null) {
+				// An IDN is tracked under RunCloud's (punycode) name: forget it by id as well.
+				Domains::absent_id($target, $found_id);
+			}
+		});
+		if (!$recorded) {
+			self::discarded($op);
+			return;
+		}
+		Log::operation('remove', $domain, $removed ? 'removed' : 'absent', 0, $removed ? sprintf('RunCloud id %d', (int) ($found_id ?? $id)) : 'was not in RunCloud');
 	}
 
 	private static function redeploy(object $op, array $config): void {
 		$result  = wu_runcloud_redeploy_ssl($config);
+		Settings::release_hold();
 		$action  = (string) ($result['action'] ?? '');
 		$message = (string) ($result['message'] ?? '');
 		if ($action === 'failed') {
 			// Not an exception, but not done either: keep it visible and try again.
-			$next = Queue::fail((int) $op->id, (int) $op->attempts, 0, $message !== '' ? $message : 'SSL redeploy failed', false);
+			$next = Queue::fail($op, 0, $message !== '' ? $message : 'SSL redeploy failed', false);
+			if ($next === false) {
+				self::discarded($op);
+				return;
+			}
 			Log::operation('redeploy_ssl', '', 'retrying', 0, $message . sprintf(' (next try in %d s)', (int) $next - time()), 'error');
 			return;
 		}
-		Queue::finish((int) $op->id, 'done', 0, isset($result['certificate_id']) ? (int) $result['certificate_id'] : null, $action);
+		if (!Queue::finish($op, 'done', 0, isset($result['certificate_id']) ? (int) $result['certificate_id'] : null, $action)) {
+			self::discarded($op);
+			return;
+		}
 		Log::operation('redeploy_ssl', '', $action !== '' ? $action : 'done', 0, $message);
 	}
 
@@ -213,6 +341,9 @@ final class Domain_Sync {
 				implode(', ', Settings::missing_constants())
 			));
 		}
+		if (Settings::target() === null) {
+			return new \WP_Error('wu_runcloud_config', self::hold_queue(Settings::target_problem()));
+		}
 		return null;
 	}
 
@@ -237,12 +368,29 @@ final class Domain_Sync {
 				'ssl_mode' => (string) ($result['ssl_mode'] ?? ''),
 			];
 			update_network_option(null, self::LAST_TEST_OPTION, $summary);
+			Settings::release_hold();
 			Log::operation('test', '', 'ok', 0, sprintf('API %s, server %s, app %s, %d domains, SSL %s', $summary['api'], $summary['server'], $summary['app'], $summary['domains'], $summary['ssl_mode']));
 			return $result;
 		} catch (\Throwable $e) {
 			$failure = self::describe($e);
+			if ($failure['outcome'] === 'config') {
+				$failure['message'] = self::hold_queue($failure['message']);
+			}
 			Log::operation('test', '', 'failed', $failure['status'], $failure['message'], 'error');
 			return new \WP_Error('wu_runcloud_' . $failure['outcome'], $failure['message'], ['status' => $failure['status']]);
+		}
+	}
+
+	/** Why the extension refuses this domain name (no I/O), or null when the name is valid. */
+	private static function name_problem(string $domain): ?string {
+		if (!function_exists('wu_runcloud_normalize_domain')) {
+			return null;
+		}
+		try {
+			wu_runcloud_normalize_domain($domain);
+			return null;
+		} catch (\Throwable $e) {
+			return Log::clean($e->getMessage());
 		}
 	}
 
@@ -251,14 +399,25 @@ final class Domain_Sync {
 	 *
 	 * @return array{outcome:string, status:int, message:string, permanent:bool}
 	 */
-	public static function describe(\Throwable $e, string $op = ''): array {
+	public static function describe(\Throwable $e, string $op = '', string $domain = ''): array {
 		$status  = $e instanceof \WuRunCloud\RunCloudException ? (int) $e->getCode() : 0;
 		$detail  = Log::clean($e->getMessage());
 		$server  = Settings::server_id();
 		$app     = Settings::app_id();
 
 		if ($e instanceof \WuRunCloud\InvalidArgumentException) {
-			return ['outcome' => 'invalid', 'status' => 0, 'permanent' => true, 'message' => sprintf(__('Invalid request: %s', 'wu-runcloud'), $detail)];
+			// Refused before any request: the name (that row's problem alone) or the
+			// configuration (every row's: the queue holds instead of failing them all).
+			$name_problem = $domain !== '' ? self::name_problem($domain) : null;
+			if ($name_problem !== null) {
+				return ['outcome' => 'invalid', 'status' => 0, 'permanent' => true, 'message' => sprintf(__('Invalid request: %s', 'wu-runcloud'), $name_problem)];
+			}
+			return ['outcome' => 'config', 'status' => 0, 'permanent' => false, 'message' => sprintf(
+				/* translators: 1: constant (or filter) to fix, 2: the extension's message */
+				__('check %1$s: %2$s', 'wu-runcloud'),
+				Settings::config_source($detail),
+				$detail
+			)];
 		}
 		if ($e instanceof \WuRunCloud\ValidationException) {
 			$errors = [];

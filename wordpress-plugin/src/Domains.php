@@ -1,8 +1,12 @@
 <?php
 /**
  * What we know about each domain on the RunCloud side: its RunCloud id (so removal needs no
- * lookup), whether this plugin added it (only those may ever be pruned), and whether it was
- * there at the last look. Table {base_prefix}wu_runcloud_domains, one row per domain.
+ * lookup), whether this plugin added it (only those may ever be removed), whether it was
+ * there at the last look, and how many reconciles in a row found it unwanted.
+ *
+ * Table {base_prefix}wu_runcloud_domains, one row per network, target (server, app) and
+ * domain: networks of one install share the table but never each other's rows, and rows
+ * recorded for another app are never read as this app's.
  *
  * @package WU_RunCloud
  */
@@ -18,79 +22,225 @@ final class Domains {
 		return $wpdb->base_prefix . 'wu_runcloud_domains';
 	}
 
-	public static function get(string $domain): ?object {
+	/**
+	 * The row of a network (default: the current one) for the configured target.
+	 */
+	public static function get(string $domain, ?int $network_id = null, ?array $target = null): ?object {
 		global $wpdb;
+		$target = $target ?? Settings::target();
+		if ($target === null) {
+			return null;
+		}
 		$table = self::table();
-		return $wpdb->get_row($wpdb->prepare("SELECT * FROM {$table} WHERE domain = %s", Queue::normalize($domain))) ?: null;
+		return $wpdb->get_row($wpdb->prepare(
+			"SELECT * FROM {$table} WHERE network_id = %d AND server_id = %d AND app_id = %d AND domain = %s",
+			$network_id ?? get_current_network_id(), $target[0], $target[1], Queue::normalize($domain)
+		)) ?: null;
 	}
 
 	/**
-	 * Record a domain present in RunCloud. $added_by_us and $requested only ever turn their
-	 * flag on: a domain found already there keeps whatever we knew before.
+	 * Record a domain present in RunCloud for a network. $added_by_us and $requested only
+	 * ever turn their flag on: a domain found already there keeps whatever we knew before.
 	 *
 	 * @param bool $requested Asked for explicitly (wu_add_domain, CLI) rather than derived
 	 *                        from a site's hostname: a reconcile keeps it even though no
 	 *                        site has that hostname.
 	 */
-	public static function present(string $domain, ?int $runcloud_id, int $site_id, bool $added_by_us, bool $requested = false): void {
+	public static function present(int $network_id, array $target, string $domain, ?int $runcloud_id, int $site_id, bool $added_by_us, bool $requested = false): void {
 		global $wpdb;
 		$table = self::table();
 		$wpdb->query($wpdb->prepare(
-			"INSERT INTO {$table} (domain, runcloud_id, site_id, managed, requested, in_runcloud, updated_at) VALUES (%s, %d, %d, %d, %d, 1, %d)
+			"INSERT INTO {$table} (network_id, server_id, app_id, domain, runcloud_id, site_id, managed, requested, in_runcloud, missed, updated_at) VALUES (%d, %d, %d, %s, %d, %d, %d, %d, 1, 0, %d)
 			 ON DUPLICATE KEY UPDATE runcloud_id = IF(VALUES(runcloud_id) > 0, VALUES(runcloud_id), runcloud_id), site_id = IF(VALUES(site_id) > 0, VALUES(site_id), site_id),
-			 managed = GREATEST(managed, VALUES(managed)), requested = GREATEST(requested, VALUES(requested)), in_runcloud = 1, updated_at = VALUES(updated_at)",
-			Queue::normalize($domain), (int) $runcloud_id, $site_id, $added_by_us ? 1 : 0, $requested ? 1 : 0, time()
+			 managed = GREATEST(managed, VALUES(managed)), requested = GREATEST(requested, VALUES(requested)), in_runcloud = 1, missed = 0, updated_at = VALUES(updated_at)",
+			$network_id, $target[0], $target[1], Queue::normalize($domain), (int) $runcloud_id, $site_id, $added_by_us ? 1 : 0, $requested ? 1 : 0, time()
 		));
 	}
 
-	/** Domains asked for explicitly and not removed since. */
-	public static function requested(): array {
+	/** Domains a network asked for explicitly on this target and has not removed since. */
+	public static function requested(int $network_id, array $target): array {
 		global $wpdb;
 		$table = self::table();
-		return array_map('strval', (array) $wpdb->get_col("SELECT domain FROM {$table} WHERE requested = 1"));
+		$names = $wpdb->get_col($wpdb->prepare(
+			"SELECT domain FROM {$table} WHERE network_id = %d AND server_id = %d AND app_id = %d AND requested = 1",
+			$network_id, $target[0], $target[1]
+		));
+		if ($wpdb->last_error !== '') {
+			throw new \RuntimeException(sprintf('the domains requested through wu_add_domain or WP-CLI could not be read: %s', $wpdb->last_error));
+		}
+		return array_map('strval', (array) $names);
 	}
 
-	/** The domain is gone from RunCloud (removed by us, or found missing). */
-	public static function absent(string $domain): void {
+	/** The network no longer asks for this domain (its remove ran, whatever RunCloud kept). */
+	public static function unrequest(int $network_id, array $target, string $domain): void {
 		global $wpdb;
-		$wpdb->delete(self::table(), ['domain' => Queue::normalize($domain)], ['%s']);
+		$wpdb->update(
+			self::table(),
+			['requested' => 0, 'updated_at' => time()],
+			['network_id' => $network_id, 'server_id' => $target[0], 'app_id' => $target[1], 'domain' => Queue::normalize($domain)],
+			['%d', '%d'],
+			['%d', '%d', '%d', '%s']
+		);
 	}
 
-	public static function absent_id(int $runcloud_id): void {
+	/** The domain is gone from this target (removed by us, or found missing): every network's row goes. */
+	public static function absent(array $target, string $domain): void {
 		global $wpdb;
-		$wpdb->delete(self::table(), ['runcloud_id' => $runcloud_id], ['%d']);
+		$wpdb->delete(self::table(), ['server_id' => $target[0], 'app_id' => $target[1], 'domain' => Queue::normalize($domain)], ['%d', '%d', '%s']);
 	}
 
-	public static function runcloud_id(string $domain): ?int {
-		$row = self::get($domain);
-		return $row && (int) $row->runcloud_id > 0 ? (int) $row->runcloud_id : null;
+	public static function absent_id(array $target, int $runcloud_id): void {
+		global $wpdb;
+		$wpdb->delete(self::table(), ['server_id' => $target[0], 'app_id' => $target[1], 'runcloud_id' => $runcloud_id], ['%d', '%d', '%d']);
 	}
 
-	/** Domains this plugin added: the only ones a reconcile may prune. */
-	public static function managed(): array {
+	/** RunCloud's id of the domain on this target, as any network recorded it. */
+	public static function runcloud_id(string $domain, ?array $target = null): ?int {
+		global $wpdb;
+		$target = $target ?? Settings::target();
+		if ($target === null) {
+			return null;
+		}
+		$table = self::table();
+		$id    = (int) $wpdb->get_var($wpdb->prepare(
+			"SELECT MAX(runcloud_id) FROM {$table} WHERE server_id = %d AND app_id = %d AND domain = %s",
+			$target[0], $target[1], Queue::normalize($domain)
+		));
+		return $id > 0 ? $id : null;
+	}
+
+	/**
+	 * Domains this plugin added to this target for a network (default: the current one):
+	 * the only ones its reconcile may consider pruning.
+	 */
+	public static function managed(?int $network_id = null, ?array $target = null): array {
+		global $wpdb;
+		$target = $target ?? Settings::target();
+		if ($target === null) {
+			return [];
+		}
+		$table = self::table();
+		return array_map('strval', (array) $wpdb->get_col($wpdb->prepare(
+			"SELECT domain FROM {$table} WHERE network_id = %d AND server_id = %d AND app_id = %d AND managed = 1",
+			$network_id ?? get_current_network_id(), $target[0], $target[1]
+		)));
+	}
+
+	/**
+	 * Of these domains, those this plugin added to the target, on any network.
+	 *
+	 * @return array<string, true>
+	 */
+	public static function added_by_us(array $domains, array $target): array {
+		return self::flagged($domains, $target, 'managed = 1', 'which domains this plugin added');
+	}
+
+	/**
+	 * Of these domains, those a network other than $network_id still asks for.
+	 *
+	 * @return array<string, int> domain => that network's id
+	 */
+	public static function requested_elsewhere(array $domains, array $target, int $network_id): array {
+		global $wpdb;
+		return self::flagged($domains, $target, $wpdb->prepare('requested = 1 AND network_id <> %d', $network_id), 'which domains other networks asked for', 'network_id');
+	}
+
+	/** @return array<string, mixed> domain => true or the $column of its first matching row */
+	private static function flagged(array $domains, array $target, string $condition, string $what, string $column = ''): array {
 		global $wpdb;
 		$table = self::table();
-		return array_map('strval', (array) $wpdb->get_col("SELECT domain FROM {$table} WHERE managed = 1"));
+		$out   = [];
+		foreach (array_chunk(array_values($domains), 500) as $chunk) {
+			$in   = implode(',', array_fill(0, count($chunk), '%s'));
+			$rows = $wpdb->get_results($wpdb->prepare(
+				"SELECT domain, network_id FROM {$table} WHERE server_id = %d AND app_id = %d AND domain IN ({$in}) AND {$condition}",
+				$target[0], $target[1], ...$chunk
+			));
+			if ($wpdb->last_error !== '') {
+				throw new \RuntimeException(sprintf('%s could not be read: %s', $what, $wpdb->last_error));
+			}
+			foreach ((array) $rows as $row) {
+				$out[$row->domain] ??= $column === '' ? true : (int) $row->{$column};
+			}
+		}
+		return $out;
 	}
 
-	/** @return array<string, object> domain => row */
-	public static function for_domains(array $domains): array {
+	/**
+	 * One reconcile's observation: $missing (managed, no longer wanted) count one more miss
+	 * in a row, every other managed domain starts again from zero.
+	 *
+	 * @return string[] The missing domains now missed by two reconciles in a row or more.
+	 */
+	public static function note_misses(int $network_id, array $target, array $missing): array {
+		global $wpdb;
+		$table = self::table();
+		$scope = $wpdb->prepare('network_id = %d AND server_id = %d AND app_id = %d AND managed = 1', $network_id, $target[0], $target[1]);
+		if ($missing === []) {
+			$wpdb->query("UPDATE {$table} SET missed = 0 WHERE {$scope} AND missed > 0");
+			return [];
+		}
+		$in = implode(',', array_fill(0, count($missing), '%s'));
+		$wpdb->query($wpdb->prepare("UPDATE {$table} SET missed = 0 WHERE {$scope} AND missed > 0 AND domain NOT IN ({$in})", ...$missing));
+		$wpdb->query($wpdb->prepare("UPDATE {$table} SET missed = LEAST(missed + 1, 250) WHERE {$scope} AND domain IN ({$in})", ...$missing));
+		return self::missed_at_least($network_id, $target, $missing, 2);
+	}
+
+	/** Of $domains, those already missed by at least $times reconciles in a row. */
+	public static function missed_at_least(int $network_id, array $target, array $domains, int $times): array {
 		global $wpdb;
 		if ($domains === []) {
 			return [];
 		}
 		$table = self::table();
 		$in    = implode(',', array_fill(0, count($domains), '%s'));
+		return array_map('strval', (array) $wpdb->get_col($wpdb->prepare(
+			"SELECT domain FROM {$table} WHERE network_id = %d AND server_id = %d AND app_id = %d AND managed = 1 AND missed >= %d AND domain IN ({$in})",
+			$network_id, $target[0], $target[1], $times, ...$domains
+		)));
+	}
+
+	/**
+	 * Rows carried over from before domains were scoped by server and app (schema 4) belong
+	 * to the target configured when a worker first runs after the upgrade.
+	 */
+	public static function adopt_unscoped(array $target): void {
+		global $wpdb;
+		$table = self::table();
+		// IGNORE: a row this target already has for that network and domain is the newer one.
+		$wpdb->query($wpdb->prepare("UPDATE IGNORE {$table} SET server_id = %d, app_id = %d WHERE server_id = 0 AND app_id = 0", $target[0], $target[1]));
+	}
+
+	/** @return array<string, object> domain => this network's row on the configured target */
+	public static function for_domains(array $domains): array {
+		global $wpdb;
+		$target = Settings::target();
+		if ($domains === [] || $target === null) {
+			return [];
+		}
+		$table = self::table();
+		$in    = implode(',', array_fill(0, count($domains), '%s'));
 		$out   = [];
-		foreach ((array) $wpdb->get_results($wpdb->prepare("SELECT * FROM {$table} WHERE domain IN ({$in})", ...$domains)) as $row) {
+		foreach ((array) $wpdb->get_results($wpdb->prepare(
+			"SELECT * FROM {$table} WHERE network_id = %d AND server_id = %d AND app_id = %d AND domain IN ({$in})",
+			get_current_network_id(), $target[0], $target[1], ...$domains
+		)) as $row) {
 			$out[$row->domain] = $row;
 		}
 		return $out;
 	}
 
+	/** Domains of the configured target known to be in RunCloud (each counted once). */
 	public static function count(): int {
 		global $wpdb;
+		$target = Settings::target();
+		if ($target === null) {
+			return 0;
+		}
 		$table = self::table();
-		return (int) $wpdb->get_var("SELECT COUNT(*) FROM {$table} WHERE in_runcloud = 1");
+		return (int) $wpdb->get_var($wpdb->prepare(
+			"SELECT COUNT(DISTINCT domain) FROM {$table} WHERE server_id = %d AND app_id = %d AND in_runcloud = 1",
+			$target[0], $target[1]
+		));
 	}
 }

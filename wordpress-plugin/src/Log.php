@@ -62,9 +62,13 @@ final class Log {
 			'status'     => $status,
 			'message'    => $message,
 		], ['%d', '%s', '%s', '%s', '%s', '%d', '%s']);
-		if ($ok && $wpdb->insert_id % 50 === 0) {
-			// Bounded: trim in batches rather than on every insert.
-			$wpdb->query($wpdb->prepare("DELETE FROM {$table} WHERE id <= %d", (int) $wpdb->insert_id - self::MAX_ROWS));
+		if ($ok) {
+			// Bounded by count, whatever the ids look like (auto_increment_increment > 1 on
+			// replicated databases, gaps): everything older than the MAX_ROWS-th newest row goes.
+			$wpdb->query($wpdb->prepare(
+				"DELETE FROM {$table} WHERE id <= (SELECT id FROM (SELECT id FROM {$table} ORDER BY id DESC LIMIT 1 OFFSET %d) AS oldest_kept)",
+				self::MAX_ROWS
+			));
 		}
 	}
 

@@ -67,8 +67,17 @@ final class Network_Admin {
 			$dismiss = wp_nonce_url(admin_url('admin-post.php?action=wu_runcloud_dismiss_token_notice'), 'wu_runcloud_dismiss_token_notice');
 			$notices[] = ['info', __('WU RunCloud is using the legacy RunCloud API v2 key and secret. They keep working for as long as RunCloud accepts them for your account, but RunCloud has discontinued API v2 (Ultimate Multisite says so too): create an API token (API v3) in the RunCloud dashboard and define WU_RUNCLOUD_API_TOKEN in wp-config.php. The token is then used instead of the key and secret.', 'wu-runcloud'), $dismiss];
 		}
+		$hold = Settings::held();
+		if ($hold !== null) {
+			$notices[] = ['error', $hold['message'], null];
+		}
 		foreach ($notices as [$type, $message, $dismiss_url]) {
 			include __DIR__ . '/../views/notice.php';
+		}
+		$held = get_network_option(null, Reconciler::PRUNE_HELD_OPTION, null);
+		if (is_array($held) && !empty($held['domains'])) {
+			$post = admin_url('admin-post.php');
+			include __DIR__ . '/../views/prune-held.php';
 		}
 	}
 
@@ -214,6 +223,37 @@ final class Network_Admin {
 				/* translators: 1: added, 2: removed, 3: failed */
 				__('Sync done: %1$d added, %2$d removed, %3$d failed.', 'wu-runcloud'),
 				count((array) $result['added']), count((array) $result['removed']), count((array) $result['failed'])
+			));
+		}
+		$this->redirect_back();
+	}
+
+	/**
+	 * The held prune's "Remove these domains" button: the admin has reviewed the list the
+	 * alert showed and removes exactly those (each still through the ownership check). A list
+	 * that changed since the page was shown is not what the admin confirmed.
+	 */
+	public function action_admin_post_wu_runcloud_prune_force(): void {
+		$this->authorize('wu_runcloud_prune_force');
+		$held   = get_network_option(null, Reconciler::PRUNE_HELD_OPTION, null);
+		$posted = isset($_POST['held']) ? sanitize_key(wp_unslash($_POST['held'])) : '';
+		if (!is_array($held) || empty($held['domains'])) {
+			$this->flash('info', __('There is no held prune to proceed with.', 'wu-runcloud'));
+			$this->redirect_back();
+		}
+		if (!hash_equals(Reconciler::held_fingerprint((array) $held['domains']), $posted)) {
+			$this->flash('error', __('The list of domains to remove changed since this page was shown: nothing was removed. Review the new list.', 'wu-runcloud'));
+			$this->redirect_back();
+		}
+		$result = Reconciler::run(false, true, true, (array) $held['domains']);
+		if (is_wp_error($result)) {
+			$this->flash('error', $result->get_error_message());
+		} else {
+			$why = Reconciler::prune_summary($result['prune']);
+			$this->flash($why === '' ? 'success' : 'warning', $why !== '' ? $why : sprintf(
+				/* translators: 1: removed, 2: kept */
+				__('Prune done: %1$d removed, %2$d kept (still in use or not added by this plugin).', 'wu-runcloud'),
+				count((array) $result['removed']), count((array) $result['prune']['kept'])
 			));
 		}
 		$this->redirect_back();

@@ -13,7 +13,7 @@ defined('ABSPATH') || exit;
 
 final class Plugin {
 
-	public const DB_VERSION        = '3';
+	public const DB_VERSION        = '4';
 	public const DB_VERSION_OPTION = 'wu_runcloud_db_version';
 	public const RECONCILE_HOOK    = 'wu_runcloud_reconcile';
 
@@ -69,6 +69,7 @@ final class Plugin {
 		add_action('admin_post_wu_runcloud_test', [$this->admin, 'action_admin_post_wu_runcloud_test'], 10, 0);
 		add_action('admin_post_wu_runcloud_sync', [$this->admin, 'action_admin_post_wu_runcloud_sync'], 10, 0);
 		add_action('admin_post_wu_runcloud_op', [$this->admin, 'action_admin_post_wu_runcloud_op'], 10, 0);
+		add_action('admin_post_wu_runcloud_prune_force', [$this->admin, 'action_admin_post_wu_runcloud_prune_force'], 10, 0);
 		add_action('admin_post_wu_runcloud_dismiss_token_notice', [$this->admin, 'action_admin_post_wu_runcloud_dismiss_token_notice'], 10, 0);
 		add_action('wp_ajax_wu_runcloud_test', [$this->admin, 'action_wp_ajax_wu_runcloud_test'], 10, 0);
 	}
@@ -98,20 +99,29 @@ final class Plugin {
 		remove_action('admin_post_wu_runcloud_test', [$this->admin, 'action_admin_post_wu_runcloud_test'], 10);
 		remove_action('admin_post_wu_runcloud_sync', [$this->admin, 'action_admin_post_wu_runcloud_sync'], 10);
 		remove_action('admin_post_wu_runcloud_op', [$this->admin, 'action_admin_post_wu_runcloud_op'], 10);
+		remove_action('admin_post_wu_runcloud_prune_force', [$this->admin, 'action_admin_post_wu_runcloud_prune_force'], 10);
 		remove_action('admin_post_wu_runcloud_dismiss_token_notice', [$this->admin, 'action_admin_post_wu_runcloud_dismiss_token_notice'], 10);
 		remove_action('wp_ajax_wu_runcloud_test', [$this->admin, 'action_wp_ajax_wu_runcloud_test'], 10);
 	}
 
 	/**
 	 * Record a domain operation asked for by a hook. Nothing here talks to RunCloud.
-	 * Works without the extension: the row waits until a worker can run it.
+	 * Works without the extension: the row waits until a worker can run it. Whether a
+	 * removal really deletes anything is decided when it runs (Ownership).
+	 *
+	 * @param int|null $network_id The network the request belongs to: by default the site's
+	 *                             (when it still exists), else the current one.
 	 */
-	public static function request(string $op, $domain, $site_id, string $source): ?int {
+	public static function request(string $op, $domain, $site_id, string $source, ?int $network_id = null): ?int {
 		$domain = is_string($domain) ? Queue::normalize($domain) : '';
 		if ($domain === '' || !Settings::is_enabled()) {
 			return null;
 		}
-		return Queue::enqueue($op, $domain, (int) $site_id, $source);
+		if ($network_id === null) {
+			$site       = (int) $site_id > 0 ? get_site((int) $site_id) : null;
+			$network_id = $site ? (int) $site->network_id : get_current_network_id();
+		}
+		return Queue::enqueue($op, $domain, (int) $site_id, $source, 0, ['network_id' => $network_id]);
 	}
 
 	/** Ultimate Multisite's framework owns these actions when it is present. */
@@ -149,16 +159,17 @@ final class Plugin {
 			return;
 		}
 		if (self::is_own_hostname($site->domain, (int) $site->network_id)) {
-			self::request('add', $site->domain, $site->blog_id, 'wp_insert_site');
+			self::request('add', $site->domain, $site->blog_id, 'wp_insert_site', (int) $site->network_id);
 		}
 	}
 
+	/** Another site (of any network) still using the hostname keeps it: decided when the remove runs. */
 	public function action_wp_delete_site($site): void {
 		if (!$this->handles_domain_actions() || !$site instanceof \WP_Site) {
 			return;
 		}
-		if (self::is_own_hostname($site->domain, (int) $site->network_id) && !self::hostname_in_use($site->domain, (int) $site->blog_id)) {
-			self::request('remove', $site->domain, $site->blog_id, 'wp_delete_site');
+		if (self::is_own_hostname($site->domain, (int) $site->network_id)) {
+			self::request('remove', $site->domain, $site->blog_id, 'wp_delete_site', (int) $site->network_id);
 		}
 	}
 
@@ -170,11 +181,11 @@ final class Plugin {
 		if (Queue::normalize($new_site->domain) === Queue::normalize($old_site->domain)) {
 			return;
 		}
-		if (self::is_own_hostname($old_site->domain, (int) $old_site->network_id) && !self::hostname_in_use($old_site->domain, (int) $new_site->blog_id)) {
-			self::request('remove', $old_site->domain, $old_site->blog_id, 'wp_update_site');
+		if (self::is_own_hostname($old_site->domain, (int) $old_site->network_id)) {
+			self::request('remove', $old_site->domain, $old_site->blog_id, 'wp_update_site', (int) $old_site->network_id);
 		}
 		if (self::is_own_hostname($new_site->domain, (int) $new_site->network_id)) {
-			self::request('add', $new_site->domain, $new_site->blog_id, 'wp_update_site');
+			self::request('add', $new_site->domain, $new_site->blog_id, 'wp_update_site', (int) $new_site->network_id);
 		}
 	}
 
@@ -182,15 +193,6 @@ final class Plugin {
 	private static function is_own_hostname(string $domain, int $network_id): bool {
 		$network = get_network($network_id ?: null);
 		return $network && Queue::normalize($domain) !== Queue::normalize($network->domain);
-	}
-
-	/** Another site still uses this hostname (subdirectory sites share one). */
-	private static function hostname_in_use(string $domain, int $except_blog_id): bool {
-		global $wpdb;
-		return (bool) $wpdb->get_var($wpdb->prepare(
-			"SELECT blog_id FROM {$wpdb->blogs} WHERE domain = %s AND blog_id <> %d LIMIT 1",
-			$domain, $except_blog_id
-		));
 	}
 
 	public function action_wu_runcloud_process_queue(): void {
@@ -249,13 +251,13 @@ final class Plugin {
 	/** Create or upgrade tables when our schema version changes (cheap option read otherwise). */
 	public static function maybe_install(): void {
 		if (get_network_option(null, self::DB_VERSION_OPTION) !== self::DB_VERSION) {
-			Queue::create_tables();
+			Schema::install();
 			update_network_option(null, self::DB_VERSION_OPTION, self::DB_VERSION);
 		}
 	}
 
 	public static function activate(): void {
-		Queue::create_tables();
+		Schema::install();
 		update_network_option(null, self::DB_VERSION_OPTION, self::DB_VERSION);
 	}
 

@@ -6,7 +6,13 @@
  *
  * Statuses: pending -> running -> done | skipped | retrying (back to due later) | failed
  * (permanent, until dismissed); superseded when an opposite operation for the same domain
- * arrives first; dismissed by an admin.
+ * and network arrives first; dismissed by an admin.
+ *
+ * One worker per domain: a running row holds running_key (target + domain) under a unique
+ * index, so the database itself refuses a second running row for that domain, whichever
+ * path (cron, Action Scheduler, "Retry now", WP-CLI, the reconcile's prune) claims it. The
+ * claim also hands out a lease: a random token and an expiry. A worker whose lease ran out
+ * (its row was handed to another worker) can neither send its request nor write its result.
  *
  * @package WU_RunCloud
  */
@@ -31,8 +37,14 @@ final class Queue {
 	/** A second identical request within this many seconds of a success is the double fire. */
 	public const REPEAT_WINDOW = 600;
 
-	/** A 'running' row older than this belongs to a worker that died. */
-	private const STALE_RUNNING = 900;
+	/**
+	 * Seconds a claim lasts: far above one operation's time budget (the client's timeout,
+	 * an SSL issuance), so only a worker that died or hung loses it.
+	 */
+	public const LEASE = 900;
+
+	/** What every transition out of 'running' clears, so the domain is free again. */
+	private const LEAVE_RUNNING = 'running_key = NULL, lease = NULL';
 
 	public static function table(): string {
 		global $wpdb;
@@ -58,34 +70,44 @@ final class Queue {
 	/**
 	 * Record an operation and make sure a worker will run for it.
 	 *
+	 * @param array $context `network_id` (default: the current network) and `supersede`
+	 *                       (default true: this request replaces the network's waiting
+	 *                       opposite one; the reconcile's prune never overrides a request).
 	 * @return int|null The row id (existing one when de-duplicated), null when it repeats a
 	 *                  success of the last REPEAT_WINDOW seconds.
 	 */
-	public static function enqueue(string $op, string $domain, int $site_id = 0, string $source = '', int $delay = 0): ?int {
+	public static function enqueue(string $op, string $domain, int $site_id = 0, string $source = '', int $delay = 0, array $context = []): ?int {
 		global $wpdb;
 		if (!in_array($op, self::OPS, true)) {
 			return null;
 		}
-		$table  = self::table();
-		$domain = $op === 'redeploy_ssl' ? '' : self::normalize($domain);
-		$now    = time();
-		$at     = $now + max(0, $delay);
+		$table   = self::table();
+		$domain  = $op === 'redeploy_ssl' ? '' : self::normalize($domain);
+		$network = (int) ($context['network_id'] ?? get_current_network_id());
+		$now     = time();
+		$at      = $now + max(0, $delay);
 
 		if ($op !== 'redeploy_ssl') {
-			// The newest request for a domain wins: an add waiting behind a remove (or the
-			// reverse) would otherwise undo it when its retry comes round.
-			$opposite = $op === 'add' ? 'remove' : 'add';
-			$wpdb->query($wpdb->prepare(
-				"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND op = %s AND status IN ('pending','retrying','failed')",
-				$now, $domain, $opposite
-			));
+			if ($context['supersede'] ?? true) {
+				// The newest request of a network for a domain wins: an add waiting behind a
+				// remove (or the reverse) would otherwise undo it when its retry comes round.
+				// Another network's request is not overridden: both are weighed when the
+				// remove runs (Ownership).
+				$opposite = $op === 'add' ? 'remove' : 'add';
+				$wpdb->query($wpdb->prepare(
+					"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND network_id = %d AND op = %s AND status IN ('pending','retrying','failed')",
+					$now, $domain, $network, $opposite
+				));
+			}
 
 			// The double fire (reference §1.5) can arrive after the first request already ran.
-			$last = $wpdb->get_row($wpdb->prepare(
-				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND status NOT IN ('superseded','dismissed') ORDER BY id DESC LIMIT 1",
-				$domain
+			// A remove that was kept is no success to repeat: asking again looks again.
+			$repeats = $op === 'remove' ? ['done'] : ['done', 'skipped'];
+			$last    = $wpdb->get_row($wpdb->prepare(
+				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND status NOT IN ('superseded','dismissed') ORDER BY id DESC LIMIT 1",
+				$domain, $network
 			));
-			if ($last && $last->op === $op && in_array($last->status, ['done', 'skipped'], true) && (int) $last->updated_at >= $now - self::REPEAT_WINDOW) {
+			if ($last && $last->op === $op && in_array($last->status, $repeats, true) && (int) $last->updated_at >= $now - self::REPEAT_WINDOW) {
 				return null;
 			}
 		}
@@ -93,11 +115,12 @@ final class Queue {
 		// De-duplication is the unique dedup_key (set while a row waits or runs), so two
 		// requests racing in parallel workers still make one row. On a duplicate, insert_id
 		// is the existing row's id and no row is affected.
+		[$server, $app] = Settings::target() ?? [0, 0];
 		$inserted = $wpdb->query($wpdb->prepare(
-			"INSERT INTO {$table} (op, domain, site_id, source, status, attempts, next_attempt_at, created_at, updated_at, dedup_key)
-			 VALUES (%s, %s, %d, %s, 'pending', 0, %d, %d, %d, %s)
+			"INSERT INTO {$table} (op, domain, network_id, server_id, app_id, site_id, source, status, attempts, next_attempt_at, created_at, updated_at, dedup_key)
+			 VALUES (%s, %s, %d, %d, %d, %d, %s, 'pending', 0, %d, %d, %d, %s)
 			 ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
-			$op, $domain, $site_id, substr($source, 0, 32), $at, $now, $now, self::dedup_key($op, $domain)
+			$op, $domain, $network, $server, $app, $site_id, substr($source, 0, 32), $at, $now, $now, self::dedup_key($op, $domain, $network)
 		));
 		$id = (int) $wpdb->insert_id;
 		if ($inserted !== 1) {
@@ -108,18 +131,25 @@ final class Queue {
 		return $id ?: null;
 	}
 
-	private static function dedup_key(string $op, string $domain): string {
-		return $op . '|' . $domain;
+	/** A redeploy covers the whole app, so one waits for every network. */
+	private static function dedup_key(string $op, string $domain, int $network_id): string {
+		return $op === 'redeploy_ssl' ? 'redeploy_ssl' : $op . '|' . $network_id . '|' . $domain;
 	}
 
-	/** Due rows, oldest first; stale 'running' rows are handed back first. */
+	/** The running_key prefix of a target; a domain never contains '*'. */
+	private static function target_key(array $target): string {
+		return $target[0] . ':' . $target[1] . '|';
+	}
+
+	/** Due rows, oldest first; rows whose worker outlived its lease are handed back first. */
 	public static function due(int $now, int $limit): array {
 		global $wpdb;
 		$table = self::table();
 		$wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET status = 'retrying', last_error = %s WHERE status = 'running' AND updated_at < %d",
+			"UPDATE {$table} SET status = 'retrying', " . self::LEAVE_RUNNING . ", last_error = %s, updated_at = %d WHERE status = 'running' AND lease_until < %d",
 			__('The worker stopped while running this operation; it will be retried.', 'wu-runcloud'),
-			$now - self::STALE_RUNNING
+			time(),
+			$now
 		));
 		return (array) $wpdb->get_results($wpdb->prepare(
 			"SELECT * FROM {$table} WHERE status IN ('pending','retrying') AND next_attempt_at <= %d ORDER BY next_attempt_at ASC, id ASC LIMIT %d",
@@ -127,20 +157,47 @@ final class Queue {
 		));
 	}
 
-	/** Take a row for this worker; false when another worker got it first. */
-	public static function claim(int $id): bool {
+	/**
+	 * Take a due row for this worker. Every path that runs an operation claims it here.
+	 *
+	 * @return object|null The row as claimed (its `lease` is this worker's token), or null when
+	 *                     it is not due, another worker got it, another operation on the same
+	 *                     domain of the same app is running, or the target is not configured.
+	 */
+	public static function claim(int $id, ?int $now = null): ?object {
+		global $wpdb;
+		$target = Settings::target();
+		if ($target === null) {
+			return null;
+		}
+		$now   = $now ?? time();
+		$lease = bin2hex(random_bytes(16));
+		$table = self::table();
+		// IGNORE: when that domain's running_key is taken, the unique index refuses the
+		// update and the row stays as it was. A running redeploy may already have sent its
+		// request: a domain added from now on needs a redeploy of its own, so a redeploy stops
+		// absorbing requests once claimed.
+		$claimed = $wpdb->query($wpdb->prepare(
+			"UPDATE IGNORE {$table} SET status = 'running', attempts = attempts + 1, lease = %s, lease_until = %d, server_id = %d, app_id = %d,
+			 running_key = CONCAT(%s, IF(op = 'redeploy_ssl', '*ssl', domain)), updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, dedup_key)
+			 WHERE id = %d AND status IN ('pending','retrying') AND next_attempt_at <= %d",
+			$lease, $now + self::LEASE, $target[0], $target[1], self::target_key($target), time(), $id, $now
+		));
+		return $claimed === 1 ? self::get($id) : null;
+	}
+
+	/** This worker still holds the row, and its lease has not run out. */
+	public static function holds_lease(object $op): bool {
 		global $wpdb;
 		$table = self::table();
-		// A running redeploy may already have sent its request: a domain added from now on
-		// needs a redeploy of its own, so a redeploy stops absorbing requests once claimed.
-		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET status = 'running', attempts = attempts + 1, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, dedup_key) WHERE id = %d AND status IN ('pending','retrying')",
-			time(), $id
+		return (bool) $wpdb->get_var($wpdb->prepare(
+			"SELECT id FROM {$table} WHERE id = %d AND lease = %s AND status = 'running' AND lease_until >= %d",
+			(int) $op->id, (string) $op->lease, time()
 		));
 	}
 
 	/**
-	 * An add or remove that was already running when the opposite request for its domain
+	 * An add or remove that was already running when the opposite request of its network
 	 * arrived could not be superseded then; if it failed and comes back for a retry, the
 	 * newer request is the intent. Marks it superseded and returns true in that case.
 	 */
@@ -151,9 +208,9 @@ final class Queue {
 		}
 		$table = self::table();
 		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$table} o JOIN {$table} n ON n.domain = o.domain AND n.op = %s AND n.id > o.id AND n.status NOT IN ('superseded','dismissed')
-			 SET o.status = 'superseded', o.dedup_key = NULL, o.updated_at = %d WHERE o.id = %d",
-			$row->op === 'add' ? 'remove' : 'add', time(), (int) $row->id
+			"UPDATE {$table} o JOIN {$table} n ON n.domain = o.domain AND n.network_id = o.network_id AND n.op = %s AND n.id > o.id AND n.status NOT IN ('superseded','dismissed')
+			 SET o.status = 'superseded', o.dedup_key = NULL, o.running_key = NULL, o.lease = NULL, o.updated_at = %d WHERE o.id = %d AND o.lease = %s",
+			$row->op === 'add' ? 'remove' : 'add', time(), (int) $row->id, (string) $row->lease
 		));
 	}
 
@@ -171,46 +228,104 @@ final class Queue {
 		));
 	}
 
-	/** @param string $status done | skipped */
-	public static function finish(int $id, string $status, int $http_status = 0, ?int $runcloud_id = null, string $note = ''): void {
-		global $wpdb;
-		$wpdb->update(self::table(), [
+	/**
+	 * Record the outcome of a claimed row.
+	 *
+	 * @param string        $status  done | skipped
+	 * @param callable|null $effects Writes that belong to this outcome (the domains table):
+	 *                               made in the same transaction, only while the lease holds.
+	 * @return bool False when the lease was lost: nothing was written.
+	 */
+	public static function finish(object $op, string $status, int $http_status = 0, ?int $runcloud_id = null, string $note = '', ?callable $effects = null): bool {
+		return self::complete($op, [
 			'status'      => $status,
 			'last_status' => $http_status,
 			'last_error'  => $note,
 			'runcloud_id' => $runcloud_id,
-			'updated_at'  => time(),
 			'dedup_key'   => null,
-		], ['id' => $id], ['%s', '%d', '%s', '%d', '%d', '%s'], ['%d']);
+		], $effects);
 	}
 
 	/**
 	 * Record a failure: permanent ones stay 'failed' until dismissed, the rest come back
 	 * after the backoff delay for their attempt number.
 	 *
-	 * @return int|null When the next attempt is due (null for a permanent failure).
+	 * @return int|null|false When the next attempt is due (null for a permanent failure), or
+	 *                        false when the lease was lost and nothing was written.
 	 */
-	public static function fail(int $id, int $attempts, int $http_status, string $message, bool $permanent): ?int {
-		global $wpdb;
-		$next = $permanent ? null : time() + self::backoff($attempts);
-		$row = [
+	public static function fail(object $op, int $http_status, string $message, bool $permanent) {
+		$next   = $permanent ? null : time() + self::backoff((int) $op->attempts);
+		$fields = [
 			'status'          => $permanent ? 'failed' : 'retrying',
 			'last_status'     => $http_status,
 			'last_error'      => Log::clean($message),
 			'next_attempt_at' => $next ?? 0,
-			'updated_at'      => time(),
 		];
-		$formats = ['%s', '%d', '%s', '%d', '%d'];
 		if ($permanent) {
 			// A failed row no longer absorbs new requests: asking again makes a fresh attempt.
-			$row['dedup_key'] = null;
-			$formats[]        = '%s';
+			$fields['dedup_key'] = null;
 		}
-		$wpdb->update(self::table(), $row, ['id' => $id], $formats, ['%d']);
+		if (!self::complete($op, $fields)) {
+			return false;
+		}
 		if ($next !== null) {
 			self::schedule_worker($next);
 		}
 		return $next;
+	}
+
+	/**
+	 * Put a claimed row back as it was before the claim (the queue is held: it did not run).
+	 */
+	public static function release(object $op): bool {
+		global $wpdb;
+		$table = self::table();
+		return (bool) $wpdb->query($wpdb->prepare(
+			"UPDATE {$table} SET status = IF(attempts > 1, 'retrying', 'pending'), attempts = attempts - 1, " . self::LEAVE_RUNNING . "
+			 WHERE id = %d AND lease = %s AND status = 'running'",
+			(int) $op->id, (string) $op->lease
+		));
+	}
+
+	/**
+	 * The fence: lock the row, check the lease, write the outcome and its effects, commit.
+	 * A worker that outlived its lease finds another token (or no running row) and writes
+	 * nothing, so a stale result never lands over a newer one.
+	 */
+	private static function complete(object $op, array $fields, ?callable $effects = null): bool {
+		global $wpdb;
+		$table = self::table();
+		$wpdb->query('START TRANSACTION');
+		try {
+			$held = $wpdb->get_var($wpdb->prepare(
+				"SELECT id FROM {$table} WHERE id = %d AND lease = %s AND status = 'running' FOR UPDATE",
+				(int) $op->id, (string) $op->lease
+			));
+			if (!$held) {
+				$wpdb->query('ROLLBACK');
+				return false;
+			}
+			if ($effects !== null) {
+				$effects();
+			}
+			$sets = [];
+			$args = [];
+			foreach ($fields + ['updated_at' => time()] as $column => $value) {
+				if ($value === null) {
+					$sets[] = "{$column} = NULL";
+					continue;
+				}
+				$sets[] = $column . (is_int($value) ? ' = %d' : ' = %s');
+				$args[] = $value;
+			}
+			$args[] = (int) $op->id;
+			$wpdb->query($wpdb->prepare("UPDATE {$table} SET " . implode(', ', $sets) . ', ' . self::LEAVE_RUNNING . ' WHERE id = %d', ...$args));
+			$wpdb->query('COMMIT');
+			return true;
+		} catch (\Throwable $e) {
+			$wpdb->query('ROLLBACK');
+			throw $e;
+		}
 	}
 
 	/** Seconds to wait after the given (1-based) failed attempt: 1 min, 5 min, 15 min, 1 h, then 6 h. */
@@ -222,17 +337,19 @@ final class Queue {
 
 	public static function dismiss(int $id): bool {
 		global $wpdb;
+		$table = self::table();
 		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$wpdb->base_prefix}wu_runcloud_ops SET status = 'dismissed', dedup_key = NULL, updated_at = %d WHERE id = %d AND status IN ('retrying','failed')",
+			"UPDATE {$table} SET status = 'dismissed', dedup_key = NULL, updated_at = %d WHERE id = %d AND status IN ('retrying','failed')",
 			time(), $id
 		));
 	}
 
 	public static function retry_now(int $id): bool {
 		global $wpdb;
+		$table = self::table();
 		// IGNORE: when a newer request for the same operation already waits, that one stands.
 		$done = (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE IGNORE {$wpdb->base_prefix}wu_runcloud_ops SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, CONCAT(op, '|', domain)) WHERE id = %d AND status IN ('retrying','failed')",
+			"UPDATE IGNORE {$table} SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, CONCAT(op, '|', network_id, '|', domain)) WHERE id = %d AND status IN ('retrying','failed')",
 			time(), time(), $id
 		));
 		if ($done) {
@@ -241,10 +358,46 @@ final class Queue {
 		return $done;
 	}
 
+	/** A waiting row becomes due now (an explicit request from the shell). */
+	public static function due_now(int $id): void {
+		global $wpdb;
+		$table = self::table();
+		$wpdb->query($wpdb->prepare(
+			"UPDATE {$table} SET next_attempt_at = LEAST(next_attempt_at, %d) WHERE id = %d AND status IN ('pending','retrying')",
+			time(), $id
+		));
+	}
+
 	public static function get(int $id): ?object {
 		global $wpdb;
 		$table = self::table();
 		return $wpdb->get_row($wpdb->prepare("SELECT * FROM {$table} WHERE id = %d", $id)) ?: null;
+	}
+
+	/**
+	 * Adds that still wait or run for these domains, on any network: a remove must not
+	 * delete a domain that one of them is about to (re)create.
+	 *
+	 * @return array<string, object> domain => the oldest such row
+	 */
+	public static function waiting_adds(array $domains): array {
+		global $wpdb;
+		$table = self::table();
+		$out   = [];
+		foreach (array_chunk(array_values($domains), 500) as $chunk) {
+			$in   = implode(',', array_fill(0, count($chunk), '%s'));
+			$rows = $wpdb->get_results($wpdb->prepare(
+				"SELECT id, domain, network_id FROM {$table} WHERE op = 'add' AND status IN ('pending','retrying','running') AND domain IN ({$in}) ORDER BY id",
+				...$chunk
+			));
+			if ($wpdb->last_error !== '') {
+				throw new \RuntimeException(sprintf('the queue could not be read: %s', $wpdb->last_error));
+			}
+			foreach ((array) $rows as $row) {
+				$out[$row->domain] ??= $row;
+			}
+		}
+		return $out;
 	}
 
 	/** Failed and retrying operations, newest first. */
@@ -269,7 +422,7 @@ final class Queue {
 		return $out;
 	}
 
-	/** The newest operation of each of these domains. @return array<string, object> */
+	/** The newest operation of this network for each of these domains. @return array<string, object> */
 	public static function latest_for(array $domains): array {
 		global $wpdb;
 		if ($domains === []) {
@@ -278,8 +431,8 @@ final class Queue {
 		$table = self::table();
 		$in    = implode(',', array_fill(0, count($domains), '%s'));
 		$rows  = (array) $wpdb->get_results($wpdb->prepare(
-			"SELECT o.* FROM {$table} o JOIN (SELECT MAX(id) AS id FROM {$table} WHERE domain IN ({$in}) AND status <> 'superseded' GROUP BY domain) m ON m.id = o.id",
-			...$domains
+			"SELECT o.* FROM {$table} o JOIN (SELECT MAX(id) AS id FROM {$table} WHERE network_id = %d AND domain IN ({$in}) AND status <> 'superseded' GROUP BY domain) m ON m.id = o.id",
+			get_current_network_id(), ...$domains
 		));
 		$out = [];
 		foreach ($rows as $row) {
@@ -351,56 +504,5 @@ final class Queue {
 			"DELETE FROM {$table} WHERE status IN ('done','skipped','superseded','dismissed') AND updated_at < %d",
 			time() - $days * DAY_IN_SECONDS
 		));
-	}
-
-	/** Create or upgrade our tables (ops, domains, log). */
-	public static function create_tables(): void {
-		global $wpdb;
-		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-		$charset = $wpdb->get_charset_collate();
-		$ops     = self::table();
-		$domains = Domains::table();
-		$log     = Log::table();
-		dbDelta("CREATE TABLE {$ops} (
-  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
-  op varchar(20) NOT NULL,
-  domain varchar(253) NOT NULL DEFAULT '',
-  site_id bigint(20) unsigned NOT NULL DEFAULT 0,
-  source varchar(32) NOT NULL DEFAULT '',
-  status varchar(20) NOT NULL DEFAULT 'pending',
-  attempts int(10) unsigned NOT NULL DEFAULT 0,
-  next_attempt_at bigint(20) unsigned NOT NULL DEFAULT 0,
-  last_status smallint(5) unsigned NOT NULL DEFAULT 0,
-  last_error text NULL,
-  runcloud_id bigint(20) unsigned NULL,
-  created_at bigint(20) unsigned NOT NULL DEFAULT 0,
-  updated_at bigint(20) unsigned NOT NULL DEFAULT 0,
-  dedup_key varchar(280) NULL,
-  PRIMARY KEY  (id),
-  UNIQUE KEY dedup_key (dedup_key),
-  KEY status_next (status,next_attempt_at),
-  KEY domain_op (domain,op)
-) {$charset};");
-		dbDelta("CREATE TABLE {$domains} (
-  domain varchar(253) NOT NULL,
-  runcloud_id bigint(20) unsigned NULL,
-  site_id bigint(20) unsigned NOT NULL DEFAULT 0,
-  managed tinyint(1) NOT NULL DEFAULT 0,
-  requested tinyint(1) NOT NULL DEFAULT 0,
-  in_runcloud tinyint(1) NULL,
-  updated_at bigint(20) unsigned NOT NULL DEFAULT 0,
-  PRIMARY KEY  (domain)
-) {$charset};");
-		dbDelta("CREATE TABLE {$log} (
-  id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
-  created_at bigint(20) unsigned NOT NULL DEFAULT 0,
-  level varchar(10) NOT NULL DEFAULT 'info',
-  op varchar(20) NOT NULL DEFAULT '',
-  domain varchar(253) NOT NULL DEFAULT '',
-  outcome varchar(20) NOT NULL DEFAULT '',
-  status smallint(5) unsigned NOT NULL DEFAULT 0,
-  message text NULL,
-  PRIMARY KEY  (id)
-) {$charset};");
 	}
 }

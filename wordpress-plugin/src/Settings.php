@@ -20,6 +20,9 @@ final class Settings {
 	/** Ultimate Multisite's enabled list (shared by its 2.0 and 2.5 frameworks). */
 	public const UM_ENABLED_OPTION = 'wu_host_integrations_enabled';
 
+	/** Main network's option: the configuration problem that holds the queue, if any. */
+	public const HOLD_OPTION = 'wu_runcloud_config_hold';
+
 	/** Integration id, reused so Ultimate Multisite's built-in RunCloud is replaced. */
 	public const INTEGRATION_ID = 'runcloud';
 
@@ -99,6 +102,91 @@ final class Settings {
 
 	public static function app_id(): string {
 		return self::get('WU_RUNCLOUD_APP_ID');
+	}
+
+	/**
+	 * The web application every operation goes to, as [server id, app id]. Domain rows and
+	 * the one-worker-per-domain rule are keyed by it, so a changed WU_RUNCLOUD_APP_ID (or
+	 * server) never acts on what was recorded for the old one.
+	 *
+	 * @return array{0:int, 1:int}|null Null while either id is not a positive whole number.
+	 */
+	public static function target(): ?array {
+		$ids = [self::server_id(), self::app_id()];
+		foreach ($ids as $id) {
+			if (!ctype_digit($id) || ltrim($id, '0') === '' || strlen(ltrim($id, '0')) > 18) {
+				return null;
+			}
+		}
+		return [(int) $ids[0], (int) $ids[1]];
+	}
+
+	/** Why target() is null, naming the constant; '' when the ids are usable. */
+	public static function target_problem(): string {
+		foreach (['WU_RUNCLOUD_SERVER_ID' => self::server_id(), 'WU_RUNCLOUD_APP_ID' => self::app_id()] as $constant => $value) {
+			if (!ctype_digit($value) || ltrim($value, '0') === '' || strlen(ltrim($value, '0')) > 18) {
+				return sprintf(
+					/* translators: 1: constant name, 2: its value */
+					__('%1$s must be the positive number from the RunCloud dashboard URL, not "%2$s".', 'wu-runcloud'),
+					$constant,
+					$value
+				);
+			}
+		}
+		return '';
+	}
+
+	/**
+	 * Where a configuration the extension refused comes from, in words an operator can act
+	 * on: the constant (or the filter) behind the key its message names.
+	 */
+	public static function config_source(string $message): string {
+		$sources = [
+			'api_token'       => 'WU_RUNCLOUD_API_TOKEN',
+			'api_key'         => 'WU_RUNCLOUD_API_KEY',
+			'api_secret'      => 'WU_RUNCLOUD_API_SECRET',
+			'server_id'       => 'WU_RUNCLOUD_SERVER_ID',
+			'app_id'          => 'WU_RUNCLOUD_APP_ID',
+			'base_url'        => 'WU_RUNCLOUD_API_URL',
+			'ca_file'         => 'WU_RUNCLOUD_CA_FILE',
+			'connect_timeout' => 'connect_timeout (filter wu_runcloud_client_options)',
+			'timeout'         => 'timeout (filter wu_runcloud_client_options)',
+			'retries'         => 'retries (filter wu_runcloud_client_options)',
+		];
+		foreach ($sources as $key => $source) {
+			if (preg_match('/\b' . $key . '\b/', $message)) {
+				return $source;
+			}
+		}
+		return 'WU_RUNCLOUD_* (wp-config.php)';
+	}
+
+	/**
+	 * Hold the queue: the configuration is invalid, so every operation would fail the same
+	 * way. Stored once for the whole install (the constants are shared by every network).
+	 *
+	 * @return bool True when this is a new or different problem (worth one log line).
+	 */
+	public static function hold(string $message): bool {
+		$current = self::held();
+		if ($current !== null && $current['message'] === $message) {
+			return false;
+		}
+		update_network_option(get_main_network_id(), self::HOLD_OPTION, ['message' => $message, 'time' => time()]);
+		return true;
+	}
+
+	/** @return array{message:string, time:int}|null The configuration problem holding the queue. */
+	public static function held(): ?array {
+		$hold = get_network_option(get_main_network_id(), self::HOLD_OPTION, null);
+		return is_array($hold) && isset($hold['message']) ? $hold : null;
+	}
+
+	/** RunCloud accepted a call made with the current configuration: nothing holds the queue. */
+	public static function release_hold(): void {
+		if (self::held() !== null) {
+			delete_network_option(get_main_network_id(), self::HOLD_OPTION);
+		}
 	}
 
 	/**

@@ -101,7 +101,7 @@ $wu_rc_yes_no = static function ($value): string {
 	</table>
 
 	<h2><?php esc_html_e('Sync now', 'wu-runcloud'); ?></h2>
-	<p><?php esc_html_e('Adds every WordPress hostname missing in RunCloud and removes domains this plugin added that WordPress no longer has. Domains added by hand in RunCloud and the primary domain are never removed.', 'wu-runcloud'); ?></p>
+	<p><?php esc_html_e('Adds every WordPress hostname missing in RunCloud and removes domains this plugin added that WordPress no longer has, once two syncs in a row found them unused, and at most the larger of 5 and 10 % of them per run. Domains added by hand in RunCloud, primary domains and domains any site, mapping or pending add still uses are never removed.', 'wu-runcloud'); ?></p>
 	<form method="post" action="<?php echo esc_url($wu_rc_post); ?>" style="display:inline">
 		<input type="hidden" name="action" value="wu_runcloud_sync">
 		<input type="hidden" name="dry_run" value="1">
@@ -113,6 +113,23 @@ $wu_rc_yes_no = static function ($value): string {
 		<?php wp_nonce_field('wu_runcloud_sync'); ?>
 		<?php submit_button(__('Sync now', 'wu-runcloud'), 'primary', 'submit', false); ?>
 	</form>
+	<?php if (is_array($data['last_sync']) && !empty($data['last_sync']['time'])) : ?>
+		<p class="wu-runcloud-last-sync">
+			<?php
+			echo esc_html(sprintf(
+				/* translators: 1: date and time (UTC), 2: added, 3: removed, 4: failed */
+				__('Last sync %1$s UTC: %2$d added, %3$d removed, %4$d failed.', 'wu-runcloud'),
+				gmdate('Y-m-d H:i:s', (int) $data['last_sync']['time']),
+				count((array) $data['last_sync']['added']),
+				count((array) $data['last_sync']['removed']),
+				count((array) $data['last_sync']['failed'])
+			));
+			if (!empty($data['last_sync']['prune_why'])) {
+				echo ' ' . esc_html(ucfirst((string) $data['last_sync']['prune_why']) . '.');
+			}
+			?>
+		</p>
+	<?php endif; ?>
 	<?php if (is_array($data['preview'])) : ?>
 		<div class="wu-runcloud-preview">
 			<h3><?php esc_html_e('Preview', 'wu-runcloud'); ?></h3>

@@ -19,6 +19,14 @@ use WU_RunCloud\Settings;
 /** Thrown by the test wp_die()/redirect handlers: WordPress would end the request there. */
 final class Handler_Stopped extends \RuntimeException {}
 
+/** What the WP-CLI command class says, line by line ("warning: ..."), when given this as its output. */
+final class Cli_Transcript {
+	public array $lines = [];
+	public function __call($level, $args) {
+		$this->lines[] = $level . ': ' . $args[0];
+	}
+}
+
 abstract class TestCase extends \PHPUnit\Framework\TestCase {
 
 	public const SERVER = 11667;
@@ -41,9 +49,10 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		foreach ([Queue::table(), Domains::table(), Log::table()] as $table) {
 			$wpdb->query("TRUNCATE TABLE {$table}");
 		}
-		foreach ([Domain_Sync::LAST_TEST_OPTION, \WU_RunCloud\Reconciler::LAST_SYNC_OPTION, \WU_RunCloud\Network_Admin::TOKEN_NOTICE_OPTION] as $option) {
+		foreach ([Domain_Sync::LAST_TEST_OPTION, \WU_RunCloud\Reconciler::LAST_SYNC_OPTION, \WU_RunCloud\Network_Admin::TOKEN_NOTICE_OPTION, \WU_RunCloud\Reconciler::PRUNE_HELD_OPTION, Settings::HOLD_OPTION] as $option) {
 			delete_network_option(null, $option);
 		}
+		$this->remove_extra_networks();
 		delete_site_transient(Domain_Sync::WILDCARD_CACHE);
 		delete_site_transient('wu_runcloud_flash_1');
 		delete_site_transient('wu_runcloud_preview_1');
@@ -170,6 +179,41 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		return json_decode($output, true);
 	}
 
+	/**
+	 * Submit one of the plugin's admin-post forms as $user_id, with a nonce for
+	 * $nonce_action (none when null). Returns how the handler ended: "redirect:URL" or
+	 * "die:STATUS:MESSAGE".
+	 */
+	protected function admin_post(int $user_id, array $post, ?string $nonce_action): string {
+		$die = static fn() => static function ($message, $title = '', $args = []) {
+			$status = is_array($args) && isset($args['response']) ? (int) $args['response'] : 500;
+			throw new Handler_Stopped('die:' . $status . ':' . (is_string($message) ? $message : ''));
+		};
+		$redirect = static function ($location) {
+			throw new Handler_Stopped('redirect:' . $location);
+		};
+		add_filter('wp_die_handler', $die);
+		add_filter('wp_redirect', $redirect);
+		wp_set_current_user($user_id);
+		$_POST = $_REQUEST = $post + ($nonce_action !== null ? ['_wpnonce' => wp_create_nonce($nonce_action)] : []);
+		try {
+			do_action('admin_post_' . $post['action']);
+		} catch (Handler_Stopped $stop) {
+			return $stop->getMessage();
+		} finally {
+			remove_filter('wp_die_handler', $die);
+			remove_filter('wp_redirect', $redirect);
+			$_POST = $_REQUEST = [];
+			wp_set_current_user(1);
+		}
+		$this->fail("admin_post_{$post['action']} returned without dying or redirecting");
+	}
+
+	/** The flash message a handler left for the page. */
+	protected function flash(): array {
+		return (array) get_site_transient('wu_runcloud_flash_1');
+	}
+
 	/** A user who may not manage network options (an editor of the main site). */
 	protected function editor_id(): int {
 		$user = get_user_by('login', 'wu-editor');
@@ -189,6 +233,133 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		$id = wp_insert_site($args + ['network_id' => (int) $network->id, 'user_id' => 1, 'title' => $slug]);
 		$this->assertIsInt($id, 'wp_insert_site failed: ' . (is_wp_error($id) ? $id->get_error_message() : ''));
 		return get_site($id);
+	}
+
+	// ---- more networks, more processes ---------------------------------------------------
+
+	/**
+	 * A second network in this WordPress (sharing our tables), with its main site, the plugin
+	 * network-activated and enabled there, as an operator of a multi-network install has it.
+	 */
+	protected function create_network(string $domain): \WP_Network {
+		global $wpdb;
+		require_once ABSPATH . 'wp-admin/includes/schema.php';
+		$id     = (int) $wpdb->get_var("SELECT MAX(id) FROM {$wpdb->site}") + 1;
+		$result = populate_network($id, $domain, (string) get_userdata(1)->user_email, 'Network ' . $id, '/', true);
+		$this->assertNotInstanceOf(\WP_Error::class, $result, is_wp_error($result) ? $result->get_error_message() : '');
+		$main = wp_insert_site(['domain' => $domain, 'path' => '/', 'network_id' => $id, 'user_id' => 1, 'title' => $domain]);
+		$this->assertIsInt($main, is_wp_error($main) ? $main->get_error_message() : '');
+		update_network_option($id, 'active_sitewide_plugins', ['wu-runcloud/wu-runcloud.php' => time()]);
+		update_network_option($id, Settings::ENABLED_OPTION, 1);
+		clean_network_cache($id);
+		return get_network($id);
+	}
+
+	/** A site on another network ($slug.<that network's domain>). */
+	protected function create_site_on(\WP_Network $network, string $slug): \WP_Site {
+		$id = wp_insert_site(['domain' => $slug . '.' . $network->domain, 'path' => '/', 'network_id' => (int) $network->id, 'user_id' => 1, 'title' => $slug]);
+		$this->assertIsInt($id, is_wp_error($id) ? $id->get_error_message() : '');
+		return get_site($id);
+	}
+
+	/** Networks other than the main one, left by a test (their sites are already deleted). */
+	private function remove_extra_networks(): void {
+		global $wpdb;
+		$main = (int) get_main_network_id();
+		$ids  = array_map('intval', (array) $wpdb->get_col($wpdb->prepare("SELECT id FROM {$wpdb->site} WHERE id <> %d", $main)));
+		foreach ($ids as $id) {
+			$wpdb->delete($wpdb->sitemeta, ['site_id' => $id]);
+			$wpdb->delete($wpdb->site, ['id' => $id]);
+			clean_network_cache($id);
+		}
+	}
+
+	/** The PHP command of a child process that loads this extension as this process does. */
+	private function child_command(array $args): array {
+		$ext = getenv('WU_RUNCLOUD_EXT') ?: '';
+		foreach ((array) @file('/proc/self/maps') as $line) {
+			if (preg_match('#\s(/\S*wu_runcloud\S*\.so)$#', trim((string) $line), $m)) {
+				$ext = $m[1];
+				break;
+			}
+		}
+		$this->assertNotSame('', $ext, 'Cannot tell which wu_runcloud .so this process loaded');
+		return array_merge([PHP_BINARY, '-d', 'extension=' . $ext, dirname(__DIR__) . '/lib/child.php'], $args);
+	}
+
+	/**
+	 * Start another PHP process on this WordPress (see lib/child.php for the commands).
+	 * With $barrier, its first operation matching $park_on stops at
+	 * `wu_runcloud_operation_started` until release_child().
+	 *
+	 * @return array{proc: resource, pipes: array, barrier: string, args: array}
+	 */
+	protected function start_child(array $args, ?string $barrier = null, string $park_on = '', string $host = '', string $mu_plugins = ''): array {
+		$env = getenv();
+		$env['WU_TEST_DOMAIN'] = $host !== '' ? $host : (getenv('WU_TEST_DOMAIN') ?: 'network.test');
+		if ($mu_plugins !== '') {
+			$env['WU_TEST_MU_PLUGINS'] = $mu_plugins;
+		}
+		if ($barrier !== null) {
+			$env['WU_TEST_BARRIER'] = $barrier;
+			$env['WU_TEST_PARK_ON'] = $park_on;
+		}
+		$proc = proc_open($this->child_command($args), [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+		$this->assertIsResource($proc, 'Could not start a child PHP');
+		return ['proc' => $proc, 'pipes' => $pipes, 'barrier' => (string) $barrier, 'args' => $args];
+	}
+
+	/** Run a child to its end; returns its JSON answer. */
+	protected function child(array $args, string $host = '', string $mu_plugins = ''): array {
+		return $this->finish_child($this->start_child($args, null, '', $host, $mu_plugins));
+	}
+
+	/** A fresh directory for one barrier. */
+	protected function barrier(): string {
+		$dir = sys_get_temp_dir() . '/wu-barrier-' . bin2hex(random_bytes(6));
+		$this->assertTrue(mkdir($dir), "Cannot create {$dir}");
+		return $dir;
+	}
+
+	/** Wait until the child stopped at its barrier; returns the operation it holds. */
+	protected function wait_parked(array $child): array {
+		$until = microtime(true) + 60;
+		while (!is_file($child['barrier'] . '/parked.json')) {
+			$status = proc_get_status($child['proc']);
+			if (!$status['running'] || microtime(true) > $until) {
+				proc_terminate($child['proc']);
+				$this->fail('The child never reached its barrier: ' . json_encode($this->finish_child($child, false)));
+			}
+			usleep(10000);
+		}
+		wp_cache_flush(); // the child changed the database
+		return (array) json_decode((string) file_get_contents($child['barrier'] . '/parked.json'), true);
+	}
+
+	/** Let a parked child go on, and wait for its answer. */
+	protected function release_child(array $child): array {
+		touch($child['barrier'] . '/go');
+		return $this->finish_child($child);
+	}
+
+	private function finish_child(array $child, bool $must_succeed = true): array {
+		$out = stream_get_contents($child['pipes'][1]);
+		$err = stream_get_contents($child['pipes'][2]);
+		fclose($child['pipes'][1]);
+		fclose($child['pipes'][2]);
+		$code = proc_close($child['proc']);
+		if ($child['barrier'] !== '') {
+			array_map('unlink', glob($child['barrier'] . '/*') ?: []);
+			@rmdir($child['barrier']);
+		}
+		wp_cache_flush();
+		$lines  = array_values(array_filter(explode("\n", (string) $out), 'strlen'));
+		$answer = json_decode((string) end($lines), true);
+		if ($must_succeed) {
+			$this->assertSame(0, $code, 'child ' . implode(' ', $child['args']) . " failed:\n{$out}\n{$err}");
+			$this->assertIsArray($answer, 'child ' . implode(' ', $child['args']) . " printed no JSON answer:\n{$out}\n{$err}");
+		}
+		return is_array($answer) ? $answer : ['exit' => $code, 'stdout' => $out, 'stderr' => $err];
 	}
 
 	/** The ops rows, oldest first, for assertions. */

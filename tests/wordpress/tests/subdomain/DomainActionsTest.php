@@ -97,11 +97,25 @@ final class DomainActionsTest extends TestCase {
 		$this->assertNotContains('xn--bcher-kva.network.test', $this->sim_domains());
 	}
 
-	public function test_removing_a_domain_that_runcloud_does_not_have_succeeds_without_error(): void {
+	public function test_removing_a_domain_this_plugin_never_added_sends_nothing_and_says_why(): void {
 		do_action('wu_remove_domain', 'never-there.example.com', 1);
 		$this->run_worker_now();
 		$op = $this->ops('never-there.example.com')[0];
+		$this->assertSame('skipped', $op->status, "ops:\n" . $this->describe_ops());
+		$this->assertSame('kept: not added by this plugin', $op->last_error);
+		$this->assertSame([], $this->api_requests(), 'Not ours: RunCloud is not even asked');
+	}
+
+	public function test_removing_a_domain_we_added_that_is_gone_from_runcloud_succeeds_without_error(): void {
+		do_action('wu_add_domain', 'gone-by-hand.example.com', 1);
+		$this->run_worker_now();
+		$this->sim('DELETE', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/gone-by-hand.example.com');
+		do_action('wu_remove_domain', 'gone-by-hand.example.com', 1);
+		$this->run_worker_now();
+		$op = $this->ops('gone-by-hand.example.com')[1];
 		$this->assertSame('done', $op->status, "Idempotent removal expected; ops:\n" . $this->describe_ops());
+		$this->assertSame('was not in RunCloud', $op->last_error);
+		$this->assertNull(Domains::get('gone-by-hand.example.com'), 'No longer tracked');
 	}
 
 	public function test_the_double_fire_of_subdomain_networks_sends_one_post(): void {

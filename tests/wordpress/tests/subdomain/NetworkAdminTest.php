@@ -56,6 +56,7 @@ final class NetworkAdminTest extends TestCase {
 			'sync'                 => [['action' => 'wu_runcloud_sync'], 'wu_runcloud_sync'],
 			'dismiss token notice' => [['action' => 'wu_runcloud_dismiss_token_notice'], 'wu_runcloud_dismiss_token_notice'],
 			'op'                   => [['action' => 'wu_runcloud_op', 'op_id' => '1', 'do' => 'dismiss'], 'wu_runcloud_op_1'],
+			'proceed with a held prune' => [['action' => 'wu_runcloud_prune_force'], 'wu_runcloud_prune_force'],
 		];
 	}
 

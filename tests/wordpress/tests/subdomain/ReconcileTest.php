@@ -45,12 +45,18 @@ final class ReconcileTest extends TestCase {
 		Settings::set_enabled(true);
 		$this->assertSame([], array_filter($this->ops('stale.network.test'), static fn($o) => $o->op === 'remove'));
 
+		$first = Reconciler::run(false, true);
+		$this->assertSame([], array_values($first['removed']), 'Missing from one reconcile is not enough');
+		$this->assertSame(['stale.network.test'], $first['prune']['first_miss']);
+		$this->assertContains('stale.network.test', $this->sim_domains());
+
 		$preview = Reconciler::run(true, true);
-		$this->assertSame(['stale.network.test'], array_values($preview['removed']), 'The dry run announces the prune');
+		$this->assertSame(['stale.network.test'], array_values($preview['removed']), 'The dry run announces the prune the next run makes');
 		$this->assertContains('stale.network.test', $this->sim_domains(), 'and changes nothing');
 
-		Reconciler::run(false, true);
-		$this->assertNotContains('stale.network.test', $this->sim_domains(), 'Pruned: added by us, no longer in WordPress');
+		$second = Reconciler::run(false, true);
+		$this->assertSame(['stale.network.test'], array_values($second['removed']), "ops:\n" . $this->describe_ops());
+		$this->assertNotContains('stale.network.test', $this->sim_domains(), 'Pruned: added by us, missing from two reconciles in a row');
 		$this->assertNull(Domains::get('stale.network.test'));
 	}
 

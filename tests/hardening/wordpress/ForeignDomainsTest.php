@@ -1,0 +1,188 @@
+<?php
+/**
+ * Foreign domains are never deleted: every removal path of the plugin, tried on every kind
+ * of domain that is not this plugin's to delete. Prints the tally (scenarios tried, foreign
+ * domains deleted), which must show 0 deleted.
+ *
+ * Kinds: added by hand; added by hand then mapped and unmapped; the app's primary domain;
+ * another network's main domain; ours but still used by another network's site; ours but
+ * still asked for by another network; added by hand on the app the install moved to.
+ * Paths: wu_remove_domain, wu_remove_subdomain, a site deleted, a site's domain changed,
+ * `wp runcloud remove`, "Retry now" of an old failed remove, the hourly reconcile, "Sync
+ * now", `wp runcloud sync --prune --force` (each reconcile path run twice: a prune needs
+ * two misses in a row).
+ */
+
+namespace WU_RunCloud\Tests;
+
+use WU_RunCloud\CLI;
+use WU_RunCloud\Domain_Sync;
+use WU_RunCloud\Domains;
+use WU_RunCloud\Plugin;
+use WU_RunCloud\Queue;
+use WU_RunCloud\Settings;
+
+final class ForeignDomainsTest extends TestCase {
+
+	private const NEW_APP = 940289;
+
+	/** @var array{scenarios:int, deleted:int, kept_by_rule:int} */
+	private static array $tally = ['scenarios' => 0, 'deleted' => 0, 'kept_by_rule' => 0];
+
+	/** The app the foreign domain lives on (changes for the app-move kind). */
+	private int $app = self::APP;
+
+	protected function tearDown(): void {
+		Settings::set_credential_source(null);
+		parent::tearDown();
+	}
+
+	/** @return array<string, array{0:string, 1:string}> */
+	public function scenarios(): array {
+		$kinds = ['hand-added', 'hand-added, mapped then unmapped', 'app primary domain', 'another network\'s main domain', 'ours, used by another network\'s site', 'ours, asked for by another network', 'hand-added on the new app'];
+		$paths = ['wu_remove_domain', 'wu_remove_subdomain', 'site deleted', 'site domain changed', 'wp runcloud remove', 'Retry now', 'hourly reconcile', 'Sync now', 'wp runcloud sync --prune --force'];
+		$out   = [];
+		foreach ($kinds as $kind) {
+			foreach ($paths as $path) {
+				$out["{$kind} / {$path}"] = [$kind, $path];
+			}
+		}
+		return $out;
+	}
+
+	/** Make the foreign domain of this kind; returns its name. */
+	private function arrange(string $kind): string {
+		switch ($kind) {
+			case 'hand-added':
+				$this->seed_domains(['foreign.example.com']);
+				return 'foreign.example.com';
+			case 'hand-added, mapped then unmapped':
+				$this->seed_domains(['staging.example.com']);
+				do_action('wu_add_domain', 'staging.example.com', 1);
+				Domain_Sync::process_due();
+				Domains::unrequest(get_current_network_id(), Settings::target(), 'staging.example.com');
+				return 'staging.example.com';
+			case 'app primary domain':
+				return 'network.test';
+			case 'another network\'s main domain':
+				$this->create_network('second.test');
+				$this->seed_domains(['second.test']);
+				return 'second.test';
+			case 'ours, used by another network\'s site':
+				$second = $this->create_network('second.test');
+				do_action('wu_add_domain', 'shared.example.com', 1);
+				Domain_Sync::process_due();
+				Domains::unrequest(get_current_network_id(), Settings::target(), 'shared.example.com');
+				$this->quietly(fn() => wp_insert_site(['domain' => 'shared.example.com', 'path' => '/', 'network_id' => (int) $second->id, 'user_id' => 1, 'title' => 'theirs']));
+				return 'shared.example.com';
+			case 'ours, asked for by another network':
+				$second = $this->create_network('second.test');
+				$theirs = $this->create_site_on($second, 'shop');
+				do_action('wu_add_domain', 'both.example.com', 1);
+				do_action('wu_add_domain', 'both.example.com', (int) $theirs->blog_id);
+				Domain_Sync::process_due();
+				Domains::unrequest(get_current_network_id(), Settings::target(), 'both.example.com');
+				return 'both.example.com';
+			case 'hand-added on the new app':
+				$this->sim('POST', '/_sim/reset', ['servers' => [['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10', 'webapps' => [
+					['id' => self::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'basic'],
+					['id' => self::NEW_APP, 'name' => 'network-new', 'primary_domain' => 'new.network.test', 'ssl' => 'basic'],
+				]]]]);
+				$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
+				do_action('wu_add_domain', 'moved.example.com', 1);
+				Domain_Sync::process_due();
+				$this->sim('DELETE', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/moved.example.com');
+				$this->sim('POST', '/_sim/servers/' . self::SERVER . '/webapps/' . self::NEW_APP . '/domains', ['names' => ['moved.example.com']]);
+				Settings::set_credential_source(static fn($c) => ['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) self::SERVER, 'WU_RUNCLOUD_APP_ID' => (string) self::NEW_APP][$c] ?? '');
+				$this->app = self::NEW_APP;
+				return 'moved.example.com';
+		}
+		$this->fail("unknown kind {$kind}");
+	}
+
+	/** Site changes made while the plugin is off (the foreign domain's history, not the path under test). */
+	private function quietly(callable $change) {
+		Settings::set_enabled(false);
+		try {
+			return $change();
+		} finally {
+			Settings::set_enabled(true);
+		}
+	}
+
+	/** Take the removal path; returns whether it records a remove for the domain. */
+	private function act(string $path, string $domain): bool {
+		switch ($path) {
+			case 'wu_remove_domain':
+			case 'wu_remove_subdomain':
+				do_action($path, $domain, 1);
+				Domain_Sync::process_due();
+				return true;
+			case 'site deleted':
+			case 'site domain changed':
+				$site = $this->quietly(fn() => wp_insert_site(['domain' => $domain, 'path' => '/foreign/', 'network_id' => get_current_network_id(), 'user_id' => 1, 'title' => 'foreign']));
+				$this->assertIsInt($site);
+				if ($path === 'site deleted') {
+					wp_delete_site($site);
+				} else {
+					wp_update_site($site, ['domain' => 'elsewhere.example.org']);
+				}
+				Domain_Sync::process_due();
+				// The network's own hostname is shared, never even asked for.
+				return $domain !== 'network.test';
+			case 'wp runcloud remove':
+				(new CLI(new Cli_Transcript()))->remove([$domain]);
+				return true;
+			case 'Retry now':
+				// A remove that failed long ago (an older version, an outage) comes back by hand.
+				$id = Queue::enqueue('remove', $domain, 0, 'old');
+				Queue::fail(Queue::claim($id), 503, 'RunCloud was down', true);
+				$ended = $this->admin_post(1, ['action' => 'wu_runcloud_op', 'op_id' => (string) $id, 'do' => 'retry'], 'wu_runcloud_op_' . $id);
+				$this->assertStringStartsWith('redirect:', $ended);
+				return true;
+			case 'hourly reconcile':
+				do_action(Plugin::RECONCILE_HOOK);
+				do_action(Plugin::RECONCILE_HOOK);
+				return false;
+			case 'Sync now':
+				foreach ([1, 2] as $run) {
+					$this->assertStringStartsWith('redirect:', $this->admin_post(1, ['action' => 'wu_runcloud_sync'], 'wu_runcloud_sync'));
+				}
+				return false;
+			case 'wp runcloud sync --prune --force':
+				$cli = new CLI(new Cli_Transcript());
+				$cli->sync([], ['prune' => true, 'force' => true]);
+				$cli->sync([], ['prune' => true, 'force' => true]);
+				return false;
+		}
+		$this->fail("unknown path {$path}");
+	}
+
+	/** @dataProvider scenarios */
+	public function test_a_foreign_domain_survives_every_removal_path(string $kind, string $path): void {
+		$domain = $this->arrange($kind);
+		$this->sim('DELETE', '/_sim/requests');
+		$asked  = $this->act($path, $domain);
+
+		self::$tally['scenarios']++;
+		$present = in_array($domain, array_map(static fn($d) => strtolower($d['name']), (array) $this->sim('GET', '/_sim/servers/' . self::SERVER . "/webapps/{$this->app}/domains")), true);
+		if (!$present) {
+			self::$tally['deleted']++;
+		}
+		$this->assertTrue($present, "{$kind} / {$path}: {$domain} was deleted; ops:\n" . $this->describe_ops() . "\nrequests:\n" . $this->describe_requests());
+		$this->assertSame([], $this->api_requests('DELETE'), 'Not even attempted');
+		if ($asked) {
+			// The path really asked, and the rule said no: this scenario could have failed.
+			$kept = array_filter($this->ops($domain), static fn($o) => $o->op === 'remove' && $o->status === 'skipped' && str_starts_with((string) $o->last_error, 'kept: '));
+			$this->assertNotEmpty($kept, "{$kind} / {$path}: expected a remove kept by the ownership rule; ops:\n" . $this->describe_ops());
+			self::$tally['kept_by_rule']++;
+		}
+	}
+
+	public static function tearDownAfterClass(): void {
+		$t    = self::$tally;
+		$line = sprintf("foreign domains: %d scenarios (7 kinds x 9 removal paths), %d removals asked for and kept by the ownership rule, %d foreign domains deleted\n", $t['scenarios'], $t['kept_by_rule'], $t['deleted']);
+		fwrite(STDOUT, "\n" . $line);
+		file_put_contents(getenv('WU_HARDENING_ARTIFACTS') . '/foreign-domains.txt', $line);
+	}
+}
