@@ -18,8 +18,9 @@ help:
 	@echo "make deps        install missing Debian packages, cargo-php and the e2e npm packages"
 	@echo "make build       debug build of the extension and the simulator"
 	@echo "make release     release build of the extension and the simulator"
-	@echo "make install     production: install wu_runcloud.so for PHP CLI and FPM (needs root)"
-	@echo "make uninstall   reverse 'make install'"
+	@echo "make install     production: build and install wu_runcloud.so for every PHP's CLI and FPM (needs root;"
+	@echo "                 PHP_CONFIG=/path/to/php-config picks one PHP, SO=file.so installs a prebuilt one)"
+	@echo "make uninstall   reverse 'make install' (PHP_CONFIG=… for one PHP)"
 	@echo "make bench       run bench/run.sh"
 
 deps:
@@ -46,12 +47,13 @@ demo-stop:
 demo-status:
 	@scripts/demo.sh status || true
 
-# Production install builds with cargo as the invoking user, then installs as root.
-install: release
-	@scripts/install.sh install target/release/libwu_runcloud.so
+# Production install into every PHP found (PHP_CONFIG=… picks one; SO=… installs a prebuilt
+# .so instead of building): builds with cargo as the invoking user, then installs as root.
+install:
+	@PHP_CONFIG="$(PHP_CONFIG)" scripts/install.sh install $(if $(SO),--so "$(SO)")
 
 uninstall:
-	@scripts/install.sh uninstall
+	@PHP_CONFIG="$(PHP_CONFIG)" scripts/install.sh uninstall
 
 bench:
 	@if [ -x bench/run.sh ]; then bench/run.sh; \
