@@ -8,7 +8,7 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: help deps build release test e2e demo demo-stop demo-status install uninstall bench
+.PHONY: help deps build release test e2e demo demo-stop demo-status install uninstall dist bench
 
 help:
 	@echo "make demo        install prerequisites, build (release), start the local stack and run the demo"
@@ -21,6 +21,7 @@ help:
 	@echo "make install     production: build and install wu_runcloud.so for every PHP's CLI and FPM (needs root;"
 	@echo "                 PHP_CONFIG=/path/to/php-config picks one PHP, SO=file.so installs a prebuilt one)"
 	@echo "make uninstall   reverse 'make install' (PHP_CONFIG=… for one PHP)"
+	@echo "make dist        dist/: a .so per PHP (this machine's, and 8.4 from a Debian 13 root), the plugin zip, SHA256SUMS"
 	@echo "make bench       run bench/run.sh"
 
 deps:
@@ -54,6 +55,9 @@ install:
 
 uninstall:
 	@PHP_CONFIG="$(PHP_CONFIG)" scripts/install.sh uninstall
+
+dist:
+	@scripts/dist.sh
 
 bench:
 	@if [ -x bench/run.sh ]; then bench/run.sh; \

@@ -101,7 +101,7 @@ fn target_php() -> Result<TargetPhp, String> {
     }
     if define(&config_h, "ZTS").is_some() {
         return Err(format!(
-            "wu_runcloud supports only non-thread-safe (NTS) PHP, the build php-fpm uses, but {php_config} is a thread-safe (ZTS) PHP {minor}."
+            "wu_runcloud supports only non-thread-safe (NTS) PHP, as php-fpm runs it, but {php_config} is a thread-safe (ZTS) PHP {minor}."
         ));
     }
     // ext-php-rs reads the API number from `php -i` of this binary: it must be the same PHP.
