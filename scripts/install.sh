@@ -208,7 +208,7 @@ cmd_install() {
   local failed=0 reload=()
   for i in "${targets[@]}"; do
     if install_one "$i" "${sos[$i]}"; then
-      [ -n "${fpms[$i]}" ] && reload+=("systemctl reload ${services[$i]}")
+      [ -n "${fpms[$i]}" ] && reload+=("$(reload_command "${services[$i]}")")
     else failed=1; fi
   done
   print_reload "${reload[@]}"
@@ -239,10 +239,20 @@ cmd_uninstall() {
       echo "$prog: ${names[$i]}: ${phps[$i]} -m still lists wu_runcloud: another ini loads it ($(${phps[$i]} --ini | sed -n 's/^Loaded Configuration File: *//p'), or its conf.d)" >&2
       return 1
     fi
-    [ -n "${fpms[$i]}" ] && reload+=("systemctl reload ${services[$i]}")
+    [ -n "${fpms[$i]}" ] && reload+=("$(reload_command "${services[$i]}")")
   done
   [ $removed = 1 ] || echo "wu_runcloud is not installed in any PHP found; nothing to do."
   print_reload "${reload[@]}"
+}
+
+# `systemctl reload` (SIGUSR2: the master re-reads its ini, loads extensions, replaces its
+# workers gracefully) where the unit supports it; Debian's units do. Whether RunCloud's
+# phpXYrc-fpm units define ExecReload is not documented: systemd says (CanReload), and a unit
+# that cannot reload is restarted. Without a running systemd (containers, tests): reload.
+reload_command() { # service
+  local can
+  can=$(systemctl show -p CanReload --value "$1" 2>/dev/null) || can=
+  if [ "$can" = no ]; then echo "systemctl restart $1"; else echo "systemctl reload $1"; fi
 }
 
 print_reload() {

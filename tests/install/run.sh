@@ -201,14 +201,24 @@ check "the refusal names the missing php-config" has "$out" "has no $rc_config"
 check "none of the refused attempts changed anything" test "$(sum "$deb_ext/wu_runcloud.so" "$rc_ext/wu_runcloud.so" "$deb_ini" "$rc_ini")" = "$before"
 
 # ---- make uninstall: every PHP -------------------------------------------------------------------
+# A systemd whose php82rc-fpm unit cannot reload (nothing documents ExecReload for RunCloud's
+# units) and whose php8.2-fpm can, as Debian's: install.sh asks systemctl which command works.
+printf '#!/bin/sh
+# stand-in for tests/install: answers only `systemctl show -p CanReload --value UNIT`
+[ "$1 $2 $3 $4" = "show -p CanReload --value" ] || exit 1
+case "$5" in php82rc-fpm) echo no ;; *) echo yes ;; esac
+' >/usr/local/bin/systemctl
+chmod 0755 /usr/local/bin/systemctl
 out=$(make -s uninstall 2>&1); rc=$?
+rm -f /usr/local/bin/systemctl
 show "uninstall" "$out"
 check "make uninstall exits 0" test "$rc" = 0
 check "both .so files are gone" bash -c "[ ! -e '$deb_ext/wu_runcloud.so' ] && [ ! -e '$rc_ext/wu_runcloud.so' ]"
 check "both inis are gone" bash -c "[ ! -e '$deb_ini' ] && [ ! -e '$rc_ini' ]"
 check "Debian CLI and FPM links are gone" bash -c "! ls /etc/php/8.2/cli/conf.d /etc/php/8.2/fpm/conf.d | grep -q wu_runcloud"
 check "no PHP lists wu_runcloud any more" bash -c "! php -m | grep -qx wu_runcloud && ! $rc_dir/bin/php -m | grep -qx wu_runcloud"
-check "the output gives both reload commands" bash -c "grep -qx '  systemctl reload php8.2-fpm' <<<\"\$0\" && grep -qx '  systemctl reload php82rc-fpm' <<<\"\$0\"" "$out"
+check "the output reloads php8.2-fpm, whose unit can reload" bash -c "grep -qx '  systemctl reload php8.2-fpm' <<<\"\$0\"" "$out"
+check "and restarts php82rc-fpm, whose unit cannot" bash -c "grep -qx '  systemctl restart php82rc-fpm' <<<\"\$0\"" "$out"
 reload_fpm
 check "after the reload php82rc-fpm's workers no longer have it" bash -c "php -n tests/install/fpm-probe.php $sock $probe | grep -q '\"loaded\":false'"
 
