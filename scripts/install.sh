@@ -32,7 +32,8 @@ ini_name=20-wu_runcloud.ini
 die() { echo "$prog: $*" >&2; exit 1; }
 
 # ---- discovery -------------------------------------------------------------------------------
-# One PHP per index: kind (debian|runcloud), name, binary, php-config, FPM binary, FPM service,
+# One PHP per index: kind (debian|runcloud), name, binary, php-config, FPM binary (checked with
+# -m when present), FPM service (every RunCloud PHP has one; a Debian PHP when php-fpmX.Y is in),
 # version X.Y, API number, thread safety, and a reason when the extension cannot serve it.
 kinds=() names=() phps=() configs=() fpms=() services=() minors=() apis=() unsupported=()
 
@@ -56,7 +57,8 @@ discover() {
     v=${p#/usr/bin/php}
     [[ "$v" =~ ^[0-9]+\.[0-9]+$ ]] && [ -x "$p" ] && [ -d "/etc/php/$v" ] || continue
     add debian "PHP $v of Debian/Ubuntu" "$p" "/usr/bin/php-config$v" \
-      "$([ -x "/usr/sbin/php-fpm$v" ] && [ -d "/etc/php/$v/fpm" ] && echo "/usr/sbin/php-fpm$v")" "php$v-fpm"
+      "$([ -x "/usr/sbin/php-fpm$v" ] && [ -d "/etc/php/$v/fpm" ] && echo "/usr/sbin/php-fpm$v")" \
+      "$([ -x "/usr/sbin/php-fpm$v" ] && [ -d "/etc/php/$v/fpm" ] && echo "php$v-fpm")"
   done
   for d in /RunCloud/Packages/php[0-9]*rc; do
     tag=${d##*/}
@@ -144,7 +146,7 @@ install_one() { # i so
     return 1
   fi
   if [ -n "$prev" ]; then rm -f "$prev"; fi
-  enabled=cli; [ -n "${fpms[$i]}" ] && enabled="cli, fpm"
+  enabled=cli; [ -n "${services[$i]}" ] && enabled="cli, fpm"
   echo "${names[$i]}: installed $ext_dir/wu_runcloud.so, enabled by $ini ($enabled): $("${phps[$i]}" -r 'echo "wu_runcloud ", wu_runcloud_version();')"
 }
 
@@ -208,7 +210,7 @@ cmd_install() {
   local failed=0 reload=()
   for i in "${targets[@]}"; do
     if install_one "$i" "${sos[$i]}"; then
-      [ -n "${fpms[$i]}" ] && reload+=("$(reload_command "${services[$i]}")")
+      [ -n "${services[$i]}" ] && reload+=("$(reload_command "${services[$i]}")")
     else failed=1; fi
   done
   print_reload "${reload[@]}"
@@ -239,7 +241,7 @@ cmd_uninstall() {
       echo "$prog: ${names[$i]}: ${phps[$i]} -m still lists wu_runcloud: another ini loads it ($(${phps[$i]} --ini | sed -n 's/^Loaded Configuration File: *//p'), or its conf.d)" >&2
       return 1
     fi
-    [ -n "${fpms[$i]}" ] && reload+=("$(reload_command "${services[$i]}")")
+    [ -n "${services[$i]}" ] && reload+=("$(reload_command "${services[$i]}")")
   done
   [ $removed = 1 ] || echo "wu_runcloud is not installed in any PHP found; nothing to do."
   print_reload "${reload[@]}"
@@ -268,7 +270,7 @@ cmd_list() {
     elif [ -e "$(ext_dir_of "$i")/wu_runcloud.so" ]; then state="installed ($(built_for "$(ext_dir_of "$i")/wu_runcloud.so"))"
     else state="not installed"; fi
     printf '%s\t%s\tphp-config %s\tfpm %s (%s)\t%s\n' "${names[$i]}" "${phps[$i]}" "${configs[$i]}" \
-      "${fpms[$i]:-none}" "${services[$i]}" "$state"
+      "${fpms[$i]:-none}" "${services[$i]:-no service}" "$state"
   done
 }
 
