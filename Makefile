@@ -8,7 +8,7 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: help deps build release test e2e demo demo-stop demo-status install uninstall bench
+.PHONY: help deps build release test e2e demo demo-stop demo-status install uninstall dist bench
 
 help:
 	@echo "make demo        install prerequisites, build (release), start the local stack and run the demo"
@@ -18,8 +18,10 @@ help:
 	@echo "make deps        install missing Debian packages, cargo-php and the e2e npm packages"
 	@echo "make build       debug build of the extension and the simulator"
 	@echo "make release     release build of the extension and the simulator"
-	@echo "make install     production: install wu_runcloud.so for PHP CLI and FPM (needs root)"
-	@echo "make uninstall   reverse 'make install'"
+	@echo "make install     production: build and install wu_runcloud.so for every PHP's CLI and FPM (needs root;"
+	@echo "                 PHP_CONFIG=/path/to/php-config picks one PHP, SO=file.so installs a prebuilt one)"
+	@echo "make uninstall   reverse 'make install' (PHP_CONFIG=… for one PHP)"
+	@echo "make dist        dist/: a .so per PHP (this machine's, and 8.4 from a Debian 13 root), the plugin zip, SHA256SUMS"
 	@echo "make bench       run bench/run.sh"
 
 deps:
@@ -46,12 +48,16 @@ demo-stop:
 demo-status:
 	@scripts/demo.sh status || true
 
-# Production install builds with cargo as the invoking user, then installs as root.
-install: release
-	@scripts/install.sh install target/release/libwu_runcloud.so
+# Production install into every PHP found (PHP_CONFIG=… picks one; SO=… installs a prebuilt
+# .so instead of building): builds with cargo as the invoking user, then installs as root.
+install:
+	@PHP_CONFIG="$(PHP_CONFIG)" scripts/install.sh install $(if $(SO),--so "$(SO)")
 
 uninstall:
-	@scripts/install.sh uninstall
+	@PHP_CONFIG="$(PHP_CONFIG)" scripts/install.sh uninstall
+
+dist:
+	@scripts/dist.sh
 
 bench:
 	@if [ -x bench/run.sh ]; then bench/run.sh; \

@@ -210,6 +210,8 @@ namespace {
     /**
      * Returns the version of the wu_runcloud extension. Makes no request.
      *
+     * This build: built for PHP 8.2 (API 20220829).
+     *
      * @return string The crate version, e.g. `"0.1.0"`.
      */
     function wu_runcloud_version(): string {}

@@ -16,6 +16,7 @@ packages=(
   chromium chromium-driver phpunit
   curl ca-certificates procps iproute2 python3
   valgrind
+  mmdebstrap zip unzip binutils
 )
 
 missing=()

@@ -31,15 +31,20 @@ fn run<T: ToPhp>(
 // Explicit PHP names: the macro's snake_case conversion mangles digits and acronyms
 // (`get2` → `get_2`), so the contract's names are spelled out.
 
-/// Returns the version of the wu_runcloud extension. Makes no request.
-///
-/// # Returns
-///
-/// The crate version, e.g. `"0.1.0"`.
-#[php_function]
-#[php(name = "wu_runcloud_version")]
-pub fn wu_runcloud_version() -> String {
-    env!("CARGO_PKG_VERSION").to_string()
+// `built_for_doc!` (written by build.rs) ends the summary with the PHP this .so was built for.
+include!(concat!(env!("OUT_DIR"), "/built_for_doc.rs"));
+
+built_for_doc! {
+    /// Returns the version of the wu_runcloud extension. Makes no request.
+    ;
+    /// # Returns
+    ///
+    /// The crate version, e.g. `"0.1.0"`.
+    #[php_function]
+    #[php(name = "wu_runcloud_version")]
+    pub fn wu_runcloud_version() -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
 }
 
 /// Validates and normalises a domain name exactly as every other function does before use:

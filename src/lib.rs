@@ -50,6 +50,7 @@ extern "C" fn minfo(module: *mut ModuleEntry) {
         info_table_start!();
         info_table_row!("wu_runcloud support", "enabled");
         info_table_row!("version", env!("CARGO_PKG_VERSION"));
+        info_table_row!("build", env!("WU_RUNCLOUD_BUILT_FOR"));
         info_table_row!(
             "RunCloud API",
             "v3 (Bearer token), v2 (key + secret, legacy)"

@@ -42,11 +42,15 @@ run build     cargo build -p wu_runcloud -p runcloud-sim
 run rust      cargo test --workspace
 run lint      tests/lint/run.sh
 run stubs     tests/php/check-stubs.sh
+run build-rs  tests/dist/build-rs.sh
 run php       tests/php/run.sh
 run wordpress tests/wordpress/run.sh
 run um-compat tests/wordpress/run.sh um-signatures um-compat
+run php84     tests/php84/run.sh
+run php84-um-compat tests/php84/run.sh um-signatures um-compat
 run e2e       tests/e2e/run.sh
 run install   tests/install/run.sh
+run dist      tests/dist/run.sh
 run hardening tests/hardening/run.sh
 run fuzz      fuzz/run.sh
 run bench     bench/run.sh --smoke

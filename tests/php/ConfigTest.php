@@ -10,7 +10,7 @@ namespace WuRunCloud\Tests;
 final class ConfigTest extends SimTestCase
 {
     /** @return array<string, array{0: array, 1: string}> */
-    public function badConfigs(): array
+    public static function badConfigs(): array
     {
         $base = ['server_id' => 11667, 'app_id' => 940288, 'base_url' => 'http://127.0.0.1:9'];
         return [
@@ -42,7 +42,7 @@ final class ConfigTest extends SimTestCase
     }
 
     /** @return array<string, array{0: string, 1: string}> */
-    public function badDomains(): array
+    public static function badDomains(): array
     {
         return [
             'scheme' => ['https://shop.example.com', 'URL scheme'],

@@ -72,7 +72,7 @@ final class ConnectionTest extends SimTestCase
     }
 
     /** @return array<string, array{0: array}> */
-    public function paginationVariants(): array
+    public static function paginationVariants(): array
     {
         return ['standard' => [['pagination' => 'standard']], 'meta.lastPage' => [['pagination' => 'lastPage']], 'links as []' => [['empty_links' => 'array']]];
     }

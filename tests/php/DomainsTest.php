@@ -40,7 +40,7 @@ final class DomainsTest extends SimTestCase
     }
 
     /** @return array<string, array{0: array}> */
-    public function paginationVariants(): array
+    public static function paginationVariants(): array
     {
         return [
             'empty links as {}' => [['empty_links' => 'object']],

@@ -98,6 +98,22 @@ final class ModuleTest extends SimTestCase
         $this->assertStringContainsString('wu_runcloud.retries => 3 => 3', $info);
     }
 
+    public function test_phpinfo_names_the_php_version_and_api_this_build_is_for(): void
+    {
+        ob_start();
+        phpinfo(INFO_GENERAL);
+        $general = (string) ob_get_clean();
+        $this->assertSame(1, preg_match('/^PHP API => (\d+)$/m', $general, $m), 'phpinfo() should show the PHP API number');
+        ob_start();
+        phpinfo(INFO_MODULES);
+        $info = (string) ob_get_clean();
+        $this->assertStringContainsString(
+            sprintf('build => built for PHP %d.%d (API %s)', PHP_MAJOR_VERSION, PHP_MINOR_VERSION, $m[1]),
+            $info,
+            'build.rs should bake the PHP it built for into phpinfo(), and it should be the running PHP'
+        );
+    }
+
     public function test_the_client_is_reused_across_calls_so_connections_stay_alive(): void
     {
         for ($i = 0; $i < 5; $i++) {

@@ -72,7 +72,7 @@ final class SecretsTest extends SimTestCase
     }
 
     /** @return array<string, array{0: string}> */
-    public function ignoreArgs(): array
+    public static function ignoreArgs(): array
     {
         return ['zend.exception_ignore_args=1 (production)' => ['1'], 'zend.exception_ignore_args=0 (development, php -n)' => ['0']];
     }

@@ -52,7 +52,7 @@ final class SslTest extends SimTestCase
     }
 
     /** @return array<string, array{0: int}> */
-    public function missingRouteStatuses(): array
+    public static function missingRouteStatuses(): array
     {
         return ['404' => [404], '405' => [405], '403 (plan without advanced SSL)' => [403]];
     }

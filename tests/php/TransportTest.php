@@ -12,7 +12,7 @@ final class TransportTest extends SimTestCase
     private const LIST = '/api/*/servers/*/webapps/*/domains';
 
     /** @return array<string, array{0: int}> */
-    public function serverErrors(): array
+    public static function serverErrors(): array
     {
         return ['500' => [500], '502' => [502], '503' => [503], '504' => [504]];
     }
@@ -76,7 +76,7 @@ final class TransportTest extends SimTestCase
     }
 
     /** @return array<string, array{0: int}> */
-    public function clientErrors(): array
+    public static function clientErrors(): array
     {
         return ['400' => [400], '405' => [405], '409' => [409]];
     }
@@ -121,7 +121,7 @@ final class TransportTest extends SimTestCase
     }
 
     /** @return array<string, array{0: string}> */
-    public function brokenBodies(): array
+    public static function brokenBodies(): array
     {
         return ['malformed JSON' => ['malformed_json'], 'truncated JSON' => ['truncated_json'], 'HTML with 200' => ['wrong_content_type']];
     }

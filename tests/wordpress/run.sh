@@ -148,7 +148,8 @@ fi
 
 # um-compat: every release folder x credential set, each in its own PHP process.
 run_um_compat() {
-  local out=$work/compat start=$SECONDS version dir creds excludes registry host core rc
+  local out=$work/compat start=$SECONDS version dir creds excludes exclude_args g registry host core rc phpunit_major
+  phpunit_major=$(php /usr/bin/phpunit --version | sed -n 's/^PHPUnit \([0-9]*\)\..*/\1/p')
   mkdir -p "$out"
   while read -r version dir; do
     read -r registry host core < <(php -r 'require "tests/wordpress/compat/release.php"; echo implode(" ", array_map("intval", wu_compat_release_features($argv[1]))), "\n";' "$dir" </dev/null)
@@ -159,13 +160,17 @@ run_um_compat() {
       [ "$host" = 1 ] || excludes+=(host-provider)
       [ "$core" = 1 ] || excludes+=(core-provider)
       if [ "$creds" = none ]; then excludes+=(credentials); else excludes+=(no-credentials); fi
+      # PHPUnit 9 (Debian 12) takes one comma-separated --exclude-group; 11 (Debian 13) one per group.
+      exclude_args=()
+      if [ "$phpunit_major" -ge 10 ]; then for g in "${excludes[@]}"; do exclude_args+=(--exclude-group "$g"); done
+      else exclude_args=(--exclude-group "$(IFS=,; echo "${excludes[*]}")"); fi
       echo "== tests/wordpress: um-compat: Ultimate Multisite $version, credentials $creds ($dir)"
       : >"$work/wp-subdomain/debug.log"
       rc=0
       WU_TEST_WP_DIR=$work/wp-subdomain WU_TEST_SIM_URL=$sim_url WU_TEST_UM_RELEASE=$dir WU_TEST_CREDENTIALS=$creds \
         WU_TEST_COMPAT_FATAL_FILE=$out/$version.$creds.fatal \
         php -d "extension=$ext" /usr/bin/phpunit -c tests/wordpress/compat/phpunit.xml \
-          --exclude-group "$(IFS=,; echo "${excludes[*]}")" --log-junit "$out/$version.$creds.xml" </dev/null || rc=$?
+          "${exclude_args[@]}" --log-junit "$out/$version.$creds.xml" </dev/null || rc=$?
       if [ "$rc" != 0 ]; then
         failed+=("um-compat($version,$creds)")
         grep -h "wu-runcloud\|PHP Fatal" "$work/wp-subdomain/debug.log" 2>/dev/null | tail -n 10 >&2 || true

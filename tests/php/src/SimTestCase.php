@@ -53,7 +53,7 @@ abstract class SimTestCase extends TestCase
     }
 
     /** @return array<string, array{0: string}> both auth modes, for data providers */
-    public function authModes(): array
+    public static function authModes(): array
     {
         return ['v3 token' => ['v3'], 'v2 key+secret' => ['v2']];
     }

@@ -49,7 +49,7 @@ final class SignatureGuardTest extends TestCase {
 		return Signatures::merge(...array_values($dump));
 	}
 
-	public function release_classes(): array {
+	public static function release_classes(): array {
 		$cases = [];
 		foreach (wu_compat_release_dirs() as $version => $dir) {
 			foreach (self::OURS as $class) {
@@ -81,7 +81,7 @@ final class SignatureGuardTest extends TestCase {
 	 *
 	 * @return array<string, array{0:string,1:string}> parent declaration (named P), child body
 	 */
-	public function php_cases(): array {
+	public static function php_cases(): array {
 		return [
 			'child adds a return type'            => ['class P { public function f() {} }', 'public function f(): void {}'],
 			'child lacks the parent return type'  => ['class P { public function f(): void {} }', 'public function f() {}'],

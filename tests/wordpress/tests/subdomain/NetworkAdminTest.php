@@ -49,7 +49,7 @@ final class NetworkAdminTest extends TestCase {
 	}
 
 	/** @return array<string, array{0:array,1:string}> */
-	public function admin_actions(): array {
+	public static function admin_actions(): array {
 		return [
 			'toggle'               => [['action' => 'wu_runcloud_toggle', 'enabled' => '0'], 'wu_runcloud_toggle'],
 			'test'                 => [['action' => 'wu_runcloud_test'], 'wu_runcloud_test'],

@@ -174,7 +174,7 @@ final class UltimateMultisiteRegistryTest extends TestCase {
 	}
 
 	/** @return array<string, array{0:string,1:string,2:bool}> */
-	public function www_cases(): array {
+	public static function www_cases(): array {
 		return [
 			'always, subdomain'     => ['always', 'sub.network.test', true],
 			'never, apex'           => ['never', 'never.com', false],
