@@ -108,7 +108,7 @@ final class ConfigHoldTest extends TestCase {
 	}
 
 	/** @return array<string, array{0: array, 1: string}> */
-	public function refused_configurations(): array {
+	public static function refused_configurations(): array {
 		return [
 			'API URL'  => [['base_url' => 'ftp://127.0.0.1:1'], 'WU_RUNCLOUD_API_URL'],
 			'CA file'  => [['ca_file' => '/nonexistent/ca.pem'], 'WU_RUNCLOUD_CA_FILE'],

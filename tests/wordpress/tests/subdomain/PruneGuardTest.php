@@ -129,7 +129,7 @@ final class PruneGuardTest extends TestCase {
 	}
 
 	/** @return array<string, array{0: mixed}> */
-	public function broken_filter_results(): array {
+	public static function broken_filter_results(): array {
 		return [
 			'null'   => [null],
 			'false'  => [false],

@@ -53,7 +53,7 @@ final class TargetChangeTest extends TestCase {
 	}
 
 	/** @return array<string, array{0:int, 1:int}> */
-	public function new_targets(): array {
+	public static function new_targets(): array {
 		return [
 			'another app of the same server' => [self::SERVER, self::NEW_APP],
 			'another server'                 => [11668, 940300],
