@@ -100,7 +100,7 @@ ini_of() { # i
   fi
 }
 
-built_for() { LC_ALL=C grep -aom1 'built for PHP [0-9][0-9.]* (API [0-9]*)' "$1" || true; }
+built_for() { LC_ALL=C grep -ao 'built for PHP [0-9][0-9.]* (API [0-9]*)' "$1" | head -n1 || true; }
 
 # (Read all of `php -m` first: with pipefail, grep -q closing the pipe early fails the pipeline.)
 lists_module() { local m; m=$("$@" -m 2>/dev/null) && grep -qx wu_runcloud <<<"$m"; }
