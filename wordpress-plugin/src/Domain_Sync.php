@@ -310,7 +310,7 @@ final class Domain_Sync {
 				$wildcards = [];
 				foreach (wu_runcloud_list_domains($config) as $item) {
 					if (!empty($item['wildcard'])) {
-						$wildcards[] = Queue::normalize((string) $item['name']);
+						$wildcards[] = Domain_Name::normalize((string) $item['name']);
 					}
 				}
 				set_site_transient(self::WILDCARD_CACHE, $wildcards, (int) apply_filters('wu_runcloud_wildcard_cache_ttl', 6 * HOUR_IN_SECONDS));
@@ -381,19 +381,6 @@ final class Domain_Sync {
 		}
 	}
 
-	/** Why the extension refuses this domain name (no I/O), or null when the name is valid. */
-	private static function name_problem(string $domain): ?string {
-		if (!function_exists('wu_runcloud_normalize_domain')) {
-			return null;
-		}
-		try {
-			wu_runcloud_normalize_domain($domain);
-			return null;
-		} catch (\Throwable $e) {
-			return Log::clean($e->getMessage());
-		}
-	}
-
 	/**
 	 * The single translation of an extension exception into what we show and store.
 	 *
@@ -408,9 +395,9 @@ final class Domain_Sync {
 		if ($e instanceof \WuRunCloud\InvalidArgumentException) {
 			// Refused before any request: the name (that row's problem alone) or the
 			// configuration (every row's: the queue holds instead of failing them all).
-			$name_problem = $domain !== '' ? self::name_problem($domain) : null;
+			$name_problem = $domain !== '' ? Domain_Name::problem($domain) : null;
 			if ($name_problem !== null) {
-				return ['outcome' => 'invalid', 'status' => 0, 'permanent' => true, 'message' => sprintf(__('Invalid request: %s', 'wu-runcloud'), $name_problem)];
+				return ['outcome' => 'invalid', 'status' => 0, 'permanent' => true, 'message' => sprintf(__('Invalid request: %s', 'wu-runcloud'), Log::clean($name_problem))];
 			}
 			return ['outcome' => 'config', 'status' => 0, 'permanent' => false, 'message' => sprintf(
 				/* translators: 1: constant (or filter) to fix, 2: the extension's message */

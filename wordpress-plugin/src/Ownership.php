@@ -30,7 +30,7 @@ final class Ownership {
 		}
 		$keep = [];
 		foreach (get_networks(['number' => 0]) as $network) {
-			$main = Queue::normalize((string) $network->domain);
+			$main = Domain_Name::normalize((string) $network->domain);
 			if (in_array($main, $domains, true)) {
 				/* translators: %d: network id */
 				$keep[$main] = sprintf(__('kept: the main domain of network %d', 'wu-runcloud'), (int) $network->id);
@@ -82,13 +82,7 @@ final class Ownership {
 			// A site may hold the Unicode spelling of an internationalised name.
 			$spellings = [];
 			foreach ($chunk as $domain) {
-				$spellings[$domain] = $domain;
-				if (str_contains($domain, 'xn--') && function_exists('idn_to_utf8')) {
-					$unicode = idn_to_utf8($domain, IDNA_DEFAULT, INTL_IDNA_VARIANT_UTS46);
-					if (is_string($unicode) && $unicode !== '') {
-						$spellings[$unicode] = $domain;
-					}
-				}
+				$spellings += Domain_Name::spellings($domain);
 			}
 			$in   = implode(',', array_fill(0, count($spellings), '%s'));
 			$rows = $wpdb->get_results($wpdb->prepare(
@@ -99,7 +93,7 @@ final class Ownership {
 				throw new \RuntimeException(sprintf('the sites could not be read: %s', $wpdb->last_error));
 			}
 			foreach ((array) $rows as $row) {
-				$name = $spellings[strtolower((string) $row->domain)] ?? Queue::normalize((string) $row->domain);
+				$name = $spellings[strtolower((string) $row->domain)] ?? Domain_Name::normalize((string) $row->domain);
 				$out[$name] ??= (int) $row->blog_id;
 			}
 		}
@@ -118,7 +112,7 @@ final class Ownership {
 		$wanted = array_flip($domains);
 		$out    = [];
 		foreach (Reconciler::mapped_domains(['domain__in' => $domains, 'number' => 0]) as $mapping) {
-			$name = Queue::normalize((string) $mapping->get_domain());
+			$name = Domain_Name::normalize((string) $mapping->get_domain());
 			if (isset($wanted[$name])) {
 				$out[$name] ??= method_exists($mapping, 'get_site_id') ? (int) $mapping->get_site_id() : 0;
 			}

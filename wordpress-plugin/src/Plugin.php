@@ -113,7 +113,7 @@ final class Plugin {
 	 *                             (when it still exists), else the current one.
 	 */
 	public static function request(string $op, $domain, $site_id, string $source, ?int $network_id = null): ?int {
-		$domain = is_string($domain) ? Queue::normalize($domain) : '';
+		$domain = is_string($domain) ? Domain_Name::normalize($domain) : '';
 		if ($domain === '' || !Settings::is_enabled()) {
 			return null;
 		}
@@ -178,7 +178,7 @@ final class Plugin {
 		if (!$this->handles_domain_actions() || !$new_site instanceof \WP_Site || !$old_site instanceof \WP_Site) {
 			return;
 		}
-		if (Queue::normalize($new_site->domain) === Queue::normalize($old_site->domain)) {
+		if (Domain_Name::same($new_site->domain, $old_site->domain)) {
 			return;
 		}
 		if (self::is_own_hostname($old_site->domain, (int) $old_site->network_id)) {
@@ -192,7 +192,7 @@ final class Plugin {
 	/** Hostnames other than the network's main domain need their own RunCloud domain. */
 	private static function is_own_hostname(string $domain, int $network_id): bool {
 		$network = get_network($network_id ?: null);
-		return $network && Queue::normalize($domain) !== Queue::normalize($network->domain);
+		return $network && !Domain_Name::same($domain, (string) $network->domain);
 	}
 
 	public function action_wu_runcloud_process_queue(): void {

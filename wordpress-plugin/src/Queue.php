@@ -52,22 +52,6 @@ final class Queue {
 	}
 
 	/**
-	 * The name in the extension's normal form (lower-case, no trailing dot, IDN as punycode),
-	 * so every spelling of a domain shares one queue key and one tracking row. Without the
-	 * extension, or for a name it rejects (the worker reports why), a plain ASCII fold.
-	 */
-	public static function normalize(string $domain): string {
-		if (function_exists('wu_runcloud_normalize_domain')) {
-			try {
-				return wu_runcloud_normalize_domain($domain);
-			} catch (\Throwable $e) {
-				// Invalid: recorded as given, and the worker's failure names the problem.
-			}
-		}
-		return rtrim(strtolower(trim($domain)), '.');
-	}
-
-	/**
 	 * Record an operation and make sure a worker will run for it.
 	 *
 	 * @param array $context `network_id` (default: the current network) and `supersede`
@@ -82,7 +66,7 @@ final class Queue {
 			return null;
 		}
 		$table   = self::table();
-		$domain  = $op === 'redeploy_ssl' ? '' : self::normalize($domain);
+		$domain  = $op === 'redeploy_ssl' ? '' : Domain_Name::normalize($domain);
 		$network = (int) ($context['network_id'] ?? get_current_network_id());
 		$now     = time();
 		$at      = $now + max(0, $delay);

@@ -45,7 +45,7 @@ final class Reconciler {
 	public static function wanted(): array {
 		global $wpdb;
 		$network = get_network();
-		$main    = Queue::normalize((string) $network->domain);
+		$main    = Domain_Name::normalize((string) $network->domain);
 		$errors  = [];
 		// Deactivated sites (deleted = 1) keep their hostname: deactivation is reversible and
 		// fires no removal, so the reconcile must not remove (and later re-add) it either.
@@ -90,7 +90,7 @@ final class Reconciler {
 			/* translators: %s: a PHP type, e.g. null */
 			$errors[] = sprintf(__('the wu_runcloud_wanted_domains filter returned %s instead of an array', 'wu-runcloud'), get_debug_type($filtered));
 		}
-		$domains = array_unique(array_filter(array_map(static fn($d) => Queue::normalize((string) $d), $domains), static fn($d) => $d !== '' && $d !== $main));
+		$domains = array_unique(array_filter(Domain_Name::normalize_all($domains), static fn($d) => $d !== '' && $d !== $main));
 		sort($domains);
 		return ['domains' => $domains, 'errors' => $errors];
 	}
@@ -263,7 +263,7 @@ final class Reconciler {
 		$eligible = array_values(array_diff($eligible, array_keys($report['kept'])));
 		sort($eligible);
 		if ($force && $confirmed !== null) {
-			$eligible = array_values(array_intersect($eligible, array_map([Queue::class, 'normalize'], $confirmed)));
+			$eligible = array_values(array_intersect($eligible, Domain_Name::normalize_all($confirmed)));
 		}
 		$report['candidates'] = $eligible;
 
@@ -340,9 +340,9 @@ final class Reconciler {
 	 * made the network's domain).
 	 */
 	private static function network_domains(): array {
-		$domains = [Queue::normalize((string) get_network()->domain)];
+		$domains = [Domain_Name::normalize((string) get_network()->domain)];
 		foreach (get_networks(['number' => 0]) as $network) {
-			$domains[] = Queue::normalize((string) $network->domain);
+			$domains[] = Domain_Name::normalize((string) $network->domain);
 		}
 		return array_values(array_unique($domains));
 	}
@@ -358,7 +358,7 @@ final class Reconciler {
 			$in   = implode(',', array_fill(0, count($chunk), '%s'));
 			$rows = (array) $wpdb->get_results($wpdb->prepare("SELECT domain, MIN(blog_id) AS blog_id FROM {$wpdb->blogs} WHERE domain IN ({$in}) GROUP BY domain", ...$chunk));
 			foreach ($rows as $row) {
-				$out[Queue::normalize($row->domain)] = (int) $row->blog_id;
+				$out[Domain_Name::normalize($row->domain)] = (int) $row->blog_id;
 			}
 		}
 		return $out;
