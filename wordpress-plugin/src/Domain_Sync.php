@@ -2,9 +2,8 @@
 /**
  * The worker: takes due operations from the Queue and performs them through the extension.
  *
- * This is the one boundary where the extension's exceptions become an outcome, an HTTP
- * status and a message (describe()); that triple goes to the queue row (admin-visible)
- * and to one log line.
+ * This is where the extension's exceptions become an outcome (Failure): its message, as the
+ * extension worded it, goes to the queue row (admin-visible) and to one log line.
  *
  * @package WU_RunCloud
  */
@@ -131,7 +130,7 @@ final class Domain_Sync {
 					Queue::fail($op, 0, sprintf('Unknown operation "%s".', $op->op), true);
 			}
 		} catch (\Throwable $e) {
-			$failure = self::describe($e, (string) $op->op, (string) $op->domain);
+			$failure = Failure::of($e, (string) $op->domain);
 			if ($failure['outcome'] === 'config') {
 				Queue::release($op);
 				self::hold_queue($failure['message']);
@@ -372,81 +371,12 @@ final class Domain_Sync {
 			Log::operation('test', '', 'ok', 0, sprintf('API %s, server %s, app %s, %d domains, SSL %s', $summary['api'], $summary['server'], $summary['app'], $summary['domains'], $summary['ssl_mode']));
 			return $result;
 		} catch (\Throwable $e) {
-			$failure = self::describe($e);
+			$failure = Failure::of($e);
 			if ($failure['outcome'] === 'config') {
 				$failure['message'] = self::hold_queue($failure['message']);
 			}
 			Log::operation('test', '', 'failed', $failure['status'], $failure['message'], 'error');
 			return new \WP_Error('wu_runcloud_' . $failure['outcome'], $failure['message'], ['status' => $failure['status']]);
 		}
-	}
-
-	/**
-	 * The single translation of an extension exception into what we show and store.
-	 *
-	 * @return array{outcome:string, status:int, message:string, permanent:bool}
-	 */
-	public static function describe(\Throwable $e, string $op = '', string $domain = ''): array {
-		$status  = $e instanceof \WuRunCloud\RunCloudException ? (int) $e->getCode() : 0;
-		$detail  = Log::clean($e->getMessage());
-		$server  = Settings::server_id();
-		$app     = Settings::app_id();
-
-		if ($e instanceof \WuRunCloud\InvalidArgumentException) {
-			// Refused before any request: the name (that row's problem alone) or the
-			// configuration (every row's: the queue holds instead of failing them all).
-			$name_problem = $domain !== '' ? Domain_Name::problem($domain) : null;
-			if ($name_problem !== null) {
-				return ['outcome' => 'invalid', 'status' => 0, 'permanent' => true, 'message' => sprintf(__('Invalid request: %s', 'wu-runcloud'), Log::clean($name_problem))];
-			}
-			return ['outcome' => 'config', 'status' => 0, 'permanent' => false, 'message' => sprintf(
-				/* translators: 1: constant (or filter) to fix, 2: the extension's message */
-				__('check %1$s: %2$s', 'wu-runcloud'),
-				Settings::config_source($detail),
-				$detail
-			)];
-		}
-		if ($e instanceof \WuRunCloud\ValidationException) {
-			$errors = [];
-			foreach ((array) $e->getErrors() as $field => $messages) {
-				foreach ((array) $messages as $message) {
-					$errors[] = is_string($field) ? "{$field}: {$message}" : (string) $message;
-				}
-			}
-			$message = $op === 'redeploy_ssl'
-				/* translators: %s: RunCloud's message */
-				? sprintf(__('RunCloud refused to redeploy the SSL certificate: %s', 'wu-runcloud'), $detail)
-				/* translators: %s: RunCloud's message */
-				: sprintf(__('RunCloud rejected the request: %s', 'wu-runcloud'), $detail);
-			if ($errors !== []) {
-				$message .= ' (' . Log::clean(implode('; ', $errors)) . ')';
-			}
-			if (in_array($op, ['', 'add'], true)) {
-				// The causes the documentation names for a domain that was not added.
-				$message .= ' ' . __('Check that the domain is not already on another web application and that your RunCloud plan allows more domains.', 'wu-runcloud');
-			}
-			return ['outcome' => 'rejected', 'status' => $status ?: 422, 'permanent' => true, 'message' => $message];
-		}
-		if ($e instanceof \WuRunCloud\AuthenticationException) {
-			return ['outcome' => 'auth_failed', 'status' => $status, 'permanent' => false, 'message' => sprintf(
-				/* translators: %s: RunCloud's message */
-				__('RunCloud refused the credentials: check WU_RUNCLOUD_API_TOKEN (or WU_RUNCLOUD_API_KEY and WU_RUNCLOUD_API_SECRET) and that the key has access to this server. Details: %s', 'wu-runcloud'),
-				$detail
-			)];
-		}
-		if ($e instanceof \WuRunCloud\NotFoundException) {
-			return ['outcome' => 'not_found', 'status' => $status ?: 404, 'permanent' => false, 'message' => sprintf(
-				/* translators: 1: server id, 2: app id, 3: RunCloud's message */
-				__('RunCloud does not know server %1$s or web application %2$s: check WU_RUNCLOUD_SERVER_ID and WU_RUNCLOUD_APP_ID. Details: %3$s', 'wu-runcloud'),
-				$server, $app, $detail
-			)];
-		}
-		if ($e instanceof \WuRunCloud\RateLimitException) {
-			return ['outcome' => 'rate_limited', 'status' => $status ?: 429, 'permanent' => false, 'message' => sprintf(__('RunCloud rate limit reached: %s', 'wu-runcloud'), $detail)];
-		}
-		if ($e instanceof \WuRunCloud\TransportException) {
-			return ['outcome' => 'unreachable', 'status' => $status, 'permanent' => false, 'message' => sprintf(__('RunCloud could not be reached or answered with an error: %s', 'wu-runcloud'), $detail)];
-		}
-		return ['outcome' => 'error', 'status' => $status, 'permanent' => false, 'message' => sprintf(__('Unexpected error: %s', 'wu-runcloud'), $detail)];
 	}
 }

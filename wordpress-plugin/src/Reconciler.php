@@ -161,7 +161,7 @@ final class Reconciler {
 			$result = wu_runcloud_sync($config, $wanted, ['dry_run' => $dry_run, 'prune' => []]);
 			Settings::release_hold();
 		} catch (\Throwable $e) {
-			$failure = Domain_Sync::describe($e);
+			$failure = Failure::of($e);
 			if ($failure['outcome'] === 'config') {
 				Domain_Sync::hold_queue($failure['message']);
 			}

@@ -42,6 +42,24 @@ final class Settings {
 	private const CLIENT_OPTIONS = ['timeout', 'connect_timeout', 'retries'];
 
 	/**
+	 * Each key of the extension's configuration as the operator knows it (the extension's
+	 * `setting_names`): its messages then say "check WU_RUNCLOUD_SERVER_ID", and the plugin
+	 * shows them as they are.
+	 */
+	private const SETTING_NAMES = [
+		'api_token'       => 'WU_RUNCLOUD_API_TOKEN',
+		'api_key'         => 'WU_RUNCLOUD_API_KEY',
+		'api_secret'      => 'WU_RUNCLOUD_API_SECRET',
+		'server_id'       => 'WU_RUNCLOUD_SERVER_ID',
+		'app_id'          => 'WU_RUNCLOUD_APP_ID',
+		'base_url'        => 'WU_RUNCLOUD_API_URL',
+		'ca_file'         => 'WU_RUNCLOUD_CA_FILE',
+		'timeout'         => 'timeout (filter wu_runcloud_client_options)',
+		'connect_timeout' => 'connect_timeout (filter wu_runcloud_client_options)',
+		'retries'         => 'retries (filter wu_runcloud_client_options)',
+	];
+
+	/**
 	 * Where credentials come from: constants by default; Ultimate Multisite 2.5 plugs in
 	 * Integration::get_credential() so its encrypted stored credentials work too.
 	 *
@@ -137,31 +155,6 @@ final class Settings {
 	}
 
 	/**
-	 * Where a configuration the extension refused comes from, in words an operator can act
-	 * on: the constant (or the filter) behind the key its message names.
-	 */
-	public static function config_source(string $message): string {
-		$sources = [
-			'api_token'       => 'WU_RUNCLOUD_API_TOKEN',
-			'api_key'         => 'WU_RUNCLOUD_API_KEY',
-			'api_secret'      => 'WU_RUNCLOUD_API_SECRET',
-			'server_id'       => 'WU_RUNCLOUD_SERVER_ID',
-			'app_id'          => 'WU_RUNCLOUD_APP_ID',
-			'base_url'        => 'WU_RUNCLOUD_API_URL',
-			'ca_file'         => 'WU_RUNCLOUD_CA_FILE',
-			'connect_timeout' => 'connect_timeout (filter wu_runcloud_client_options)',
-			'timeout'         => 'timeout (filter wu_runcloud_client_options)',
-			'retries'         => 'retries (filter wu_runcloud_client_options)',
-		];
-		foreach ($sources as $key => $source) {
-			if (preg_match('/\b' . $key . '\b/', $message)) {
-				return $source;
-			}
-		}
-		return 'WU_RUNCLOUD_* (wp-config.php)';
-	}
-
-	/**
 	 * Hold the queue: the configuration is invalid, so every operation would fail the same
 	 * way. Stored once for the whole install (the constants are shared by every network).
 	 *
@@ -227,6 +220,7 @@ final class Settings {
 				}
 			}
 		}
+		$config['setting_names'] = self::SETTING_NAMES;
 		return $config;
 	}
 

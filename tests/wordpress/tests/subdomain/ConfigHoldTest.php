@@ -9,6 +9,7 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\CLI;
 use WU_RunCloud\Domain_Sync;
+use WU_RunCloud\Failure;
 use WU_RunCloud\Log;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Reconciler;
@@ -101,37 +102,38 @@ final class ConfigHoldTest extends TestCase {
 		$bad  = $this->ops('bad name.example.com')[0];
 		$good = $this->ops('good.example.com')[0];
 		$this->assertSame('failed', $bad->status, "ops:\n" . $this->describe_ops());
-		$this->assertStringContainsString('Invalid request', (string) $bad->last_error);
+		$this->assertStringContainsString('invalid domain name "bad name.example.com"', (string) $bad->last_error);
 		$this->assertStringNotContainsString('connect_timeout', (string) $bad->last_error, 'The name\'s own problem, not the configuration\'s');
 		$this->assertSame(['pending', 0], [$good->status, (int) $good->attempts]);
 		$this->assertStringContainsString('connect_timeout (filter wu_runcloud_client_options)', $this->notices());
 	}
 
-	/** @return array<string, array{0: array, 1: string}> */
-	public function refused_configurations(): array {
+	/** @return array<string, array{0: array, 1: string, 2: string}> */
+	public static function refused_configurations(): array {
 		return [
-			'API URL'  => [['base_url' => 'ftp://127.0.0.1:1'], 'WU_RUNCLOUD_API_URL'],
-			'CA file'  => [['ca_file' => '/nonexistent/ca.pem'], 'WU_RUNCLOUD_CA_FILE'],
-			'retries'  => [['retries' => 99], 'retries (filter wu_runcloud_client_options)'],
-			'token'    => [['api_token' => ''], 'WU_RUNCLOUD_API_TOKEN'],
+			'API URL' => [['base_url' => 'ftp://127.0.0.1:1'], 'WU_RUNCLOUD_API_URL "ftp://127.0.0.1:1" has the unsupported scheme "ftp"', 'base_url'],
+			'CA file' => [['ca_file' => '/nonexistent/ca.pem'], 'WU_RUNCLOUD_CA_FILE "/nonexistent/ca.pem" cannot be read', 'ca_file'],
+			'retries' => [['retries' => 99], 'retries (filter wu_runcloud_client_options) must be an integer from 0 to 10', 'retries must'],
+			'token'   => [['api_token' => ''], 'no RunCloud credentials: set WU_RUNCLOUD_API_TOKEN (API v3)', 'api_token'],
 		];
 	}
 
 	/**
-	 * Each key the extension can refuse is named by its constant, from the extension's own
-	 * message (real calls, no request made).
+	 * Each key the extension can refuse is named by its constant in the extension's own
+	 * message, which the plugin keeps as it is (real calls, no request made).
 	 *
 	 * @dataProvider refused_configurations
 	 */
-	public function test_the_refused_key_is_named_by_its_constant(array $override, string $named): void {
+	public function test_the_refused_key_is_named_by_its_constant(array $override, string $said, string $not_said): void {
 		try {
 			wu_runcloud_list_domains($override + Settings::config());
 			$this->fail('The extension accepted ' . json_encode(array_keys($override)));
 		} catch (\WuRunCloud\InvalidArgumentException $e) {
-			$failure = Domain_Sync::describe($e, 'add', 'valid.example.com');
+			$failure = Failure::of($e, 'valid.example.com');
 		}
 		$this->assertSame('config', $failure['outcome'], $failure['message']);
-		$this->assertStringContainsString("check {$named}:", $failure['message']);
+		$this->assertSame('invalid RunCloud configuration: ' . $said, substr($failure['message'], 0, strlen('invalid RunCloud configuration: ' . $said)), $failure['message']);
+		$this->assertStringNotContainsString($not_said, $failure['message'], 'Named by the constant only, never the extension\'s key');
 		$this->assertSame([], $this->api_requests());
 	}
 }

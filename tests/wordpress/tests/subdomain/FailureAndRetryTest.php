@@ -84,7 +84,7 @@ final class FailureAndRetryTest extends TestCase {
 		$this->assertCount(1, $problems, "Three refused redeploys must show as one problem, not one per batch; ops:\n" . $this->describe_ops());
 		$this->assertSame('redeploy_ssl', $problems[0]->op);
 		$this->assertStringContainsString('100 names', (string) $problems[0]->last_error, 'The problem names the cause');
-		$this->assertStringContainsString('redeploy the SSL certificate', (string) $problems[0]->last_error, 'The message says which operation RunCloud refused');
+		$this->assertStringContainsString('RunCloud refused redeploying SSL certificate', (string) $problems[0]->last_error, 'The message says which operation RunCloud refused');
 		$this->assertStringNotContainsString('another web application', (string) $problems[0]->last_error, 'No domain-add advice for a certificate problem');
 	}
 
@@ -115,7 +115,7 @@ final class FailureAndRetryTest extends TestCase {
 		$this->run_worker_now();
 		$op = $this->ops()[0];
 		$this->assertSame('failed', $op->status, "Invalid names are not retried; ops:\n" . $this->describe_ops());
-		$this->assertStringContainsString('Invalid request', (string) $op->last_error);
+		$this->assertStringContainsString('invalid domain name "https://bad.example.com/path": it contains a URL scheme', (string) $op->last_error);
 		$this->assertSame([], array_merge($this->api_requests('POST'), $this->api_requests('DELETE')), 'Rejected before any write request');
 		$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'Nothing left to schedule');
 
@@ -132,13 +132,12 @@ final class FailureAndRetryTest extends TestCase {
 		$op = $this->ops('auth.example.com')[0];
 		$this->assertSame('retrying', $op->status, 'Credentials can be fixed: keep retrying');
 		$this->assertSame(401, (int) $op->last_status);
-		$this->assertStringContainsString('refused the credentials', (string) $op->last_error);
-		$this->assertStringContainsString('WU_RUNCLOUD_API_TOKEN', (string) $op->last_error, 'The message names what to check');
+		$this->assertStringContainsString('RunCloud rejected the v3 API token (WU_RUNCLOUD_API_TOKEN) with HTTP 401', (string) $op->last_error, 'The message names what to check');
 
 		ob_start();
 		do_action('network_admin_notices');
 		$notices = ob_get_clean();
-		$this->assertStringContainsString('RunCloud refused the credentials', $notices, 'Authentication failures are shown prominently');
+		$this->assertStringContainsString('Domains are not being synced: RunCloud rejected the v3 API token (WU_RUNCLOUD_API_TOKEN)', $notices, 'Authentication failures are shown prominently');
 
 		$everything = $notices . json_encode($this->ops()) . json_encode(Log::recent(50));
 		$this->assertStringNotContainsString($wrong, $everything, 'The token must never appear in notices, the queue or the log');
