@@ -26,7 +26,7 @@
 #
 # Environment: WU_RUNCLOUD_EXT (default target/debug/libwu_runcloud.so),
 # WU_RUNCLOUD_SIM (default target/debug/runcloud-sim), WU_UM_FRAMEWORKS, KEEP=1 keeps the
-# temp dir.
+# temp dir, FILTER=REGEX runs only the matching tests (PHPUnit --filter).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
@@ -191,7 +191,7 @@ for s in "${suites[@]}"; do
   echo "== tests/wordpress: suite $s"
   : >"$wp_dir/debug.log" # so a fatal below is this suite's, not an earlier one's
   if WU_TEST_WP_DIR=$wp_dir WU_TEST_SIM_URL=$sim_url WU_TEST_UM=$um WU_TEST_UM_VERSION=$um_version \
-     php "${php_ext[@]}" /usr/bin/phpunit -c tests/wordpress/phpunit.xml --testsuite "$testsuite"; then
+     php "${php_ext[@]}" /usr/bin/phpunit -c tests/wordpress/phpunit.xml --testsuite "$testsuite" ${FILTER:+--filter "$FILTER"}; then
     :
   else
     failed+=("$s")
