@@ -196,7 +196,7 @@ final class Domain_Sync {
 			Log::operation('add', $domain, 'skipped', 0, $note);
 			return;
 		}
-		$www    = Settings::wants_www($domain);
+		$www    = Hostnames::wants_www($domain);
 		$result = wu_runcloud_add_domain($config, $domain, [
 			'www'          => $www,
 			'redirection'  => $www ? 'non-www' : 'none',

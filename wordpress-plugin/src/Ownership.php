@@ -29,12 +29,9 @@ final class Ownership {
 			return [];
 		}
 		$keep = [];
-		foreach (get_networks(['number' => 0]) as $network) {
-			$main = Domain_Name::normalize((string) $network->domain);
-			if (in_array($main, $domains, true)) {
-				/* translators: %d: network id */
-				$keep[$main] = sprintf(__('kept: the main domain of network %d', 'wu-runcloud'), (int) $network->id);
-			}
+		foreach (array_intersect_key(Hostnames::network_domains(), array_flip($domains)) as $main => $network_id) {
+			/* translators: %d: network id */
+			$keep[$main] = sprintf(__('kept: the main domain of network %d', 'wu-runcloud'), $network_id);
 		}
 
 		$ours = Domains::added_by_us($domains, $target);

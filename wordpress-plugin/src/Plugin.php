@@ -1,8 +1,9 @@
 <?php
 /**
  * Wiring: every add_action/add_filter of the plugin is in register_hooks(), mirrored by
- * unregister_hooks(). Callbacks are named after their hook and only decide *when*; the
- * work is Queue (record), Domain_Sync (perform) and Reconciler (converge).
+ * unregister_hooks(). Callbacks are named after their hook and only decide *when*; which
+ * hostnames count is Hostnames', and the work is Queue (record), Domain_Sync (perform) and
+ * Reconciler (converge).
  *
  * @package WU_RunCloud
  */
@@ -117,10 +118,7 @@ final class Plugin {
 		if ($domain === '' || !Settings::is_enabled()) {
 			return null;
 		}
-		if ($network_id === null) {
-			$site       = (int) $site_id > 0 ? get_site((int) $site_id) : null;
-			$network_id = $site ? (int) $site->network_id : get_current_network_id();
-		}
+		$network_id ??= Hostnames::network_of((int) $site_id);
 		return Queue::enqueue($op, $domain, (int) $site_id, $source, 0, ['network_id' => $network_id]);
 	}
 
@@ -158,7 +156,7 @@ final class Plugin {
 		if (!$this->handles_domain_actions() || !$site instanceof \WP_Site) {
 			return;
 		}
-		if (self::is_own_hostname($site->domain, (int) $site->network_id)) {
+		if (Hostnames::needs_own_domain($site->domain, (int) $site->network_id)) {
 			self::request('add', $site->domain, $site->blog_id, 'wp_insert_site', (int) $site->network_id);
 		}
 	}
@@ -168,7 +166,7 @@ final class Plugin {
 		if (!$this->handles_domain_actions() || !$site instanceof \WP_Site) {
 			return;
 		}
-		if (self::is_own_hostname($site->domain, (int) $site->network_id)) {
+		if (Hostnames::needs_own_domain($site->domain, (int) $site->network_id)) {
 			self::request('remove', $site->domain, $site->blog_id, 'wp_delete_site', (int) $site->network_id);
 		}
 	}
@@ -181,18 +179,12 @@ final class Plugin {
 		if (Domain_Name::same($new_site->domain, $old_site->domain)) {
 			return;
 		}
-		if (self::is_own_hostname($old_site->domain, (int) $old_site->network_id)) {
+		if (Hostnames::needs_own_domain($old_site->domain, (int) $old_site->network_id)) {
 			self::request('remove', $old_site->domain, $old_site->blog_id, 'wp_update_site', (int) $old_site->network_id);
 		}
-		if (self::is_own_hostname($new_site->domain, (int) $new_site->network_id)) {
+		if (Hostnames::needs_own_domain($new_site->domain, (int) $new_site->network_id)) {
 			self::request('add', $new_site->domain, $new_site->blog_id, 'wp_update_site', (int) $new_site->network_id);
 		}
-	}
-
-	/** Hostnames other than the network's main domain need their own RunCloud domain. */
-	private static function is_own_hostname(string $domain, int $network_id): bool {
-		$network = get_network($network_id ?: null);
-		return $network && !Domain_Name::same($domain, (string) $network->domain);
 	}
 
 	public function action_wu_runcloud_process_queue(): void {

@@ -243,7 +243,9 @@ final class Reconciler {
 		}
 
 		$managed = Domains::managed($network, $target);
-		$missing = array_values(array_diff($managed, $wanted, self::network_domains()));
+		// Never a network's main domain, even when this plugin once added the name (a site's
+		// hostname later made the network's domain).
+		$missing = array_values(array_diff($managed, $wanted, array_keys(Hostnames::network_domains())));
 		$report['limit'] = max(5, intdiv(count($managed), 10));
 		$eligible = $dry_run
 			? Domains::missed_at_least($network, $target, $missing, 1)
@@ -332,19 +334,6 @@ final class Reconciler {
 			default:
 				return '';
 		}
-	}
-
-	/**
-	 * The main domains of every network: never wanted (RunCloud serves them as the app's own)
-	 * and never pruned, even when this plugin once added the name (a site's hostname later
-	 * made the network's domain).
-	 */
-	private static function network_domains(): array {
-		$domains = [Domain_Name::normalize((string) get_network()->domain)];
-		foreach (get_networks(['number' => 0]) as $network) {
-			$domains[] = Domain_Name::normalize((string) $network->domain);
-		}
-		return array_values(array_unique($domains));
 	}
 
 	/** @return array<string, int> hostname => blog id */

@@ -268,47 +268,6 @@ final class Settings {
 		update_network_option(null, self::ENABLED_OPTION, $enabled ? 1 : 0);
 	}
 
-	/**
-	 * Whether a www alias should be requested for $domain: Ultimate Multisite's setting when
-	 * present, otherwise only for registrable apex domains (example.com, example.co.uk).
-	 */
-	public static function wants_www(string $domain): bool {
-		$domain = strtolower(trim($domain, " .\t\n"));
-		if (str_starts_with($domain, 'www.')) {
-			return false;
-		}
-		if (class_exists('WP_Ultimo\\Managers\\Domain_Manager')
-			&& method_exists('WP_Ultimo\\Managers\\Domain_Manager', 'get_instance')
-			&& method_exists('WP_Ultimo\\Managers\\Domain_Manager', 'should_create_www_subdomain')) {
-			return (bool) \WP_Ultimo\Managers\Domain_Manager::get_instance()->should_create_www_subdomain($domain);
-		}
-		if (function_exists('wu_get_setting')) {
-			$setting = wu_get_setting('auto_create_www_subdomain', 'always');
-			if ($setting === 'never') {
-				return false;
-			}
-			if ($setting !== 'main_only') {
-				return true;
-			}
-		}
-		return self::is_apex($domain);
-	}
-
-	/** A registrable domain: two labels, or three under a common two-label public suffix. */
-	public static function is_apex(string $domain): bool {
-		$labels = explode('.', $domain);
-		if (count($labels) === 2) {
-			return true;
-		}
-		if (count($labels) !== 3) {
-			return false;
-		}
-		$second = $labels[1];
-		$tld    = $labels[2];
-		$suffixes = apply_filters('wu_runcloud_second_level_suffixes', ['co', 'com', 'net', 'org', 'ac', 'gov', 'edu', 'ltd', 'plc', 'me', 'or', 'ne', 'gen', 'nom']);
-		return strlen($tld) === 2 && in_array($second, (array) $suffixes, true);
-	}
-
 	/** The integration's mark, shown by Ultimate Multisite's wizard and integration list. */
 	public static function logo_url(): string {
 		return plugins_url('assets/wu-runcloud.svg', WU_RUNCLOUD_PLUGIN_FILE);
