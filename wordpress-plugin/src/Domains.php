@@ -18,8 +18,7 @@ defined('ABSPATH') || exit;
 final class Domains {
 
 	public static function table(): string {
-		global $wpdb;
-		return $wpdb->base_prefix . 'wu_runcloud_domains';
+		return Schema::table(Schema::DOMAINS);
 	}
 
 	/**

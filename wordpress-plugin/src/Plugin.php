@@ -14,9 +14,7 @@ defined('ABSPATH') || exit;
 
 final class Plugin {
 
-	public const DB_VERSION        = '4';
-	public const DB_VERSION_OPTION = 'wu_runcloud_db_version';
-	public const RECONCILE_HOOK    = 'wu_runcloud_reconcile';
+	public const RECONCILE_HOOK = 'wu_runcloud_reconcile';
 
 	private static ?Plugin $instance = null;
 
@@ -33,7 +31,7 @@ final class Plugin {
 	/** Called once from wu-runcloud.php. */
 	public static function boot(): void {
 		$plugin = self::instance();
-		self::maybe_install();
+		Schema::maybe_install();
 		$plugin->register_hooks();
 		if (defined('WP_CLI') && WP_CLI && class_exists('WP_CLI')) {
 			\WP_CLI::add_command('runcloud', CLI::class);
@@ -240,17 +238,9 @@ final class Plugin {
 		return __('The wu_runcloud PHP extension is not loaded, so nothing is sent to RunCloud. To fix it, install the wu_runcloud PHP extension: make install, then reload php-fpm. Domain changes are recorded meanwhile and sent once it is loaded.', 'wu-runcloud');
 	}
 
-	/** Create or upgrade tables when our schema version changes (cheap option read otherwise). */
-	public static function maybe_install(): void {
-		if (get_network_option(null, self::DB_VERSION_OPTION) !== self::DB_VERSION) {
-			Schema::install();
-			update_network_option(null, self::DB_VERSION_OPTION, self::DB_VERSION);
-		}
-	}
-
+	/** Network activation: today's tables, whatever version was there. */
 	public static function activate(): void {
 		Schema::install();
-		update_network_option(null, self::DB_VERSION_OPTION, self::DB_VERSION);
 	}
 
 	public static function deactivate(): void {

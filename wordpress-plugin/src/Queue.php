@@ -47,8 +47,7 @@ final class Queue {
 	private const LEAVE_RUNNING = 'running_key = NULL, lease = NULL';
 
 	public static function table(): string {
-		global $wpdb;
-		return $wpdb->base_prefix . 'wu_runcloud_ops';
+		return Schema::table(Schema::OPS);
 	}
 
 	/**

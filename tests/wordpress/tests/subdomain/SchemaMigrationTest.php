@@ -9,15 +9,13 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Domains;
-use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Schema;
 
 final class SchemaMigrationTest extends TestCase {
 
 	protected function tearDown(): void {
-		Schema::install(); // whatever happened, later tests get today's tables
-		update_network_option(null, Plugin::DB_VERSION_OPTION, Plugin::DB_VERSION);
+		Schema::install(); // whatever happened, later tests get today's tables (and the version)
 		parent::tearDown();
 	}
 
@@ -80,10 +78,10 @@ final class SchemaMigrationTest extends TestCase {
 		}
 		$wpdb->insert(Queue::table(), ['op' => 'add', 'domain' => 'old-pending.example.com', 'site_id' => 1, 'source' => 'wu_add_domain', 'status' => 'pending', 'next_attempt_at' => $now, 'created_at' => $now, 'updated_at' => $now, 'dedup_key' => 'add|old-pending.example.com']);
 		$pending = (int) $wpdb->insert_id;
-		update_network_option(null, Plugin::DB_VERSION_OPTION, '3');
+		update_network_option(null, Schema::VERSION_OPTION, '3');
 
-		Plugin::maybe_install();
-		$this->assertSame(Plugin::DB_VERSION, get_network_option(null, Plugin::DB_VERSION_OPTION));
+		Schema::maybe_install();
+		$this->assertSame(Schema::VERSION, get_network_option(null, Schema::VERSION_OPTION));
 		$key = array_column((array) $wpdb->get_results('SHOW INDEX FROM ' . Domains::table() . " WHERE Key_name = 'PRIMARY'"), 'Column_name');
 		$this->assertSame(['network_id', 'server_id', 'app_id', 'domain'], $key);
 		$rows = $wpdb->get_results('SELECT domain, network_id, server_id, app_id, managed, requested, runcloud_id FROM ' . Domains::table() . ' ORDER BY domain', OBJECT_K);
