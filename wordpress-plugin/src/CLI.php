@@ -162,8 +162,7 @@ class CLI {
 			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $not_ready->get_error_message()));
 			return;
 		}
-		Queue::due_now($id);
-		$outcome = Domain_Sync::claim_and_run($id);
+		$outcome = Worker::run_now($id);
 		$row     = Queue::get($id);
 		if ($outcome === 'held') {
 			$hold = Settings::held();

@@ -1,9 +1,8 @@
 <?php
 /**
- * The worker: takes due operations from the Queue and performs them through the extension.
- *
- * This is where the extension's exceptions become an outcome (Failure): its message, as the
- * extension worded it, goes to the queue row (admin-visible) and to one log line.
+ * Everything the plugin asks of RunCloud through the extension: one claimed operation (add,
+ * remove, SSL redeploy) and its outcome in the queue, the domains table and the log; Test
+ * Connection; the app's wildcard domains.
  *
  * @package WU_RunCloud
  */
@@ -20,163 +19,26 @@ final class Domain_Sync {
 	/** Network option with the last successful Test Connection summary (no secrets). */
 	public const LAST_TEST_OPTION = 'wu_runcloud_last_test';
 
-	/** Seconds before a held queue (invalid configuration) is looked at again. */
-	public const HOLD_RECHECK = 300;
-
-	/** Seconds before rows skipped because their domain was busy are tried again. */
-	public const BUSY_RECHECK = 15;
-
 	/**
-	 * Run every due operation of every network, within a time budget, then schedule the next
-	 * worker run.
-	 *
-	 * @param int|null $now Treat this as the current time when picking due rows.
-	 * @return array{processed:int, reason:string}
+	 * Perform one claimed operation through the extension and record its outcome. An
+	 * exception from the extension goes back to the Worker, which records the failure.
 	 */
-	public static function process_due(?int $now = null, ?int $limit = null): array {
-		if (!Settings::extension_loaded()) {
-			return ['processed' => 0, 'reason' => 'extension_missing'];
-		}
-		if (!Settings::is_configured()) {
-			return ['processed' => 0, 'reason' => 'not_configured'];
-		}
-		$target = Settings::target();
-		if ($target === null) {
-			self::hold_queue(Settings::target_problem());
-			Queue::schedule_worker(time() + self::HOLD_RECHECK);
-			return ['processed' => 0, 'reason' => 'held'];
-		}
-		Domains::adopt_unscoped($target);
-		$now      = $now ?? time();
-		$limit    = $limit ?? (int) apply_filters('wu_runcloud_worker_batch_size', 50);
-		$deadline = microtime(true) + (float) apply_filters('wu_runcloud_worker_time_budget', 20.0);
-		$done     = 0;
-		$busy     = false;
-
-		foreach (Queue::due($now, $limit) as $row) {
-			if (microtime(true) > $deadline) {
-				break;
-			}
-			$outcome = self::claim_and_run((int) $row->id, $now);
-			if ($outcome === 'held') {
-				// The configuration is refused: every other row would be refused the same way.
-				Queue::schedule_worker(time() + self::HOLD_RECHECK);
-				return ['processed' => $done, 'reason' => 'held'];
-			}
-			if ($outcome === 'busy') {
-				$busy = true; // Taken by another worker, or its domain is being worked on.
-				continue;
-			}
-			++$done;
-		}
-
-		$next = Queue::next_due_time();
-		if ($next !== null) {
-			Queue::schedule_worker(max($next, time() + ($busy ? self::BUSY_RECHECK : 0)));
-		}
-		return ['processed' => $done, 'reason' => ''];
-	}
-
-	/**
-	 * The only way an operation runs: claim the row (due, and no other worker on its domain),
-	 * then perform it.
-	 *
-	 * @return string 'ran', 'busy' (not claimed) or 'held' (the configuration is refused; the
-	 *                row was put back untouched).
-	 */
-	public static function claim_and_run(int $id, ?int $now = null): string {
-		if (Settings::target() === null) {
-			self::hold_queue(Settings::target_problem());
-			return 'held';
-		}
-		$op = Queue::claim($id, $now);
-		if ($op === null) {
-			return 'busy';
-		}
-		return self::run($op);
-	}
-
-	/** Perform one claimed operation (a row returned by Queue::claim()) and record its outcome. */
-	public static function run(object $op): string {
-		if (Queue::supersede_if_outdated($op)) {
-			Log::operation($op->op, (string) $op->domain, 'superseded', 0, 'a newer request for this domain decides');
-			return 'ran';
-		}
-		/**
-		 * Fires when a worker starts a claimed operation, before anything is sent to RunCloud.
-		 *
-		 * @param object $op The operation's row (op, domain, network_id, site_id, attempts, ...).
-		 */
-		do_action('wu_runcloud_operation_started', $op);
-		if (!Queue::holds_lease($op)) {
-			// This worker stalled past its lease: the row is another worker's now.
-			Log::operation($op->op, (string) $op->domain, 'stale', 0, 'this worker outlived its lease; another worker owns the operation, nothing was sent', 'warning');
-			return 'ran';
-		}
+	public static function perform(object $op): void {
 		$target = [(int) $op->server_id, (int) $op->app_id];
 		$config = Settings::config();
-		try {
-			switch ($op->op) {
-				case 'add':
-					self::add($op, $config, $target);
-					break;
-				case 'remove':
-					self::remove($op, $config, $target);
-					break;
-				case 'redeploy_ssl':
-					self::redeploy($op, $config);
-					break;
-				default:
-					Queue::fail($op, 0, sprintf('Unknown operation "%s".', $op->op), true);
-			}
-		} catch (\Throwable $e) {
-			$failure = Failure::of($e, (string) $op->domain);
-			if ($failure['outcome'] === 'config') {
-				Queue::release($op);
-				self::hold_queue($failure['message']);
-				return 'held';
-			}
-			if (Queue::supersede_if_outdated($op)) {
-				// The opposite request arrived while this ran: no retry against it.
-				Log::operation($op->op, (string) $op->domain, 'superseded', $failure['status'], $failure['message'] . ' (not retried: a newer request for this domain decides)', 'warning');
-				return 'ran';
-			}
-			$next = Queue::fail($op, $failure['status'], $failure['message'], $failure['permanent']);
-			if ($next === false) {
-				Log::operation($op->op, (string) $op->domain, 'stale', $failure['status'], $failure['message'] . ' (not recorded: this worker outlived its lease)', 'warning');
-				return 'ran';
-			}
-			Log::operation(
-				$op->op,
-				(string) $op->domain,
-				$next === null ? 'failed' : 'retrying',
-				$failure['status'],
-				$failure['message'] . ($next === null ? '' : ' ' . sprintf('(attempt %d; next try in %d s)', (int) $op->attempts, $next - time())),
-				'error'
-			);
+		switch ($op->op) {
+			case 'add':
+				self::add($op, $config, $target);
+				break;
+			case 'remove':
+				self::remove($op, $config, $target);
+				break;
+			case 'redeploy_ssl':
+				self::redeploy($op, $config);
+				break;
+			default:
+				Queue::fail($op, 0, sprintf('Unknown operation "%s".', $op->op), true);
 		}
-		if ($op->op === 'redeploy_ssl') {
-			Queue::supersede_older_redeploys((int) $op->id);
-		}
-		return 'ran';
-	}
-
-	/**
-	 * Hold the queue on an invalid configuration: one notice naming what to fix, one log
-	 * line when the problem is new; rows keep their state and run once it is fixed.
-	 *
-	 * @return string The message shown.
-	 */
-	public static function hold_queue(string $problem): string {
-		$message = sprintf(
-			/* translators: %s: what is wrong, naming the constant */
-			__('RunCloud configuration error: %s Nothing is sent to RunCloud until it is fixed; queued operations keep their state and run then.', 'wu-runcloud'),
-			rtrim($problem, '.') . '.'
-		);
-		if (Settings::hold($message)) {
-			Log::operation('config', '', 'held', 0, $message, 'error');
-		}
-		return $message;
 	}
 
 	/** A result that belongs to a worker that lost its lease is dropped, and said so. */
@@ -341,7 +203,7 @@ final class Domain_Sync {
 			));
 		}
 		if (Settings::target() === null) {
-			return new \WP_Error('wu_runcloud_config', self::hold_queue(Settings::target_problem()));
+			return new \WP_Error('wu_runcloud_config', Worker::hold_queue(Settings::target_problem()));
 		}
 		return null;
 	}
@@ -373,7 +235,7 @@ final class Domain_Sync {
 		} catch (\Throwable $e) {
 			$failure = Failure::of($e);
 			if ($failure['outcome'] === 'config') {
-				$failure['message'] = self::hold_queue($failure['message']);
+				$failure['message'] = Worker::hold_queue($failure['message']);
 			}
 			Log::operation('test', '', 'failed', $failure['status'], $failure['message'], 'error');
 			return new \WP_Error('wu_runcloud_' . $failure['outcome'], $failure['message'], ['status' => $failure['status']]);

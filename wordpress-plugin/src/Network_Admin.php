@@ -274,7 +274,7 @@ final class Network_Admin {
 		if ($do === 'dismiss' && Queue::dismiss($id)) {
 			$this->flash('success', __('Operation dismissed.', 'wu-runcloud'));
 		} elseif ($do === 'retry' && Queue::retry_now($id)) {
-			Domain_Sync::process_due(null, 10);
+			Worker::run_now($id);
 			$op = Queue::get($id);
 			$this->flash($op && $op->status === 'done' ? 'success' : 'warning', $op && $op->status === 'done'
 				? __('Retried: done.', 'wu-runcloud')

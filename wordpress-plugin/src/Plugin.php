@@ -2,8 +2,8 @@
 /**
  * Wiring: every add_action/add_filter of the plugin is in register_hooks(), mirrored by
  * unregister_hooks(). Callbacks are named after their hook and only decide *when*; which
- * hostnames count is Hostnames', and the work is Queue (record), Domain_Sync (perform) and
- * Reconciler (converge).
+ * hostnames count is Hostnames', and the work is Queue (record), Worker (run), Domain_Sync
+ * (perform) and Reconciler (converge).
  *
  * @package WU_RunCloud
  */
@@ -51,7 +51,7 @@ final class Plugin {
 		add_action('wp_update_site', [$this, 'action_wp_update_site'], 10, 2);
 
 		// Our own background work.
-		add_action(Queue::WORKER_HOOK, [$this, 'action_wu_runcloud_process_queue'], 10, 0);
+		add_action(Worker::HOOK, [$this, 'action_wu_runcloud_process_queue'], 10, 0);
 		add_action(self::RECONCILE_HOOK, [$this, 'action_wu_runcloud_reconcile'], 10, 0);
 		add_action('init', [$this, 'action_init'], 10, 0);
 
@@ -83,7 +83,7 @@ final class Plugin {
 		remove_action('wp_delete_site', [$this, 'action_wp_delete_site'], 10);
 		remove_action('wp_update_site', [$this, 'action_wp_update_site'], 10);
 
-		remove_action(Queue::WORKER_HOOK, [$this, 'action_wu_runcloud_process_queue'], 10);
+		remove_action(Worker::HOOK, [$this, 'action_wu_runcloud_process_queue'], 10);
 		remove_action(self::RECONCILE_HOOK, [$this, 'action_wu_runcloud_reconcile'], 10);
 		remove_action('init', [$this, 'action_init'], 10);
 
@@ -186,14 +186,14 @@ final class Plugin {
 	}
 
 	public function action_wu_runcloud_process_queue(): void {
-		Domain_Sync::process_due();
+		Worker::process_due();
 	}
 
 	public function action_wu_runcloud_reconcile(): void {
 		if (Settings::is_enabled()) {
 			Reconciler::run(false);
 		}
-		Domain_Sync::process_due();
+		Worker::process_due();
 	}
 
 	/** Translations, and the periodic reconcile kept scheduled on the main site (cron is per site). */
@@ -244,10 +244,7 @@ final class Plugin {
 	}
 
 	public static function deactivate(): void {
-		wp_clear_scheduled_hook(Queue::WORKER_HOOK);
+		Worker::unschedule();
 		wp_clear_scheduled_hook(self::RECONCILE_HOOK);
-		if (function_exists('as_unschedule_all_actions')) {
-			as_unschedule_all_actions(Queue::WORKER_HOOK, [], Queue::GROUP);
-		}
 	}
 }

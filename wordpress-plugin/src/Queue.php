@@ -2,7 +2,7 @@
 /**
  * Durable operations: every add/remove/redeploy is a row in {base_prefix}wu_runcloud_ops
  * before anything talks to RunCloud, so a crash, an outage or a missing extension loses
- * nothing. A hook only calls enqueue(); the worker (Domain_Sync) claims due rows.
+ * nothing. A hook only calls enqueue(); the Worker claims due rows.
  *
  * Statuses: pending -> running -> done | skipped | retrying (back to due later) | failed
  * (permanent, until dismissed); superseded when an opposite operation for the same domain
@@ -22,9 +22,6 @@ namespace WU_RunCloud;
 defined('ABSPATH') || exit;
 
 final class Queue {
-
-	public const WORKER_HOOK = 'wu_runcloud_process_queue';
-	public const GROUP       = 'wu-runcloud';
 
 	public const OPS = ['add', 'remove', 'redeploy_ssl'];
 
@@ -110,7 +107,7 @@ final class Queue {
 			return $id ?: null;
 		}
 
-		self::schedule_worker($at);
+		Worker::schedule($at);
 		return $id ?: null;
 	}
 
@@ -252,7 +249,7 @@ final class Queue {
 			return false;
 		}
 		if ($next !== null) {
-			self::schedule_worker($next);
+			Worker::schedule($next);
 		}
 		return $next;
 	}
@@ -336,7 +333,7 @@ final class Queue {
 			time(), time(), $id
 		));
 		if ($done) {
-			self::schedule_worker(time());
+			Worker::schedule(time());
 		}
 		return $done;
 	}
@@ -429,54 +426,6 @@ final class Queue {
 		$table = self::table();
 		$at    = $wpdb->get_var("SELECT MIN(next_attempt_at) FROM {$table} WHERE status IN ('pending','retrying')");
 		return $at === null ? null : (int) $at;
-	}
-
-	/**
-	 * Make sure the worker runs at $at at the latest: Action Scheduler when available,
-	 * WP-Cron otherwise. An earlier run already scheduled is enough.
-	 */
-	public static function schedule_worker(int $at): void {
-		// Cron events are per site: keep ours on the main site, whichever site noticed.
-		$switched = !is_main_site();
-		if ($switched) {
-			switch_to_blog(get_main_site_id());
-		}
-		self::schedule_worker_here($at);
-		if ($switched) {
-			restore_current_blog();
-		}
-	}
-
-	private static function schedule_worker_here(int $at): void {
-		if (function_exists('as_schedule_single_action') && function_exists('as_get_scheduled_actions')) {
-			// Only a *pending* run due by $at is enough: a run in progress may be the one
-			// asking, and may already have read the due rows.
-			$pending = as_get_scheduled_actions([
-				'hook'         => self::WORKER_HOOK,
-				'group'        => self::GROUP,
-				'status'       => 'pending',
-				'date'         => new \DateTime('@' . $at),
-				'date_compare' => '<=',
-				'per_page'     => 1,
-			], 'ids');
-			if (!empty($pending)) {
-				return;
-			}
-			if ($at <= time() && function_exists('as_enqueue_async_action')) {
-				as_enqueue_async_action(self::WORKER_HOOK, [], self::GROUP);
-			} else {
-				as_schedule_single_action($at, self::WORKER_HOOK, [], self::GROUP);
-			}
-			return;
-		}
-		$next = wp_next_scheduled(self::WORKER_HOOK);
-		if ($next !== false && $next <= $at) {
-			return;
-		}
-		if ($next !== false) {
-			wp_unschedule_event($next, self::WORKER_HOOK);
-		}
-		wp_schedule_single_event($at, self::WORKER_HOOK);
 	}
 
 	/** Forget finished operations older than $days (the attention list keeps its own rows). */

@@ -163,7 +163,7 @@ final class Reconciler {
 		} catch (\Throwable $e) {
 			$failure = Failure::of($e);
 			if ($failure['outcome'] === 'config') {
-				Domain_Sync::hold_queue($failure['message']);
+				Worker::hold_queue($failure['message']);
 			}
 			Log::operation('sync', '', 'failed', $failure['status'], $failure['message'], 'error');
 			return new \WP_Error('wu_runcloud_' . $failure['outcome'], $failure['message'], ['status' => $failure['status']]);
@@ -304,7 +304,7 @@ final class Reconciler {
 			}
 		}
 		if ($ids !== []) {
-			Domain_Sync::process_due();
+			Worker::process_due();
 		}
 		foreach ($ids as $domain => $id) {
 			$row = Queue::get($id);

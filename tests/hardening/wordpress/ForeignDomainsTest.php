@@ -21,6 +21,7 @@ use WU_RunCloud\Domains;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
 final class ForeignDomainsTest extends TestCase {
 
@@ -59,7 +60,7 @@ final class ForeignDomainsTest extends TestCase {
 			case 'hand-added, mapped then unmapped':
 				$this->seed_domains(['staging.example.com']);
 				do_action('wu_add_domain', 'staging.example.com', 1);
-				Domain_Sync::process_due();
+				Worker::process_due();
 				Domains::unrequest(get_current_network_id(), Settings::target(), 'staging.example.com');
 				return 'staging.example.com';
 			case 'app primary domain':
@@ -71,7 +72,7 @@ final class ForeignDomainsTest extends TestCase {
 			case 'ours, used by another network\'s site':
 				$second = $this->create_network('second.test');
 				do_action('wu_add_domain', 'shared.example.com', 1);
-				Domain_Sync::process_due();
+				Worker::process_due();
 				Domains::unrequest(get_current_network_id(), Settings::target(), 'shared.example.com');
 				$this->quietly(fn() => wp_insert_site(['domain' => 'shared.example.com', 'path' => '/', 'network_id' => (int) $second->id, 'user_id' => 1, 'title' => 'theirs']));
 				return 'shared.example.com';
@@ -80,7 +81,7 @@ final class ForeignDomainsTest extends TestCase {
 				$theirs = $this->create_site_on($second, 'shop');
 				do_action('wu_add_domain', 'both.example.com', 1);
 				do_action('wu_add_domain', 'both.example.com', (int) $theirs->blog_id);
-				Domain_Sync::process_due();
+				Worker::process_due();
 				Domains::unrequest(get_current_network_id(), Settings::target(), 'both.example.com');
 				return 'both.example.com';
 			case 'hand-added on the new app':
@@ -90,7 +91,7 @@ final class ForeignDomainsTest extends TestCase {
 				]]]]);
 				$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
 				do_action('wu_add_domain', 'moved.example.com', 1);
-				Domain_Sync::process_due();
+				Worker::process_due();
 				$this->sim('DELETE', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/moved.example.com');
 				$this->sim('POST', '/_sim/servers/' . self::SERVER . '/webapps/' . self::NEW_APP . '/domains', ['names' => ['moved.example.com']]);
 				Settings::set_credential_source(static fn($c) => ['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) self::SERVER, 'WU_RUNCLOUD_APP_ID' => (string) self::NEW_APP][$c] ?? '');
@@ -116,7 +117,7 @@ final class ForeignDomainsTest extends TestCase {
 			case 'wu_remove_domain':
 			case 'wu_remove_subdomain':
 				do_action($path, $domain, 1);
-				Domain_Sync::process_due();
+				Worker::process_due();
 				return true;
 			case 'site deleted':
 			case 'site domain changed':
@@ -127,7 +128,7 @@ final class ForeignDomainsTest extends TestCase {
 				} else {
 					wp_update_site($site, ['domain' => 'elsewhere.example.org']);
 				}
-				Domain_Sync::process_due();
+				Worker::process_due();
 				// The network's own hostname is shared, never even asked for.
 				return $domain !== 'network.test';
 			case 'wp runcloud remove':

@@ -15,6 +15,7 @@ use WU_RunCloud\Log;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
 /** Thrown by the test wp_die()/redirect handlers: WordPress would end the request there. */
 final class Handler_Stopped extends \RuntimeException {}
@@ -56,7 +57,7 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		delete_site_transient(Domain_Sync::WILDCARD_CACHE);
 		delete_site_transient('wu_runcloud_flash_1');
 		delete_site_transient('wu_runcloud_preview_1');
-		wp_clear_scheduled_hook(Queue::WORKER_HOOK);
+		wp_clear_scheduled_hook(Worker::HOOK);
 		wp_clear_scheduled_hook(Plugin::RECONCILE_HOOK);
 
 		$this->sim('POST', '/_sim/reset');
@@ -404,13 +405,13 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	protected function run_worker_now(): void {
 		if (function_exists('wu_double_as_run_due')) {
 			// Ultimate Multisite bundles Action Scheduler: the worker is queued there instead.
-			$next = as_next_scheduled_action(Queue::WORKER_HOOK, [], Queue::GROUP);
+			$next = as_next_scheduled_action(Worker::HOOK, [], Worker::GROUP);
 			$this->assertNotFalse($next, "Expected the worker queued in Action Scheduler; ops:\n" . $this->describe_ops());
 			$this->assertTrue($next === true || $next <= time() + 1, 'Expected the worker to be due now');
 			wu_double_as_run_due(time());
 			return;
 		}
-		$next = wp_next_scheduled(Queue::WORKER_HOOK);
+		$next = wp_next_scheduled(Worker::HOOK);
 		$this->assertNotFalse($next, "Expected the worker to be scheduled in WP-Cron; ops:\n" . $this->describe_ops());
 		$this->assertLessThanOrEqual(time() + 1, $next, 'Expected the worker to be due now');
 		$this->run_due_cron();
@@ -418,6 +419,6 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 
 	/** Run the coalesced SSL redeploy as if its window had passed. */
 	protected function run_after_ssl_window(): void {
-		Domain_Sync::process_due(time() + Domain_Sync::ssl_delay() + 1);
+		Worker::process_due(time() + Domain_Sync::ssl_delay() + 1);
 	}
 }

@@ -17,6 +17,7 @@ use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Reconciler;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
 function sim_call(string $method, string $path, $body = null) {
 	$ctx = stream_context_create(['http' => ['method' => $method, 'header' => "Content-Type: application/json\r\n", 'content' => $body === null ? '' : json_encode($body), 'ignore_errors' => true]]);
@@ -54,11 +55,11 @@ for ($i = 1; $i <= $n; $i++) {
 }
 sim_call('DELETE', '/_sim/requests');
 $t = microtime(true);
-$r = Domain_Sync::process_due();
+$r = Worker::process_due();
 $dt = microtime(true) - $t;
 $requests = count(sim_call('GET', '/_sim/requests'));
 line("worker: {$r['processed']} adds, growing app", sprintf('%.1f s, %.1f adds/s, %.2f requests/add', $dt, $r['processed'] / $dt, $requests / max(1, $r['processed'])));
-Domain_Sync::process_due(time() + 61);
+Worker::process_due(time() + 61);
 $ssl = $wpdb->get_results('SELECT status, last_status, last_error FROM ' . Queue::table() . " WHERE op = 'redeploy_ssl'");
 line('SSL redeploy operations after those adds (coalesced)', sprintf('%d row(s): %s', count($ssl), implode('; ', array_map(static fn($o) => "{$o->status} HTTP {$o->last_status} " . substr((string) $o->last_error, 0, 90), $ssl))));
 

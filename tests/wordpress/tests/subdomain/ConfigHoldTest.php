@@ -14,6 +14,7 @@ use WU_RunCloud\Log;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Reconciler;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
 final class ConfigHoldTest extends TestCase {
 
@@ -49,7 +50,7 @@ final class ConfigHoldTest extends TestCase {
 		// A filter sets a timeout the extension refuses (at most 600 s).
 		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['timeout' => 9999.0], 20);
 		foreach ([1, 2, 3] as $run) {
-			$result = Domain_Sync::process_due(time() + $run * 7200);
+			$result = Worker::process_due(time() + $run * 7200);
 			$this->assertSame('held', $result['reason'], "run {$run}");
 			$this->assertSame($before, $this->snapshot($rows), "Rows keep their state (run {$run}); ops:\n" . $this->describe_ops());
 		}
@@ -62,11 +63,11 @@ final class ConfigHoldTest extends TestCase {
 		$this->assertStringContainsString('at most 600', $notices, 'and the extension\'s reason');
 		$held = array_filter(Log::recent(50), static fn($l) => $l->outcome === 'held');
 		$this->assertCount(1, $held, 'One log line, not one per run or per row');
-		$this->assertNotFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'The worker looks again later');
+		$this->assertNotFalse(wp_next_scheduled(Worker::HOOK), 'The worker looks again later');
 
 		// Fixed: the next run sends both, in order.
 		remove_all_filters('wu_runcloud_client_options', 20);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertContains('new.example.com', $this->sim_domains(), "ops:\n" . $this->describe_ops());
 		$this->assertNotContains('ours.example.com', $this->sim_domains(), 'The remove was not lost either');
 		$this->assertSame('', trim(strip_tags($this->notices())), 'The notice is gone once RunCloud accepted a call');
@@ -78,7 +79,7 @@ final class ConfigHoldTest extends TestCase {
 		$before = $this->snapshot([$id]);
 		Settings::set_credential_source(static fn($c) => ['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => '11667', 'WU_RUNCLOUD_APP_ID' => 'my-app'][$c] ?? '');
 
-		$this->assertSame('held', Domain_Sync::process_due()['reason']);
+		$this->assertSame('held', Worker::process_due()['reason']);
 		$this->assertSame($before, $this->snapshot([$id]));
 		$this->assertStringContainsString('WU_RUNCLOUD_APP_ID must be the positive number from the RunCloud dashboard URL, not "my-app"', html_entity_decode($this->notices(), ENT_QUOTES));
 		$sync = Reconciler::run(false);
@@ -90,7 +91,7 @@ final class ConfigHoldTest extends TestCase {
 		$this->assertSame([], $this->api_requests());
 
 		Settings::set_credential_source(null);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertContains('waits.example.com', $this->sim_domains());
 	}
 
@@ -98,7 +99,7 @@ final class ConfigHoldTest extends TestCase {
 		do_action('wu_add_domain', 'bad name.example.com', 1);
 		do_action('wu_add_domain', 'good.example.com', 1);
 		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['connect_timeout' => -1], 20);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$bad  = $this->ops('bad name.example.com')[0];
 		$good = $this->ops('good.example.com')[0];
 		$this->assertSame('failed', $bad->status, "ops:\n" . $this->describe_ops());

@@ -8,6 +8,7 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Domains;
 use WU_RunCloud\Queue;
+use WU_RunCloud\Worker;
 
 final class DomainActionsTest extends TestCase {
 
@@ -131,7 +132,7 @@ final class DomainActionsTest extends TestCase {
 		do_action('wu_add_subdomain', 'late.network.test', '8');
 		$this->run_worker_now();
 		do_action('wu_add_domain', 'late.network.test', 8);
-		Queue::schedule_worker(time());
+		Worker::schedule(time());
 		$this->run_due_cron();
 		$this->assertCount(1, $this->domain_posts('late.network.test'), "Expected one POST; requests:\n" . $this->describe_requests());
 	}

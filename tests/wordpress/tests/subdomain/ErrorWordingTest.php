@@ -13,6 +13,7 @@ use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Log;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
 final class ErrorWordingTest extends TestCase {
 
@@ -56,7 +57,7 @@ final class ErrorWordingTest extends TestCase {
 			$this->add_test_filter('wu_runcloud_client_options', static fn() => $case['options'], 20);
 		}
 		do_action('wu_add_domain', $case['domain'] ?? 'wording.example.com', 1);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->admin_post(1, ['action' => 'wu_runcloud_test'], 'wu_runcloud_test'); // its result is the page's flash
 		$cli = new Cli_Transcript();
 		(new CLI($cli))->status();

@@ -8,6 +8,7 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
+use WU_RunCloud\Worker;
 
 final class PluginLifecycleTest extends TestCase {
 
@@ -58,10 +59,10 @@ final class PluginLifecycleTest extends TestCase {
 	public function test_deactivation_removes_our_scheduled_events(): void {
 		do_action('wu_add_domain', 'deactivate.example.com', 1);
 		Plugin::instance()->action_init();
-		$this->assertNotFalse(wp_next_scheduled(Queue::WORKER_HOOK));
+		$this->assertNotFalse(wp_next_scheduled(Worker::HOOK));
 		$this->assertNotFalse(wp_next_scheduled(Plugin::RECONCILE_HOOK));
 		Plugin::deactivate();
-		$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK));
+		$this->assertFalse(wp_next_scheduled(Worker::HOOK));
 		$this->assertFalse(wp_next_scheduled(Plugin::RECONCILE_HOOK));
 		$this->assertSame('pending', $this->ops('deactivate.example.com')[0]->status, 'Recorded work is kept for reactivation');
 	}
@@ -70,7 +71,7 @@ final class PluginLifecycleTest extends TestCase {
 		global $wpdb;
 		update_network_option(null, 'wu_host_integrations_enabled', ['runcloud' => true, 'other' => true]);
 		do_action('wu_add_domain', 'uninstall.example.com', 1);
-		$this->assertNotFalse(wp_next_scheduled(Queue::WORKER_HOOK));
+		$this->assertNotFalse(wp_next_scheduled(Worker::HOOK));
 
 		define('WP_UNINSTALL_PLUGIN', 'wu-runcloud/wu-runcloud.php');
 		include WP_PLUGIN_DIR . '/wu-runcloud/uninstall.php';
@@ -79,7 +80,7 @@ final class PluginLifecycleTest extends TestCase {
 				$this->assertNull($wpdb->get_var($wpdb->prepare('SHOW TABLES LIKE %s', $wpdb->base_prefix . $table)), "{$table} should be dropped");
 			}
 			$this->assertFalse(get_network_option(null, 'wu_runcloud_enabled'), 'Our toggle option is removed');
-			$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'Our cron events are removed');
+			$this->assertFalse(wp_next_scheduled(Worker::HOOK), 'Our cron events are removed');
 			$this->assertSame(['runcloud' => true, 'other' => true], get_network_option(null, 'wu_host_integrations_enabled'), "Ultimate Multisite's option is not ours to delete");
 			$this->assertNotEmpty(get_network_option(null, 'site_name'), 'Core options untouched');
 		} finally {

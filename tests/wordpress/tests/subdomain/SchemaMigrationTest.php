@@ -11,6 +11,7 @@ use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Domains;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Schema;
+use WU_RunCloud\Worker;
 
 final class SchemaMigrationTest extends TestCase {
 
@@ -91,14 +92,14 @@ final class SchemaMigrationTest extends TestCase {
 		$this->assertSame('add|' . get_main_network_id() . '|old-pending.example.com', Queue::get($pending)->dedup_key, 'Waiting rows keep de-duplicating');
 		$this->assertSame($pending, Queue::enqueue('add', 'old-pending.example.com', 1, 'wu_add_domain'), 'A repeat lands on the migrated row');
 
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertSame('done', Queue::get($pending)->status, "The migrated operation ran; ops:\n" . $this->describe_ops());
 		$this->assertSame(0, (int) $wpdb->get_var('SELECT COUNT(*) FROM ' . Domains::table() . ' WHERE server_id = 0 OR app_id = 0'), 'The first run adopted every row for the configured app');
 
 		// Ownership carried over: ours goes, the hand-added one stays.
 		do_action('wu_remove_domain', 'old-ours.example.com', 1);
 		do_action('wu_remove_domain', 'old-hand.example.com', 1);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertNotContains('old-ours.example.com', $this->sim_domains());
 		$this->assertContains('old-hand.example.com', $this->sim_domains());
 		$this->assertSame('kept: not added by this plugin', $this->ops('old-hand.example.com')[0]->last_error);
