@@ -169,7 +169,7 @@ class CLI {
 			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $hold ? $hold['message'] : ''));
 			return;
 		}
-		if ($row && in_array($row->status, ['pending', 'retrying', 'running'], true)) {
+		if ($row && in_array($row->status, Queue::ACTIVE, true)) {
 			// Not claimed here: another worker is on this domain right now (this row or one
 			// before it); the queue runs it in order.
 			$this->say('warning', sprintf('%s %s: %s (#%d): another worker is working on this domain; the queue runs it in order.', $op, $domain, $row->status, $id));

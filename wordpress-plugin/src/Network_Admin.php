@@ -49,7 +49,7 @@ final class Network_Admin {
 			$notices[] = ['error', Plugin::extension_missing_message() . ' ' . sprintf(
 				/* translators: %d: number of operations */
 				__('%d operation(s) waiting.', 'wu-runcloud'),
-				(int) (($waiting['pending'] ?? 0) + ($waiting['retrying'] ?? 0))
+				array_sum(array_intersect_key($waiting, array_flip(Queue::WAITING)))
 			), null];
 		}
 		if (Settings::is_enabled() && !Settings::is_configured()) {

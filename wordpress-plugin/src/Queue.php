@@ -25,11 +25,23 @@ final class Queue {
 
 	public const OPS = ['add', 'remove', 'redeploy_ssl'];
 
-	/** Statuses still waiting for the worker. */
+	/** Still waiting for a worker. */
 	public const WAITING = ['pending', 'retrying'];
 
-	/** Statuses an admin must see until they go away. */
+	/** Waiting, or being run by a worker right now. */
+	public const ACTIVE = ['pending', 'retrying', 'running'];
+
+	/** What an admin must see until it goes away (retry now, dismiss). */
 	public const PROBLEMS = ['retrying', 'failed'];
+
+	/** Requests not carried out yet: a newer opposite request of the network replaces them. */
+	public const OUTSTANDING = ['pending', 'retrying', 'failed'];
+
+	/** Set aside: no longer anybody's intent. */
+	public const SET_ASIDE = ['superseded', 'dismissed'];
+
+	/** Over: forgotten after a while. */
+	public const FINISHED = ['done', 'skipped', 'superseded', 'dismissed'];
 
 	/** A second identical request within this many seconds of a success is the double fire. */
 	public const REPEAT_WINDOW = 600;
@@ -42,6 +54,11 @@ final class Queue {
 
 	/** What every transition out of 'running' clears, so the domain is free again. */
 	private const LEAVE_RUNNING = 'running_key = NULL, lease = NULL';
+
+	/** A status list above, as SQL: `'pending','retrying'` (the constants, never input). */
+	private static function in(array $statuses): string {
+		return "'" . implode("','", $statuses) . "'";
+	}
 
 	public static function table(): string {
 		return Schema::table(Schema::OPS);
@@ -75,7 +92,7 @@ final class Queue {
 				// remove runs (Ownership).
 				$opposite = $op === 'add' ? 'remove' : 'add';
 				$wpdb->query($wpdb->prepare(
-					"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND network_id = %d AND op = %s AND status IN ('pending','retrying','failed')",
+					"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND network_id = %d AND op = %s AND status IN (" . self::in(self::OUTSTANDING) . ')',
 					$now, $domain, $network, $opposite
 				));
 			}
@@ -84,7 +101,7 @@ final class Queue {
 			// A remove that was kept is no success to repeat: asking again looks again.
 			$repeats = $op === 'remove' ? ['done'] : ['done', 'skipped'];
 			$last    = $wpdb->get_row($wpdb->prepare(
-				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND status NOT IN ('superseded','dismissed') ORDER BY id DESC LIMIT 1",
+				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND status NOT IN (" . self::in(self::SET_ASIDE) . ') ORDER BY id DESC LIMIT 1',
 				$domain, $network
 			));
 			if ($last && $last->op === $op && in_array($last->status, $repeats, true) && (int) $last->updated_at >= $now - self::REPEAT_WINDOW) {
@@ -132,7 +149,7 @@ final class Queue {
 			$now
 		));
 		return (array) $wpdb->get_results($wpdb->prepare(
-			"SELECT * FROM {$table} WHERE status IN ('pending','retrying') AND next_attempt_at <= %d ORDER BY next_attempt_at ASC, id ASC LIMIT %d",
+			"SELECT * FROM {$table} WHERE status IN (" . self::in(self::WAITING) . ') AND next_attempt_at <= %d ORDER BY next_attempt_at ASC, id ASC LIMIT %d',
 			$now, $limit
 		));
 	}
@@ -160,7 +177,7 @@ final class Queue {
 		$claimed = $wpdb->query($wpdb->prepare(
 			"UPDATE IGNORE {$table} SET status = 'running', attempts = attempts + 1, lease = %s, lease_until = %d, server_id = %d, app_id = %d,
 			 running_key = CONCAT(%s, IF(op = 'redeploy_ssl', '*ssl', domain)), updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, dedup_key)
-			 WHERE id = %d AND status IN ('pending','retrying') AND next_attempt_at <= %d",
+			 WHERE id = %d AND status IN (" . self::in(self::WAITING) . ') AND next_attempt_at <= %d',
 			$lease, $now + self::LEASE, $target[0], $target[1], self::target_key($target), time(), $id, $now
 		));
 		return $claimed === 1 ? self::get($id) : null;
@@ -188,7 +205,7 @@ final class Queue {
 		}
 		$table = self::table();
 		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$table} o JOIN {$table} n ON n.domain = o.domain AND n.network_id = o.network_id AND n.op = %s AND n.id > o.id AND n.status NOT IN ('superseded','dismissed')
+			"UPDATE {$table} o JOIN {$table} n ON n.domain = o.domain AND n.network_id = o.network_id AND n.op = %s AND n.id > o.id AND n.status NOT IN (" . self::in(self::SET_ASIDE) . ")
 			 SET o.status = 'superseded', o.dedup_key = NULL, o.running_key = NULL, o.lease = NULL, o.updated_at = %d WHERE o.id = %d AND o.lease = %s",
 			$row->op === 'add' ? 'remove' : 'add', time(), (int) $row->id, (string) $row->lease
 		));
@@ -203,7 +220,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		$wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE op = 'redeploy_ssl' AND id < %d AND status IN ('retrying','failed')",
+			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE op = 'redeploy_ssl' AND id < %d AND status IN (" . self::in(self::PROBLEMS) . ')',
 			time(), $id
 		));
 	}
@@ -319,7 +336,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET status = 'dismissed', dedup_key = NULL, updated_at = %d WHERE id = %d AND status IN ('retrying','failed')",
+			"UPDATE {$table} SET status = 'dismissed', dedup_key = NULL, updated_at = %d WHERE id = %d AND status IN (" . self::in(self::PROBLEMS) . ')',
 			time(), $id
 		));
 	}
@@ -329,7 +346,7 @@ final class Queue {
 		$table = self::table();
 		// IGNORE: when a newer request for the same operation already waits, that one stands.
 		$done = (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE IGNORE {$table} SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, CONCAT(op, '|', network_id, '|', domain)) WHERE id = %d AND status IN ('retrying','failed')",
+			"UPDATE IGNORE {$table} SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, CONCAT(op, '|', network_id, '|', domain)) WHERE id = %d AND status IN (" . self::in(self::PROBLEMS) . ')',
 			time(), time(), $id
 		));
 		if ($done) {
@@ -343,7 +360,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		$wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET next_attempt_at = LEAST(next_attempt_at, %d) WHERE id = %d AND status IN ('pending','retrying')",
+			"UPDATE {$table} SET next_attempt_at = LEAST(next_attempt_at, %d) WHERE id = %d AND status IN (" . self::in(self::WAITING) . ')',
 			time(), $id
 		));
 	}
@@ -367,7 +384,7 @@ final class Queue {
 		foreach (array_chunk(array_values($domains), 500) as $chunk) {
 			$in   = implode(',', array_fill(0, count($chunk), '%s'));
 			$rows = $wpdb->get_results($wpdb->prepare(
-				"SELECT id, domain, network_id FROM {$table} WHERE op = 'add' AND status IN ('pending','retrying','running') AND domain IN ({$in}) ORDER BY id",
+				"SELECT id, domain, network_id FROM {$table} WHERE op = 'add' AND status IN (" . self::in(self::ACTIVE) . ") AND domain IN ({$in}) ORDER BY id",
 				...$chunk
 			));
 			if ($wpdb->last_error !== '') {
@@ -385,7 +402,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		return (array) $wpdb->get_results($wpdb->prepare(
-			"SELECT * FROM {$table} WHERE status IN ('retrying','failed') ORDER BY id DESC LIMIT %d",
+			"SELECT * FROM {$table} WHERE status IN (" . self::in(self::PROBLEMS) . ') ORDER BY id DESC LIMIT %d',
 			$limit
 		));
 	}
@@ -424,7 +441,7 @@ final class Queue {
 	public static function next_due_time(): ?int {
 		global $wpdb;
 		$table = self::table();
-		$at    = $wpdb->get_var("SELECT MIN(next_attempt_at) FROM {$table} WHERE status IN ('pending','retrying')");
+		$at    = $wpdb->get_var("SELECT MIN(next_attempt_at) FROM {$table} WHERE status IN (" . self::in(self::WAITING) . ')');
 		return $at === null ? null : (int) $at;
 	}
 
@@ -433,7 +450,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		return (int) $wpdb->query($wpdb->prepare(
-			"DELETE FROM {$table} WHERE status IN ('done','skipped','superseded','dismissed') AND updated_at < %d",
+			"DELETE FROM {$table} WHERE status IN (" . self::in(self::FINISHED) . ') AND updated_at < %d',
 			time() - $days * DAY_IN_SECONDS
 		));
 	}
