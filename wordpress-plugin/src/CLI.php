@@ -149,7 +149,7 @@ class CLI {
 			return;
 		}
 		if (!Settings::extension_loaded()) {
-			$this->say('error', Plugin::extension_missing_message());
+			$this->say('error', Settings::extension_missing_message());
 			return;
 		}
 		$id = Queue::enqueue($op, $domain, 0, 'cli');

@@ -193,7 +193,7 @@ final class Domain_Sync {
 	/** Why nothing can be sent to RunCloud (extension missing, constants missing), or null. */
 	public static function not_ready(): ?\WP_Error {
 		if (!Settings::extension_loaded()) {
-			return new \WP_Error('wu_runcloud_extension_missing', Plugin::extension_missing_message());
+			return new \WP_Error('wu_runcloud_extension_missing', Settings::extension_missing_message());
 		}
 		if (!Settings::is_configured()) {
 			return new \WP_Error('wu_runcloud_not_configured', sprintf(

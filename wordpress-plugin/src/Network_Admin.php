@@ -46,7 +46,7 @@ final class Network_Admin {
 		$notices = [];
 		if (!Settings::extension_loaded()) {
 			$waiting = Queue::counts();
-			$notices[] = ['error', Plugin::extension_missing_message() . ' ' . sprintf(
+			$notices[] = ['error', Settings::extension_missing_message() . ' ' . sprintf(
 				/* translators: %d: number of operations */
 				__('%d operation(s) waiting.', 'wu-runcloud'),
 				array_sum(array_intersect_key($waiting, array_flip(Queue::WAITING)))

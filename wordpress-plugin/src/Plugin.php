@@ -234,10 +234,6 @@ final class Plugin {
 		}
 	}
 
-	public static function extension_missing_message(): string {
-		return __('The wu_runcloud PHP extension is not loaded, so nothing is sent to RunCloud. To fix it, install the wu_runcloud PHP extension: make install, then reload php-fpm. Domain changes are recorded meanwhile and sent once it is loaded.', 'wu-runcloud');
-	}
-
 	/** Network activation: today's tables, whatever version was there. */
 	public static function activate(): void {
 		Schema::install();

@@ -237,6 +237,10 @@ final class Settings {
 		return extension_loaded('wu_runcloud') && function_exists('wu_runcloud_add_domain');
 	}
 
+	public static function extension_missing_message(): string {
+		return __('The wu_runcloud PHP extension is not loaded, so nothing is sent to RunCloud. To fix it, install the wu_runcloud PHP extension: make install, then reload php-fpm. Domain changes are recorded meanwhile and sent once it is loaded.', 'wu-runcloud');
+	}
+
 	/** Whether Ultimate Multisite (2.0+) drives the four domain actions instead of us. */
 	public static function ultimate_multisite_mode(): string {
 		if (class_exists('WP_Ultimo\\Integrations\\Integration_Registry')) {
