@@ -4,7 +4,7 @@
 #   WU_RUNCLOUD_EXT   the extension (default target/debug/libwu_runcloud.so)
 #   RUNCLOUD_SIM_BIN  the simulator (default target/debug/runcloud-sim)
 #   HARDENING_PARTS   space-separated subset of: php memory wordpress secrets (default: all; secrets last)
-#   MEMORY_CALLS, VALGRIND_CALLS   see tests/hardening/memory/run.sh
+#   MEMORY_CALLS, VALGRIND_CALLS   see tests/php/memory/run.sh
 # Build first: cargo build -p wu_runcloud -p runcloud-sim.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,9 +42,9 @@ part() {
   else failed=$((failed + 1)); report+=("FAIL  $name (exit $rc, log: tests/artifacts/hardening/$name.log)"); fi
 }
 
-part php        php -d extension="$WU_RUNCLOUD_EXT" /usr/bin/phpunit -c tests/hardening/php/phpunit.xml
-part memory     tests/hardening/memory/run.sh
-part wordpress  tests/hardening/wordpress/run.sh
+part php        php -d extension="$WU_RUNCLOUD_EXT" /usr/bin/phpunit -c tests/php/hardening/phpunit.xml
+part memory     tests/php/memory/run.sh
+part wordpress  tests/wordpress/run.sh hardening
 part secrets    tests/hardening/secrets/scan.sh
 
 echo

@@ -6,6 +6,11 @@
 #                                         ultimate-multisite-legacy-untyped no-extension
 #   tests/wordpress/run.sh um-signatures um-compat
 #                                         Ultimate Multisite's real releases (see below)
+#   tests/wordpress/run.sh hardening      the plugin's hardening tests (fault recovery, foreign
+#                                         domains, access control, WP-CLI output), run by
+#                                         tests/hardening/run.sh; what they write, WordPress's
+#                                         debug.log and the simulator's output go to
+#                                         ${WU_HARDENING_ARTIFACTS:-tests/artifacts/hardening/wordpress}
 #   tests/wordpress/run.sh --measure      prints figures (hook cost, worker throughput, big reconcile, big status page)
 #
 # Starts a private MariaDB and the RunCloud simulator in a temp dir, installs WordPress twice
@@ -92,6 +97,10 @@ cleanup() {
     wait "$sim_pid" 2>/dev/null || true
   fi
   tests/lib/mariadb.sh stop "$work/db" || true
+  if [ -n "${WU_HARDENING_ARTIFACTS:-}" ]; then # for the secrets scan
+    cp "$work/wp-subdomain/debug.log" "$WU_HARDENING_ARTIFACTS/wordpress-debug.log" 2>/dev/null || true
+    cp "$work/sim.out" "$work/sim.err" "$WU_HARDENING_ARTIFACTS/" 2>/dev/null || true
+  fi
   if [ "${KEEP:-0}" = 1 ]; then echo "tests/wordpress: kept $work" >&2; else rm -rf "$work"; fi
   exit "$rc"
 }
@@ -133,7 +142,7 @@ need_subdomain=0 need_subdirectory=0
 for s in "${suites[@]}"; do
   case "$s" in
     subdirectory) need_subdirectory=1 ;;
-    subdomain|ultimate-multisite*|no-extension|um-compat) need_subdomain=1 ;;
+    subdomain|ultimate-multisite*|no-extension|um-compat|hardening) need_subdomain=1 ;;
     um-signatures) ;;
     *) echo "tests/wordpress: unknown suite $s" >&2; exit 2 ;;
   esac
@@ -187,6 +196,9 @@ for s in "${suites[@]}"; do
     ultimate-multisite-legacy) um=1 um_version=2.4 ;;
     ultimate-multisite-legacy-untyped) um=1 um_version=2.3 testsuite=ultimate-multisite-legacy ;;
     no-extension) php_ext=() ;;
+    hardening)
+      export WU_HARDENING_ARTIFACTS=${WU_HARDENING_ARTIFACTS:-$root/tests/artifacts/hardening/wordpress}
+      mkdir -p "$WU_HARDENING_ARTIFACTS" ;;
   esac
   echo "== tests/wordpress: suite $s"
   : >"$wp_dir/debug.log" # so a fatal below is this suite's, not an earlier one's
