@@ -11,19 +11,14 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$root"
 ext="${WU_RUNCLOUD_EXT:-$root/target/debug/libwu_runcloud.so}"
-sim="${RUNCLOUD_SIM_BIN:-$root/target/debug/runcloud-sim}"
 art="$root/tests/artifacts/hardening"
 mkdir -p "$art"
 calls=${MEMORY_CALLS:-100000}
 vcalls=${VALGRIND_CALLS:-520}
 
-out=$(mktemp)
-"$sim" --listen 127.0.0.1:0 --rate-limit off >"$out" 2>"$art/memory-sim.err" </dev/null &
-sim_pid=$!
-trap 'kill -TERM $sim_pid 2>/dev/null; wait $sim_pid 2>/dev/null; rm -f "$out"' EXIT
-for _ in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
-url=$(head -n1 "$out" | php -r 'echo json_decode(stream_get_contents(STDIN), true)["url"] ?? "";')
-[ -n "$url" ] || { echo "FAILED: the simulator did not start"; exit 1; }
+# Its output stays in the artefacts, for the secrets scan.
+trap 'tests/lib/sim.sh stop "$art/memory-sim"' EXIT
+url=$(tests/lib/sim.sh start "$art/memory-sim" --rate-limit off) || { echo "FAILED: the simulator did not start"; exit 1; }
 
 rc=0
 echo "memory: $calls calls against $url"
