@@ -21,7 +21,7 @@ if (!function_exists('curl_init')) {
     exit(2);
 }
 
-require_once __DIR__ . '/src/Sim.php';
+require_once dirname(__DIR__) . '/lib/php/Sim.php';
 require_once __DIR__ . '/src/SimTestCase.php';
 
 $root = dirname(__DIR__, 2);

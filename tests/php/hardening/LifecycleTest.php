@@ -4,7 +4,7 @@ declare(strict_types=1);
 
 namespace WuRunCloud\Tests\Hardening;
 
-require_once __DIR__ . '/lib/FastCgi.php';
+require_once dirname(__DIR__, 2) . '/lib/php/FastCgi.php';
 
 /**
  * The extension inside php-fpm (2 static workers, no web server: FastCGI over a unix socket)

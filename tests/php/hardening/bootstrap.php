@@ -23,7 +23,7 @@ if (!function_exists('curl_init')) {
 }
 
 $root = dirname(__DIR__, 3);
-require_once $root . '/tests/php/src/Sim.php';
+require_once $root . '/tests/lib/php/Sim.php';
 require_once $root . '/tests/php/src/SimTestCase.php';
 require_once __DIR__ . '/HardeningTestCase.php';
 
