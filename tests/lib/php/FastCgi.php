@@ -1,74 +1,124 @@
 <?php
 /**
- * A minimal FastCGI client (responder role, one request per connection) to talk to php-fpm
- * over its unix socket without a web server.
+ * A minimal FastCGI client (responder role, one GET per connection): enough to drive a private
+ * php-fpm pool the way nginx would, without nginx. The php-fpm lifecycle tests and the
+ * benchmark use it.
  */
 
 declare(strict_types=1);
 
-namespace WuRunCloud\Tests\Hardening;
+namespace WuRunCloud\Harness;
 
 final class FastCgi
 {
-    /** Sends a GET for $script with $query; returns the open socket (read it with read()). */
-    public static function send(string $socket, string $script, array $query): mixed
+    private const VERSION = 1;
+    private const BEGIN_REQUEST = 1;
+    private const END_REQUEST = 3;
+    private const PARAMS = 4;
+    private const STDIN = 5;
+    private const STDOUT = 6;
+    private const STDERR = 7;
+    private const RESPONDER = 1;
+
+    /**
+     * @param string $address php-fpm's socket: a path, unix:///path or tcp://127.0.0.1:9000
+     * @param float  $timeout Seconds to wait for an answer.
+     */
+    public function __construct(private string $address, private float $timeout = 30.0)
     {
-        $s = @stream_socket_client("unix://$socket", $errno, $errstr, 5);
-        if ($s === false) {
-            throw new \RuntimeException("cannot connect to php-fpm at $socket: $errstr");
+    }
+
+    /**
+     * Sends a GET for $script and returns the open connection, so a test can act while the
+     * request is in flight; read() takes the answer.
+     *
+     * @param array<string, scalar> $query
+     * @return resource
+     */
+    public function send(string $script, array $query = [], string $host = 'localhost')
+    {
+        $address = str_contains($this->address, '://') ? $this->address : 'unix://' . $this->address;
+        $conn = @stream_socket_client($address, $errno, $errstr, 5);
+        if ($conn === false) {
+            throw new \RuntimeException("cannot connect to php-fpm at {$this->address}: $errstr");
         }
         $qs = http_build_query($query);
+        $uri = '/' . basename($script);
         $params = [
-            'GATEWAY_INTERFACE' => 'FastCGI/1.0', 'REQUEST_METHOD' => 'GET',
-            'SCRIPT_FILENAME' => $script, 'SCRIPT_NAME' => '/' . basename($script),
-            'QUERY_STRING' => $qs, 'REQUEST_URI' => '/' . basename($script) . '?' . $qs,
-            'SERVER_PROTOCOL' => 'HTTP/1.1', 'SERVER_NAME' => 'localhost', 'REMOTE_ADDR' => '127.0.0.1',
+            'GATEWAY_INTERFACE' => 'FastCGI/1.0',
+            'REQUEST_METHOD' => 'GET',
+            'SCRIPT_FILENAME' => $script,
+            'SCRIPT_NAME' => $uri,
+            'DOCUMENT_URI' => $uri,
+            'REQUEST_URI' => $uri . ($qs === '' ? '' : '?' . $qs),
+            'QUERY_STRING' => $qs,
+            'SERVER_SOFTWARE' => 'wu-runcloud-tests',
+            'SERVER_PROTOCOL' => 'HTTP/1.1',
+            'SERVER_NAME' => $host,
+            'SERVER_PORT' => '80',
+            'HTTP_HOST' => $host,
+            'REMOTE_ADDR' => '127.0.0.1',
+            'CONTENT_LENGTH' => '0',
         ];
         $body = '';
         foreach ($params as $k => $v) {
-            $body .= self::len(strlen($k)) . self::len(strlen((string) $v)) . $k . $v;
+            $body .= self::length(strlen($k)) . self::length(strlen((string) $v)) . $k . $v;
         }
-        fwrite($s, self::record(1, pack('nCx5', 1, 0)) . self::record(4, $body) . self::record(4, '') . self::record(5, ''));
-        return $s;
+        fwrite($conn, self::record(self::BEGIN_REQUEST, pack('nCx5', self::RESPONDER, 0))
+            . self::record(self::PARAMS, $body) . self::record(self::PARAMS, '') . self::record(self::STDIN, ''));
+        return $conn;
     }
 
-    /** Reads the answer: [stdout without headers, stderr, complete (END_REQUEST seen)]. */
-    public static function read(mixed $s, float $timeout = 30.0): array
+    /**
+     * Reads the answer of send() and closes the connection.
+     *
+     * @param resource $conn
+     * @return array{headers: string, body: string, stderr: string, complete: bool} complete:
+     *         php-fpm ended the request (false when it timed out or closed the connection first)
+     */
+    public function read($conn, ?float $timeout = null): array
     {
-        stream_set_timeout($s, (int) ceil($timeout));
-        $out = $err = '';
+        stream_set_timeout($conn, (int) ceil($timeout ?? $this->timeout));
+        $stdout = $stderr = '';
         $complete = false;
-        while (!$complete && ($h = self::exactly($s, 8)) !== null) {
-            $r = unpack('Cversion/Ctype/nid/nlen/Cpad/Creserved', $h);
-            $content = $r['len'] > 0 ? self::exactly($s, $r['len']) : '';
-            if ($r['pad'] > 0) {
-                self::exactly($s, $r['pad']);
+        while (!$complete && ($head = self::exactly($conn, 8)) !== null) {
+            $h = unpack('Cversion/Ctype/nid/nlength/Cpadding', $head);
+            $content = $h['length'] > 0 ? self::exactly($conn, $h['length']) : '';
+            if ($h['padding'] > 0) {
+                self::exactly($conn, $h['padding']);
             }
             if ($content === null) {
                 break;
             }
-            match ($r['type']) {
-                6 => $out .= $content,
-                7 => $err .= $content,
-                3 => $complete = true,
+            match ($h['type']) {
+                self::STDOUT => $stdout .= $content,
+                self::STDERR => $stderr .= $content,
+                self::END_REQUEST => $complete = true,
                 default => null,
             };
         }
-        fclose($s);
-        $parts = explode("\r\n\r\n", $out, 2);
-        return [$parts[1] ?? $out, $err, $complete];
+        fclose($conn);
+        $split = strpos($stdout, "\r\n\r\n");
+        return [
+            'headers' => $split === false ? '' : substr($stdout, 0, $split),
+            'body' => $split === false ? $stdout : substr($stdout, $split + 4),
+            'stderr' => $stderr,
+            'complete' => $complete,
+        ];
     }
 
-    public static function get(string $socket, string $script, array $query, float $timeout = 30.0): array
+    /** send() and read() in one. @return array{headers: string, body: string, stderr: string, complete: bool} */
+    public function get(string $script, array $query = [], string $host = 'localhost', ?float $timeout = null): array
     {
-        return self::read(self::send($socket, $script, $query), $timeout);
+        return $this->read($this->send($script, $query, $host), $timeout);
     }
 
-    private static function exactly(mixed $s, int $n): ?string
+    /** @param resource $conn */
+    private static function exactly($conn, int $n): ?string
     {
         $buf = '';
         while (strlen($buf) < $n) {
-            $chunk = fread($s, $n - strlen($buf));
+            $chunk = fread($conn, $n - strlen($buf));
             if ($chunk === false || $chunk === '') {
                 return null;
             }
@@ -79,10 +129,12 @@ final class FastCgi
 
     private static function record(int $type, string $content): string
     {
-        return pack('CCnnCx', 1, $type, 1, strlen($content), 0) . $content;
+        $len = strlen($content);
+        $pad = (8 - $len % 8) % 8;
+        return pack('CCnnCx', self::VERSION, $type, 1, $len, $pad) . $content . str_repeat("\0", $pad);
     }
 
-    private static function len(int $n): string
+    private static function length(int $n): string
     {
         return $n < 128 ? chr($n) : pack('N', $n | 0x80000000);
     }

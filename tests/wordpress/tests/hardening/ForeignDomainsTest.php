@@ -85,15 +85,14 @@ final class ForeignDomainsTest extends TestCase {
 				Domains::unrequest(get_current_network_id(), Settings::target(), 'both.example.com');
 				return 'both.example.com';
 			case 'hand-added on the new app':
-				$this->sim('POST', '/_sim/reset', ['servers' => [['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10', 'webapps' => [
+				$this->reset_sim(['servers' => [['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10', 'webapps' => [
 					['id' => self::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'basic'],
 					['id' => self::NEW_APP, 'name' => 'network-new', 'primary_domain' => 'new.network.test', 'ssl' => 'basic'],
 				]]]]);
-				$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
 				do_action('wu_add_domain', 'moved.example.com', 1);
 				Worker::process_due();
-				$this->sim('DELETE', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/moved.example.com');
-				$this->sim('POST', '/_sim/servers/' . self::SERVER . '/webapps/' . self::NEW_APP . '/domains', ['names' => ['moved.example.com']]);
+				$this->sim()->unseed('moved.example.com');
+				$this->sim()->seed(self::SERVER, self::NEW_APP, ['names' => ['moved.example.com']]);
 				Settings::set_credential_source(static fn($c) => ['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) self::SERVER, 'WU_RUNCLOUD_APP_ID' => (string) self::NEW_APP][$c] ?? '');
 				$this->app = self::NEW_APP;
 				return 'moved.example.com';
@@ -162,11 +161,11 @@ final class ForeignDomainsTest extends TestCase {
 	/** @dataProvider scenarios */
 	public function test_a_foreign_domain_survives_every_removal_path(string $kind, string $path): void {
 		$domain = $this->arrange($kind);
-		$this->sim('DELETE', '/_sim/requests');
+		$this->sim()->clearRequests();
 		$asked  = $this->act($path, $domain);
 
 		self::$tally['scenarios']++;
-		$present = in_array($domain, array_map(static fn($d) => strtolower($d['name']), (array) $this->sim('GET', '/_sim/servers/' . self::SERVER . "/webapps/{$this->app}/domains")), true);
+		$present = in_array($domain, array_map(static fn($d) => strtolower($d['name']), (array) $this->sim()->domains(self::SERVER, $this->app)), true);
 		if (!$present) {
 			self::$tally['deleted']++;
 		}

@@ -60,7 +60,7 @@ final class PluginFaultRecoveryTest extends TestCase {
 		} // truncated_json cuts the answer of a request RunCloud carried out: the retry must find the domain and not add it twice
 		self::$tally['recorded']++;
 
-		$this->sim('DELETE', '/_sim/faults');
+		$this->sim()->clearFaults();
 		Worker::process_due((int) $op->next_attempt_at + 1);
 		Worker::process_due(time() + 7 * 3600);
 		$this->assertContains($domain, $this->sim_domains(), "the domain is in RunCloud once the fault cleared; ops:\n" . $this->describe_ops() . "\nrequests:\n" . $this->describe_requests());
@@ -76,7 +76,7 @@ final class PluginFaultRecoveryTest extends TestCase {
 		}
 		Worker::process_due(time(), 100);
 		$problems = count(array_filter($this->ops(), static fn($o) => $o->status === 'retrying'));
-		$this->sim('DELETE', '/_sim/faults');
+		$this->sim()->clearFaults();
 		Worker::process_due(time() + 7 * 3600, 100);
 		Worker::process_due(time() + 14 * 3600, 100);
 		$present = array_intersect($domains, $this->sim_domains());

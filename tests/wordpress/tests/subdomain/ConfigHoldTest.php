@@ -40,7 +40,7 @@ final class ConfigHoldTest extends TestCase {
 	public function test_an_out_of_range_timeout_holds_the_queue_with_one_notice_and_the_rows_run_once_fixed(): void {
 		do_action('wu_add_domain', 'ours.example.com', 1);
 		$this->run_worker_now();
-		$this->sim('DELETE', '/_sim/requests');
+		$this->sim()->clearRequests();
 
 		do_action('wu_add_domain', 'new.example.com', 1);
 		do_action('wu_remove_domain', 'ours.example.com', 1);

@@ -90,11 +90,10 @@ final class FailureAndRetryTest extends TestCase {
 	}
 
 	public function test_a_refused_remove_of_the_apps_primary_domain_says_so_without_add_advice(): void {
-		$this->sim('POST', '/_sim/reset', ['servers' => [[
+		$this->reset_sim(['servers' => [[
 			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
 			'webapps' => [['id' => self::APP, 'name' => 'network', 'primary_domain' => 'app.example.com', 'ssl' => 'basic']],
 		]]]);
-		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
 		// Even when our records claim the name (a corrupted or hand-edited row), RunCloud
 		// itself refuses to remove an app's primary domain, and the message says so.
 		\WU_RunCloud\Domains::present(get_current_network_id(), Settings::target(), 'app.example.com', null, 0, true);

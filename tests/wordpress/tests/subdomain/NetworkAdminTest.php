@@ -156,7 +156,7 @@ final class NetworkAdminTest extends TestCase {
 		do_action('wu_add_domain', 'ok.example.com', 1);
 		do_action('wu_add_domain', '<script>x</script>.example.com', 1);
 		$this->run_worker_now();
-		$this->sim('POST', '/_sim/faults', ['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 503]);
+		$this->sim()->fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 503]);
 		$this->create_site('pagecheck');
 		\WU_RunCloud\Worker::process_due();
 

@@ -64,7 +64,7 @@ final class SchemaMigrationTest extends TestCase {
 		$theirs = $this->create_site_on($second, 'theirs');
 		$this->seed_domains(['old-ours.example.com', 'old-hand.example.com', 'theirs.second.test']);
 		$ids = [];
-		foreach ((array) $this->sim('GET', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains') as $d) {
+		foreach ((array) $this->sim()->domains() as $d) {
 			$ids[strtolower($d['name'])] = (int) $d['id'];
 		}
 

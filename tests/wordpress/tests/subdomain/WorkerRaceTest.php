@@ -22,7 +22,7 @@ final class WorkerRaceTest extends TestCase {
 		do_action('wu_add_domain', $domain, 1);
 		$this->run_worker_now();
 		$this->assertContains($domain, $this->sim_domains(), 'precondition');
-		$this->sim('DELETE', '/_sim/requests');
+		$this->sim()->clearRequests();
 	}
 
 	public function test_an_add_asked_for_while_a_remove_runs_waits_and_the_domain_ends_present(): void {
