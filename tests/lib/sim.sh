@@ -6,6 +6,9 @@
 #                                             prints its URL
 #   tests/lib/sim.sh stop DIR                 stops the one started from DIR, by its pid
 #   tests/lib/sim.sh info DIR [KEY]           its start line ({"url","ca_file","pid"}), or one key
+#   tests/lib/sim.sh call DIR METHOD PATH [JSON]
+#                                             its control API (/_sim/PATH, see its README): prints
+#                                             the answer; fails on anything but 2xx
 #
 # The binary is RUNCLOUD_SIM_BIN (default target/debug/runcloud-sim of this checkout). DIR gets
 # stdout.log (the start line first), stderr.log and sim.pid. SIM_DETACH=1 starts it in a
@@ -15,7 +18,8 @@ set -euo pipefail
 
 cmd=${1:-}
 dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start DIR [SIM_ARGS...] | stop DIR | info DIR [KEY]" >&2; exit 2; }
+usage="usage: $0 start DIR [SIM_ARGS...] | stop DIR | info DIR [KEY] | call DIR METHOD PATH [JSON]"
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "$usage" >&2; exit 2; }
 shift 2
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${RUNCLOUD_SIM_BIN:-$root/target/debug/runcloud-sim}
@@ -71,5 +75,13 @@ case "$cmd" in
     kill -KILL "$pid" 2>/dev/null || true
     rm -f "$pidfile"
     ;;
-  *) echo "usage: $0 start DIR [SIM_ARGS...] | stop DIR | info DIR [KEY]" >&2; exit 2 ;;
+  call)
+    [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
+    url=$(field url)
+    [ -n "$url" ] || { echo "sim.sh: no simulator was started from $dir" >&2; exit 1; }
+    ca=$(field ca_file)
+    curl -fsS --noproxy '*' ${ca:+--cacert "$ca"} -X "$1" -H 'Content-Type: application/json' \
+      ${3:+--data "$3"} "$url/_sim/${2#/}"
+    ;;
+  *) echo "$usage" >&2; exit 2 ;;
 esac
