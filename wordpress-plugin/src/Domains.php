@@ -146,21 +146,16 @@ final class Domains {
 
 	/** @return array<string, mixed> domain => true or the $column of its first matching row */
 	private static function flagged(array $domains, array $target, string $condition, string $what, string $column = ''): array {
-		global $wpdb;
 		$table = self::table();
 		$out   = [];
-		foreach (array_chunk(array_values($domains), 500) as $chunk) {
-			$in   = implode(',', array_fill(0, count($chunk), '%s'));
-			$rows = $wpdb->get_results($wpdb->prepare(
-				"SELECT domain, network_id FROM {$table} WHERE server_id = %d AND app_id = %d AND domain IN ({$in}) AND {$condition}",
-				$target[0], $target[1], ...$chunk
-			));
-			if ($wpdb->last_error !== '') {
-				throw new \RuntimeException(sprintf('%s could not be read: %s', $what, $wpdb->last_error));
-			}
-			foreach ((array) $rows as $row) {
-				$out[$row->domain] ??= $column === '' ? true : (int) $row->{$column};
-			}
+		$rows  = Schema::select_in(
+			"SELECT domain, network_id FROM {$table} WHERE server_id = %d AND app_id = %d AND domain IN ({in}) AND {$condition}",
+			[$target[0], $target[1]],
+			$domains,
+			$what
+		);
+		foreach ($rows as $row) {
+			$out[$row->domain] ??= $column === '' ? true : (int) $row->{$column};
 		}
 		return $out;
 	}

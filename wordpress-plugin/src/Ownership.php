@@ -75,24 +75,15 @@ final class Ownership {
 	private static function sites_using(array $domains): array {
 		global $wpdb;
 		$out = [];
-		foreach (array_chunk($domains, 500) as $chunk) {
-			// A site may hold the Unicode spelling of an internationalised name.
-			$spellings = [];
-			foreach ($chunk as $domain) {
-				$spellings += Domain_Name::spellings($domain);
-			}
-			$in   = implode(',', array_fill(0, count($spellings), '%s'));
-			$rows = $wpdb->get_results($wpdb->prepare(
-				"SELECT domain, MIN(blog_id) AS blog_id FROM {$wpdb->blogs} WHERE domain IN ({$in}) GROUP BY domain",
-				...array_keys($spellings)
-			));
-			if ($wpdb->last_error !== '') {
-				throw new \RuntimeException(sprintf('the sites could not be read: %s', $wpdb->last_error));
-			}
-			foreach ((array) $rows as $row) {
-				$name = $spellings[strtolower((string) $row->domain)] ?? Domain_Name::normalize((string) $row->domain);
-				$out[$name] ??= (int) $row->blog_id;
-			}
+		// A site may hold the Unicode spelling of an internationalised name.
+		$spellings = [];
+		foreach ($domains as $domain) {
+			$spellings += Domain_Name::spellings($domain);
+		}
+		$rows = Schema::select_in("SELECT domain, MIN(blog_id) AS blog_id FROM {$wpdb->blogs} WHERE domain IN ({in}) GROUP BY domain", [], array_keys($spellings), 'the sites');
+		foreach ($rows as $row) {
+			$name = $spellings[strtolower((string) $row->domain)] ?? Domain_Name::normalize((string) $row->domain);
+			$out[$name] ??= (int) $row->blog_id;
 		}
 		return $out;
 	}

@@ -378,21 +378,16 @@ final class Queue {
 	 * @return array<string, object> domain => the oldest such row
 	 */
 	public static function waiting_adds(array $domains): array {
-		global $wpdb;
 		$table = self::table();
 		$out   = [];
-		foreach (array_chunk(array_values($domains), 500) as $chunk) {
-			$in   = implode(',', array_fill(0, count($chunk), '%s'));
-			$rows = $wpdb->get_results($wpdb->prepare(
-				"SELECT id, domain, network_id FROM {$table} WHERE op = 'add' AND status IN (" . self::in(self::ACTIVE) . ") AND domain IN ({$in}) ORDER BY id",
-				...$chunk
-			));
-			if ($wpdb->last_error !== '') {
-				throw new \RuntimeException(sprintf('the queue could not be read: %s', $wpdb->last_error));
-			}
-			foreach ((array) $rows as $row) {
-				$out[$row->domain] ??= $row;
-			}
+		$rows  = Schema::select_in(
+			"SELECT id, domain, network_id FROM {$table} WHERE op = 'add' AND status IN (" . self::in(self::ACTIVE) . ') AND domain IN ({in}) ORDER BY id',
+			[],
+			$domains,
+			'the queue'
+		);
+		foreach ($rows as $row) {
+			$out[$row->domain] ??= $row;
 		}
 		return $out;
 	}
