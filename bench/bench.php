@@ -11,8 +11,13 @@ declare(strict_types=1);
 
 namespace WuBench;
 
-require __DIR__ . '/lib/Fcgi.php';
-require __DIR__ . '/lib/Stack.php';
+require __DIR__ . '/lib/Procs.php';
+require dirname(__DIR__) . '/tests/lib/php/FastCgi.php';
+require dirname(__DIR__) . '/tests/lib/php/SimProcess.php';
+
+use WuRunCloud\Harness\FastCgi;
+use WuRunCloud\Harness\Sim;
+use WuRunCloud\Harness\SimProcess;
 
 $smoke = in_array('--smoke', $argv, true);
 $root = dirname(__DIR__);
@@ -82,6 +87,22 @@ function fail(string $msg): never
 
 function say(string $msg): void { echo '[' . gmdate('H:i:s') . "] $msg\n"; }
 
+/** Fresh default state (or $state), rate limit as given (null: off), no added latency. */
+function reset_sim(Sim $sim, ?array $state = null, ?int $rateLimit = null): void
+{
+    $sim->reset($state);
+    $sim->config(['rate_limit' => $rateLimit, 'latency_ms' => 0]);
+}
+
+/** $count domains named after $pattern on the benchmark's app, behind the API's back. */
+function seed_sim(Sim $sim, int $count, string $pattern): void
+{
+    $r = $sim->seed(Sim::SERVER, Sim::APP, ['count' => $count, 'pattern' => $pattern, 'start' => 1]);
+    if (($r['added'] ?? 0) !== $count) {
+        fail('the simulator seeded ' . json_encode($r) . " instead of $count domains");
+    }
+}
+
 function stats(array $xs): array
 {
     if (!$xs) { return ['n' => 0]; }
@@ -100,11 +121,15 @@ $procs = new Procs();
 $t0 = microtime(true);
 
 say('starting the simulator (TLS) and the latency proxy');
-[, $line] = $procs->start('sim', [$simBin, '--listen', '127.0.0.1:0', '--tls', '--ca-out', "$out/sim-ca.pem", '--rate-limit', 'off'], "$out/sim.log", [], true);
-$info = json_decode($line, true);
-if (!isset($info['url'], $info['ca_file'])) { fail("the simulator did not start: $line"); }
-$sim = new Sim($info['url'], $info['ca_file']);
-$simPort = (int) parse_url($info['url'], PHP_URL_PORT);
+putenv("RUNCLOUD_SIM_BIN=$simBin");
+try {
+    $simProcess = SimProcess::start("$out/sim", ['--tls', '--ca-out', "$out/sim-ca.pem", '--rate-limit', 'off']);
+} catch (\RuntimeException $e) {
+    fail($e->getMessage());
+}
+$procs->onStop([$simProcess, 'stop']);
+$sim = $simProcess->control();
+$simPort = (int) parse_url($sim->url, PHP_URL_PORT);
 file_put_contents("$out/proxy-rtt", '0');
 [$proxyPid, $line] = $procs->start('proxy', [PHP_BINARY, '-n', "$root/bench/lib/latency-proxy.php", "127.0.0.1:$simPort", '0'], "$out/proxy.log", ['LATENCY_PROXY_RTT_FILE' => "$out/proxy-rtt"], true);
 $pinfo = json_decode($line, true);
@@ -122,7 +147,7 @@ file_put_contents("$out/wp-config-extra.php", "<?php\n// Written by bench/bench.
     . "define('WU_RUNCLOUD_SERVER_ID', '" . Sim::SERVER . "');\n"
     . "define('WU_RUNCLOUD_APP_ID', '" . Sim::APP . "');\n"
     . "define('WU_BENCH_RUNCLOUD_API_URL', " . var_export($apiUrl, true) . ");\n"
-    . "define('WU_BENCH_SIM_CA_FILE', " . var_export($sim->ca, true) . ");\n"
+    . "define('WU_BENCH_SIM_CA_FILE', " . var_export($sim->caFile, true) . ");\n"
     . "define('WP_ACCESSIBLE_HOSTS', '127.0.0.1');\n");
 exec('env -u PHP_INI_SCAN_DIR ' . implode(' ', array_map('escapeshellarg', ["$root/tests/lib/wp-install.sh", '--dir', "$out/wp", '--socket', $sock,
     '--db', 'wu_bench', '--domain', 'network.test', '--mode', 'subdomain', '--extra-config', "$out/wp-config-extra.php"])) . ' 2>&1', $o, $rc);
@@ -154,7 +179,7 @@ $phpExt = [PHP_BINARY, '-c', "$out/php-ext.ini"];
 $phpEnv = ['PHP_INI_SCAN_DIR' => ''];
 
 /** Starts a php-fpm master with one static worker; returns its FastCGI client. */
-function start_fpm(Procs $procs, string $name, string $out, string $ini): Fcgi
+function start_fpm(Procs $procs, string $name, string $out, string $ini): FastCgi
 {
     $fpm = trim((string) shell_exec('command -v php-fpm8.2 || command -v php-fpm')) ?: '/usr/sbin/php-fpm8.2';
     $sockPath = "$out/$name.sock";
@@ -166,15 +191,18 @@ function start_fpm(Procs $procs, string $name, string $out, string $ini): Fcgi
     $procs->start($name, [$fpm, '-F', ...(posix_getuid() === 0 ? ['-R'] : []), '-c', $ini, '-y', "$out/$name.conf"], "$out/$name.log", ['PHP_INI_SCAN_DIR' => '']);
     for ($i = 0; $i < 100 && !file_exists($sockPath); $i++) { usleep(50000); }
     if (!file_exists($sockPath)) { fail("php-fpm $name did not start; see $out/$name-error.log"); }
-    return new Fcgi("unix://$sockPath");
+    return new FastCgi("unix://$sockPath", 300.0);
 }
 
 /** Runs one job in the worker; returns its decoded JSON answer plus the client-side wall time. */
-function job(Fcgi $fcgi, string $script, array $q): array
+function job(FastCgi $fcgi, string $script, array $q): array
 {
     $t = hrtime(true);
-    [$headers, $body, $stderr] = $fcgi->run($script, $q);
+    ['headers' => $headers, 'body' => $body, 'stderr' => $stderr, 'complete' => $complete] = $fcgi->get($script, $q, 'network.test');
     $wall = (hrtime(true) - $t) / 1e6;
+    if (!$complete) {
+        fail("job " . json_encode($q) . " got no complete answer: php-fpm timed out or closed the connection\n" . substr($stderr, 0, 2000));
+    }
     $j = json_decode($body, true);
     if (!is_array($j)) {
         fail("job " . json_encode($q) . " answered something that is not JSON:\n" . substr($headers . "\n" . $body . "\n" . $stderr, 0, 2000));
@@ -212,7 +240,7 @@ $R['machine'] = [
  * One side's sequence of consecutive jobs in the single worker: N adds (+SSL), N subdomain
  * adds, N removals. Returns per-job records with the simulator's request/connection deltas.
  */
-function run_sequence(Fcgi $fcgi, string $script, Sim $sim, string $side, int $n): array
+function run_sequence(FastCgi $fcgi, string $script, Sim $sim, string $side, int $n): array
 {
     $ops = [];
     for ($i = 1; $i <= $n; $i++) { $ops[] = ['add', "shop$i.example.com"]; }
@@ -282,7 +310,7 @@ foreach ($phaseOn('per_op') ? $plan['rtts'] : [] as $rtt) {
     $states = [];
     $pids = [];
     foreach ($sides as $side) {
-        $sim->reset();
+        reset_sim($sim);
         $records = run_sequence($fcgi, $jobScript, $sim, $side, $n);
         $phase[$side] = summarize($records);
         $phase[$side . '_jobs'] = array_map(fn($r) => [$r['op'], $r['domain'], round($r['op_ms'], 2), round($r['cpu_ms'], 2), $r['requests'], $r['connections']], $records);
@@ -320,8 +348,8 @@ foreach ($phaseOn('large') ? $plan['large_rtts'] : [] as $rtt) {
         $target = sprintf('site%d.bulk.test', intdiv($size, 2));
         $row = ['rtt_ms' => $rtt, 'size' => $size, 'target' => $target];
         foreach (['ours_id' => 'ours', 'ours_lookup' => 'ours', 'baseline' => 'baseline'] as $variant => $side) {
-            $sim->reset();
-            $sim->seed($size, 'site{n}.bulk.test');
+            reset_sim($sim);
+            seed_sim($sim, $size, 'site{n}.bulk.test');
             $q = ['side' => $side, 'op' => 'remove', 'domain' => $target];
             if ($variant === 'ours_id') {
                 foreach ($sim->domains() as $d) { if ($d['name'] === $target) { $q['id'] = (string) $d['id']; } }
@@ -366,12 +394,12 @@ if ($phaseOn('bulk') && $plan['bulk_sizes']) {
 }
 foreach ($bulkRuns as [$size, $mode, $side, $limit, $bulkRtt]) {
     $proxy->setRtt($bulkRtt);
-    $sim->reset($bulkState, $limit);
+    reset_sim($sim, $bulkState, $limit);
     $pattern = 'bulk{n}.example.org';
     if ($side === 'ours') {
         $cfgFile = "$out/bulk-config.json";
         file_put_contents($cfgFile, json_encode(['api_token' => 'sim-token', 'server_id' => Sim::SERVER, 'app_id' => Sim::APP,
-            'base_url' => $proxy->url(), 'ca_file' => $sim->ca]));
+            'base_url' => $proxy->url(), 'ca_file' => $sim->caFile]));
         $cmd = array_merge($phpExt, ["$root/bench/worker/bulk.php", $cfgFile, (string) $size, $pattern]);
     } else {
         $cmd = [PHP_BINARY, '-c', "$out/php-noext.ini", "$root/bench/worker/baseline-bulk.php", (string) $size, $pattern];
@@ -432,10 +460,10 @@ function callgrind_top(string $without, string $with, int $calls): array
 
 // ---------------------------------------------------------------- phase 4: per-call overhead
 if ($phaseOn('overhead') || $phaseOn('memory')) {
-    $sim->reset();
+    reset_sim($sim);
 }
 $ovCfg = "$out/overhead-config.json";
-file_put_contents($ovCfg, json_encode(['api_token' => 'sim-token', 'server_id' => Sim::SERVER, 'app_id' => Sim::APP, 'base_url' => $sim->url, 'ca_file' => $sim->ca]));
+file_put_contents($ovCfg, json_encode(['api_token' => 'sim-token', 'server_id' => Sim::SERVER, 'app_id' => Sim::APP, 'base_url' => $sim->url, 'ca_file' => $sim->caFile]));
 if ($phaseOn('overhead')) {
 say('phase 4: per-call overhead on keep-alive loopback (no proxy, no latency)');
 // Other work on the machine makes CPU timings noisy: alternate the two sides over several
@@ -494,7 +522,7 @@ $procs->stop('fpm-ext'); // a fresh worker, so the figures start from a clean pr
 $fcgiExt = start_fpm($procs, 'fpm-ext2', $out, "$out/php-ext.ini");
 $fcgiNo = start_fpm($procs, 'fpm-noext', $out, "$out/php-noext.ini");
 $memScript = "$root/bench/worker/mem.php";
-$sim->reset();
+reset_sim($sim);
 $mem = [];
 foreach (['noext' => $fcgiNo, 'ext' => $fcgiExt] as $k => $f) {
     for ($i = 0; $i < 3; $i++) { $idle = job($f, $memScript, ['op' => 'idle']); }

@@ -3,7 +3,7 @@
 #   bench/run.sh           full run (< 10 minutes on 2 cores), rewrites bench/RESULTS.md
 #   bench/run.sh --smoke   < 60 s: same stack and correctness checks, tiny sizes, no figures kept
 # Everything it starts (simulator, latency proxy, php-fpm, MariaDB) is stopped by pid at the end,
-# on failure and on Ctrl-C (bench/lib/Stack.php). Scratch files live in bench/out/ (git-ignored).
+# on failure and on Ctrl-C (bench/lib/Procs.php). Scratch files live in bench/out/ (git-ignored).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

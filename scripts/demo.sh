@@ -53,7 +53,7 @@ seq=0
 # What RunCloud (the simulator) received since the last call.
 show_runcloud() {
   local json
-  json=$(curl -fsS --noproxy '*' "$STACK_SIM_URL/_sim/requests?since=$seq")
+  json=$("$root/tests/lib/sim.sh" call "$dir/sim" GET "requests?since=$seq")
   seq=$(php -r '$l = json_decode($argv[1], true); $m = (int) $argv[2]; foreach ($l as $e) { $m = max($m, (int) $e["seq"]); } echo $m;' "$json" "$seq")
   php -r '
     $l = json_decode($argv[1], true);
@@ -92,7 +92,7 @@ run_queue
 echo "  RunCloud received:"; show_runcloud
 
 bold "Domains of web application 940288 in RunCloud now"
-curl -fsS --noproxy '*' "$STACK_SIM_URL/_sim/servers/11667/webapps/940288/domains" \
+"$root/tests/lib/sim.sh" call "$dir/sim" GET servers/11667/webapps/940288/domains \
   | php -r 'foreach (json_decode(stream_get_contents(STDIN), true) as $d) { printf("   #%-4s %s%s\n", $d["id"], $d["name"], !empty($d["www"]) ? " (+www)" : ""); }'
 
 bold "The plugin's status (wp runcloud status)"

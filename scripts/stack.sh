@@ -82,7 +82,7 @@ down() {
   stop_pid nginx "$dir/nginx/nginx.pid" QUIT "$dir/nginx"
   stop_pid php-fpm "$dir/php-fpm/php-fpm.pid" QUIT "$dir/php-fpm"
   "$root/tests/lib/mariadb.sh" stop "$dir/mariadb" || true
-  stop_pid runcloud-sim "$dir/sim/sim.pid" TERM runcloud-sim
+  "$root/tests/lib/sim.sh" stop "$dir/sim" || true
 }
 
 status() {
@@ -110,23 +110,11 @@ check_port_free() {
 }
 
 start_sim() {
-  mkdir -p "$dir/sim"
-  [ -x "$sim" ] || die "simulator binary $sim not found (build it: cargo build -p runcloud-sim)"
-  # setsid: the stack outlives the shell that started it (make demo); it is stopped by pid.
+  # Detached: the stack outlives the shell that started it (make demo); it is stopped by pid.
   # shellcheck disable=SC2086
-  setsid "$sim" --listen 127.0.0.1:0 $sim_args >"$dir/sim/stdout.log" 2>"$dir/sim/stderr.log" </dev/null &
-  local launcher=$! line=''
-  for _ in $(seq 1 100); do
-    line=$(head -n 1 "$dir/sim/stdout.log" 2>/dev/null || true)
-    [ -n "$line" ] && break
-    pid_alive "$launcher" || break
-    sleep 0.1
-  done
-  [ -n "$line" ] || { cat "$dir/sim/stderr.log" >&2; die "runcloud-sim printed no start line (see $dir/sim/stderr.log)"; }
-  sim_url=$(php -r '$j = json_decode($argv[1], true); echo is_array($j) ? ($j["url"] ?? "") : "";' "$line")
-  sim_pid=$(php -r '$j = json_decode($argv[1], true); echo is_array($j) ? ($j["pid"] ?? "") : "";' "$line")
-  [ -n "$sim_url" ] && [ -n "$sim_pid" ] || die "runcloud-sim start line is not the expected JSON {url,ca_file,pid}: $line"
-  echo "$sim_pid" >"$dir/sim/sim.pid"
+  sim_url=$(SIM_DETACH=1 RUNCLOUD_SIM_BIN="$sim" "$root/tests/lib/sim.sh" start "$dir/sim" $sim_args) \
+    || die "the RunCloud simulator did not start (see $dir/sim/stderr.log)"
+  sim_pid=$(cat "$dir/sim/sim.pid")
 }
 
 write_wp_extra_config() {

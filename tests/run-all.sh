@@ -10,33 +10,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 export WU_RUNCLOUD_EXT="$root/target/debug/libwu_runcloud.so"
 export RUNCLOUD_SIM_BIN="$root/target/debug/runcloud-sim"
-logs="$root/tests/artifacts/logs"
-mkdir -p "$logs"
-
-passed=0 failed=0 not_run=0 report=()
-
-# run NAME COMMAND... : runs one suite, output to the terminal and to tests/artifacts/logs/NAME.log
-run() {
-  local name=$1; shift
-  local start=$SECONDS rc
-  echo
-  echo "=== suite $name: $* ==="
-  if [ ! -e "$1" ] && ! command -v "$1" >/dev/null 2>&1; then
-    echo "FAILED: suite script $1 does not exist" | tee "$logs/$name.log"
-    rc=127
-  else
-    "$@" </dev/null 2>&1 | tee "$logs/$name.log"
-    rc=${PIPESTATUS[0]}
-  fi
-  local took=$((SECONDS - start))
-  if [ "$rc" = 0 ]; then
-    passed=$((passed + 1)); report+=("PASS  $name (${took}s)")
-  elif [ "$rc" = 77 ]; then
-    not_run=$((not_run + 1)); report+=("NOT RUN  $name (${took}s, log: tests/artifacts/logs/$name.log)")
-  else
-    failed=$((failed + 1)); report+=("FAIL  $name (exit $rc, ${took}s, log: tests/artifacts/logs/$name.log)")
-  fi
-}
+# shellcheck source=tests/lib/suites.sh
+. tests/lib/suites.sh
+suites_init suite suites "$root/tests/artifacts/logs"
 
 run build     cargo build -p wu_runcloud -p runcloud-sim
 run rust      cargo test --workspace
@@ -55,8 +31,4 @@ run hardening tests/hardening/run.sh
 run fuzz      fuzz/run.sh
 run bench     bench/run.sh --smoke
 
-echo
-echo "=== summary ==="
-printf '%s\n' "${report[@]}"
-echo "suites: $passed passed, $failed failed, $not_run not run"
-[ "$failed" = 0 ]
+suites_summary

@@ -11,9 +11,9 @@ defined('WP_UNINSTALL_PLUGIN') || exit;
 
 global $wpdb;
 
-foreach (['wu_runcloud_ops', 'wu_runcloud_domains', 'wu_runcloud_log'] as $wu_rc_table) {
-	$wpdb->query("DROP TABLE IF EXISTS {$wpdb->base_prefix}{$wu_rc_table}"); // phpcs:ignore WordPress.DB -- fixed names
-}
+// The plugin itself is not loaded during an uninstall: only the class that names the tables.
+require_once __DIR__ . '/src/Schema.php';
+WU_RunCloud\Schema::drop_tables();
 
 // Every network's copy: a multi-network install keeps one set per network.
 $wu_rc_options = ['wu_runcloud_enabled', 'wu_runcloud_db_version', 'wu_runcloud_last_test', 'wu_runcloud_last_sync', 'wu_runcloud_token_notice_dismissed', 'wu_runcloud_config_hold', 'wu_runcloud_prune_held'];

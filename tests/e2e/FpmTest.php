@@ -17,16 +17,16 @@ final class FpmTest extends TestCase {
 	private static int $seq = 0;
 
 	protected function setUp(): void {
-		Stack::sim('DELETE', '/_sim/faults');
+		Stack::sim()->clearFaults();
 	}
 
 	protected function tearDown(): void {
-		Stack::sim('DELETE', '/_sim/faults');
+		Stack::sim()->clearFaults();
 	}
 
 	/** Simulator request-log entries after the last one seen. */
 	private static function new_requests(): array {
-		$entries = Stack::sim('GET', '/_sim/requests?since=' . self::$seq) ?? [];
+		$entries = Stack::sim()->requests(self::$seq);
 		foreach ($entries as $e) {
 			self::$seq = max(self::$seq, (int) $e['seq']);
 		}
@@ -119,7 +119,7 @@ final class FpmTest extends TestCase {
 	 * @depends test_measure_how_many_requests_one_test_connection_makes
 	 */
 	public function test_each_worker_reuses_one_connection_to_runcloud_across_requests(): void {
-		Stack::sim('POST', '/_sim/reset');
+		Stack::sim()->reset();
 		self::$seq = 0;
 		$connections_by_pid = [];
 		$rounds = 4;
@@ -138,7 +138,7 @@ final class FpmTest extends TestCase {
 			$seen[] = array_key_first($ids);
 		}
 		$this->assertNotSame($seen[0], $seen[1], 'expected each worker to own its connection, both used ' . $seen[0]);
-		$counters = Stack::sim('GET', '/_sim/counters');
+		$counters = Stack::sim()->counters();
 		$this->assertLessThanOrEqual(2, $counters['connections'], 'expected at most one new TCP connection per worker at the simulator after ' . (2 * $rounds) . ' requests, counters: ' . json_encode($counters));
 		$this->assertSame(2 * $rounds * self::$calls_per_test, $counters['requests'], 'expected every API call counted: ' . json_encode($counters));
 	}
@@ -178,7 +178,7 @@ final class FpmTest extends TestCase {
 	/** @depends test_measure_how_many_requests_one_test_connection_makes */
 	public function test_a_slow_runcloud_ends_in_our_timeout_not_in_php_fpm_killing_the_worker(): void {
 		$offset = Stack::fpm_log_size();
-		Stack::sim('POST', '/_sim/faults', ['method' => '*', 'path' => '/api/**', 'kind' => 'latency', 'ms' => 45000]);
+		Stack::sim()->fault(['method' => '*', 'path' => '/api/**', 'kind' => 'latency', 'ms' => 45000]);
 		$r = Stack::probe(['op' => 'test', 'timeout' => 3, 'connect_timeout' => 1, 'retries' => 0]);
 		$this->assertSame(200, $r['http_status'], 'expected the worker to answer (our timeout), not a 502/504 from a killed worker: ' . json_encode($r));
 		$this->assertSame('WuRunCloud\\TransportException', $r['exception'] ?? null, 'expected a TransportException for a RunCloud that does not answer: ' . json_encode($r));
@@ -196,7 +196,7 @@ final class FpmTest extends TestCase {
 	 */
 	public function test_the_plugins_default_timeouts_end_a_hung_runcloud_before_request_terminate_timeout(): void {
 		$offset = Stack::fpm_log_size();
-		Stack::sim('POST', '/_sim/faults', ['method' => '*', 'path' => '/api/**', 'kind' => 'latency', 'ms' => 45000]);
+		Stack::sim()->fault(['method' => '*', 'path' => '/api/**', 'kind' => 'latency', 'ms' => 45000]);
 		$r = Stack::probe(['op' => 'test', 'wp' => 1]);
 		$this->assertSame(200, $r['http_status'], 'expected our client to time out before php-fpm kills the worker (30 s); got ' . json_encode($r));
 		$this->assertSame('WuRunCloud\\TransportException', $r['exception'] ?? null, 'expected a TransportException with the plugin\'s default configuration: ' . json_encode($r));

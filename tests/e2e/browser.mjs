@@ -112,7 +112,7 @@ try {
 
   await simCall('POST', '/_sim/reset', { tokens: ['another-token'] });
   text = await runTest();
-  check(/refused the credentials/.test(text) && /WU_RUNCLOUD_API_TOKEN/.test(text),
+  check(/RunCloud rejected the v3 API token \(WU_RUNCLOUD_API_TOKEN\) with HTTP 401/.test(text),
     'with RunCloud refusing the token, Test Connection names the credentials problem', `result: ${text}`);
   check(!text.includes('sim-token'), 'the failure message does not echo the token');
   await snap('test-connection-refused');

@@ -91,10 +91,9 @@ fi
 echo; echo "=== e2e: the demo scenario (scripts/demo.sh up/down, on $E2E_DEMO_ADDR) ==="
 if DEMO_DIR="$demo_dir" DEMO_ADDR="$E2E_DEMO_ADDR" WU_RUNCLOUD_EXT="$ext" RUNCLOUD_SIM_BIN="$sim" \
      scripts/demo.sh up >"$artifacts/demo.log" 2>&1; then
-  sim_url=$(sed -n "s/^STACK_SIM_URL='\(.*\)'$/\1/p" "$demo_dir/stack.env")
-  names=$(curl -fsS --noproxy '*' "$sim_url/_sim/servers/11667/webapps/940288/domains" \
+  names=$(tests/lib/sim.sh call "$demo_dir/sim" GET servers/11667/webapps/940288/domains \
     | php -r 'foreach (json_decode(stream_get_contents(STDIN), true) as $d) { echo $d["name"], " "; }')
-  redeploys=$(curl -fsS --noproxy '*' "$sim_url/_sim/redeploys" | php -r 'echo count(json_decode(stream_get_contents(STDIN), true));')
+  redeploys=$(tests/lib/sim.sh call "$demo_dir/sim" GET redeploys | php -r 'echo count(json_decode(stream_get_contents(STDIN), true));')
   if [[ " $names " == *" blog.wu-demo.localhost "* && " $names " != *" shop.example.com "* ]] \
      && [ "$redeploys" -ge 1 ] && grep -q 'Operations: done=' "$artifacts/demo.log" \
      && grep -q 'DELETE /api/v3/servers/11667/webapps/940288/domains/' "$artifacts/demo.log"; then

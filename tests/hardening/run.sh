@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Hardening suite (see tests/hardening/README.md). Every part runs even if an earlier one
-# failed; the last line is `hardening: N passed, M failed`; exit 1 if any failed.
+# failed (tests/lib/suites.sh); the last line is `hardening: N passed, M failed, K not run`;
+# exit 1 if any failed.
 #   WU_RUNCLOUD_EXT   the extension (default target/debug/libwu_runcloud.so)
 #   RUNCLOUD_SIM_BIN  the simulator (default target/debug/runcloud-sim)
 #   HARDENING_PARTS   space-separated subset of: php memory wordpress secrets (default: all; secrets last)
-#   MEMORY_CALLS, VALGRIND_CALLS   see tests/hardening/memory/run.sh
+#   MEMORY_CALLS, VALGRIND_CALLS   see tests/php/memory/run.sh
 # Build first: cargo build -p wu_runcloud -p runcloud-sim.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,25 +30,16 @@ export WU_HARDENING_KEY="sec-KEY-$(rand)"
 export WU_HARDENING_SECRET="sec-SECRET-$(rand)"
 
 parts="${HARDENING_PARTS:-php memory wordpress secrets}"
-passed=0 failed=0 report=()
-part() {
-  local name=$1; shift
-  case " $parts " in *" $name "*) ;; *) return 0 ;; esac
-  echo
-  echo "--- hardening/$name: $*"
-  local start=$SECONDS
-  "$@" 2>&1 | tee "$art/$name.log"
-  local rc=${PIPESTATUS[0]}
-  if [ "$rc" = 0 ]; then passed=$((passed + 1)); report+=("PASS  $name ($((SECONDS - start))s)")
-  else failed=$((failed + 1)); report+=("FAIL  $name (exit $rc, log: tests/artifacts/hardening/$name.log)"); fi
+# shellcheck source=tests/lib/suites.sh
+. tests/lib/suites.sh
+suites_init hardening hardening "$art"
+part() { # part NAME COMMAND...: one part, unless HARDENING_PARTS leaves it out
+  case " $parts " in *" $1 "*) run "$@" ;; esac
 }
 
-part php        php -d extension="$WU_RUNCLOUD_EXT" /usr/bin/phpunit -c tests/hardening/php/phpunit.xml
-part memory     tests/hardening/memory/run.sh
-part wordpress  tests/hardening/wordpress/run.sh
+part php        php -d extension="$WU_RUNCLOUD_EXT" /usr/bin/phpunit -c tests/php/hardening/phpunit.xml
+part memory     tests/php/memory/run.sh
+part wordpress  tests/wordpress/run.sh hardening
 part secrets    tests/hardening/secrets/scan.sh
 
-echo
-printf '%s\n' "${report[@]}"
-echo "hardening: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+suites_summary

@@ -7,13 +7,13 @@
 declare(strict_types=1);
 
 if (PHP_SAPI === 'cli') {
-    require __DIR__ . '/../hardening/php/lib/FastCgi.php';
-    [$out, $err, $complete] = \WuRunCloud\Tests\Hardening\FastCgi::get($argv[1], $argv[2], [], 10.0);
-    if (!$complete) {
-        fwrite(STDERR, "fpm-probe: php-fpm did not finish the request; stderr: $err\n");
+    require __DIR__ . '/../lib/php/FastCgi.php';
+    $answer = (new \WuRunCloud\Harness\FastCgi($argv[1], 10.0))->get($argv[2]);
+    if (!$answer['complete']) {
+        fwrite(STDERR, "fpm-probe: php-fpm did not finish the request; stderr: {$answer['stderr']}\n");
         exit(1);
     }
-    echo $out, "\n";
+    echo $answer['body'], "\n";
     exit(0);
 }
 

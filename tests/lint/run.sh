@@ -3,21 +3,15 @@
 #   rustfmt   cargo fmt --check on the workspace and on fuzz/ (its own workspace)
 #   clippy    cargo clippy --workspace --all-targets -- -D warnings
 #   php -l    every PHP file git tracks
-# Last line: `lint: N passed, M failed`; exit 1 if any failed.
+# Counted by tests/lib/suites.sh: the last line is `lint: N passed, M failed, K not run`; exit 1
+# if any failed. Each check's output is also in tests/artifacts/lint/.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
-passed=0 failed=0 report=()
-check() {
-  local name=$1; shift
-  echo "--- lint/$name: $*"
-  if "$@"; then
-    passed=$((passed + 1)); report+=("PASS  $name")
-  else
-    failed=$((failed + 1)); report+=("FAIL  $name")
-  fi
-}
+# shellcheck source=tests/lib/suites.sh
+. tests/lib/suites.sh
+suites_init lint lint "$root/tests/artifacts/lint"
 
 php_lint() {
   local files bad=0
@@ -33,11 +27,9 @@ php_lint() {
   [ "$bad" = 0 ]
 }
 
-check rustfmt      cargo fmt --all --check
-check rustfmt-fuzz cargo fmt --manifest-path fuzz/Cargo.toml --check
-check clippy       cargo clippy --workspace --all-targets -- -D warnings
-check php-l        php_lint
+run rustfmt      cargo fmt --all --check
+run rustfmt-fuzz cargo fmt --manifest-path fuzz/Cargo.toml --check
+run clippy       cargo clippy --workspace --all-targets -- -D warnings
+run php-l        php_lint
 
-printf '%s\n' "${report[@]}"
-echo "lint: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+suites_summary

@@ -103,4 +103,43 @@ final class ConfigTest extends SimTestCase
             $this->assertSame('/api/v3/servers/11667/webapps/940288/domains', $r['path']);
         }
     }
+
+    /** How the WordPress plugin names the settings: its wp-config constants. */
+    private const NAMES = [
+        'api_token' => 'WU_RUNCLOUD_API_TOKEN', 'api_key' => 'WU_RUNCLOUD_API_KEY', 'api_secret' => 'WU_RUNCLOUD_API_SECRET',
+        'server_id' => 'WU_RUNCLOUD_SERVER_ID', 'app_id' => 'WU_RUNCLOUD_APP_ID', 'base_url' => 'WU_RUNCLOUD_API_URL',
+        'ca_file' => 'WU_RUNCLOUD_CA_FILE', 'timeout' => 'timeout (filter wu_runcloud_client_options)',
+    ];
+
+    public function test_setting_names_make_every_message_name_the_setting_the_way_the_caller_knows_it(): void
+    {
+        $named = fn (array $overrides, string $mode = 'v3') => $this->cfg($mode, $overrides + ['setting_names' => self::NAMES]);
+        $cases = [
+            'bad server id' => [fn () => wu_runcloud_list_domains($named(['server_id' => 'web-01'])), 'WU_RUNCLOUD_SERVER_ID must be a positive integer', 'server_id'],
+            'bad ca file' => [fn () => wu_runcloud_list_domains($named(['ca_file' => '/nonexistent/ca.pem'])), 'WU_RUNCLOUD_CA_FILE "/nonexistent/ca.pem" cannot be read', 'ca_file'],
+            'wrong app' => [fn () => wu_runcloud_test_connection($named(['app_id' => 999])), 'check WU_RUNCLOUD_APP_ID, the number after /apps/', 'app_id'],
+            'wrong token' => [fn () => wu_runcloud_test_connection($named(['api_token' => 'not-the-token'])), 'RunCloud rejected the v3 API token (WU_RUNCLOUD_API_TOKEN) with HTTP 401', 'api_token'],
+            'wrong key pair' => [fn () => wu_runcloud_test_connection($named(['api_secret' => 'not-the-secret'], 'v2')), 'the v2 API key and secret (WU_RUNCLOUD_API_KEY/WU_RUNCLOUD_API_SECRET)', 'api_key'],
+        ];
+        foreach ($cases as $case => [$call, $said, $key]) {
+            try {
+                $call();
+                $this->fail("$case: expected an exception");
+            } catch (\WuRunCloud\RunCloudException $e) {
+                $this->assertStringContainsString($said, $e->getMessage(), $case);
+                $this->assertStringNotContainsString($key, $e->getMessage(), "$case: the setting is named by the caller's name only");
+                $this->assertLessThanOrEqual(1, substr_count($e->getMessage(), 'check '), "$case: one hint, once: " . $e->getMessage());
+            }
+        }
+        $this->assertSame('v3', wu_runcloud_test_connection($named([]))['api'], 'names change no behaviour');
+    }
+
+    public function test_a_bad_setting_name_is_refused_before_any_request_without_being_shown(): void
+    {
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['setting_names.server_id must be 1 to 100 letters'], fn () => wu_runcloud_list_domains($this->v3(['setting_names' => ['server_id' => "<b>\nX"]])));
+        $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['setting_names must be an array'], fn () => wu_runcloud_list_domains($this->v3(['setting_names' => 'WU_RUNCLOUD_SERVER_ID'])));
+        $this->assertNoRequest('the configuration is invalid');
+        $e = $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['[redacted] must be a positive integer'], fn () => wu_runcloud_list_domains($this->v3(['server_id' => 'x', 'setting_names' => ['server_id' => self::TOKEN]])));
+        $this->assertStringNotContainsString(self::TOKEN, $e->getMessage(), 'a credential given as a name is never shown');
+    }
 }

@@ -4,6 +4,8 @@ declare(strict_types=1);
 
 namespace WuRunCloud\Tests;
 
+use WuRunCloud\Harness\Sim;
+
 /**
  * HTTPS to the simulator: a private CA trusted through ca_file.
  */

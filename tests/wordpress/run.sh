@@ -6,6 +6,11 @@
 #                                         ultimate-multisite-legacy-untyped no-extension
 #   tests/wordpress/run.sh um-signatures um-compat
 #                                         Ultimate Multisite's real releases (see below)
+#   tests/wordpress/run.sh hardening      the plugin's hardening tests (fault recovery, foreign
+#                                         domains, access control, WP-CLI output), run by
+#                                         tests/hardening/run.sh; what they write, WordPress's
+#                                         debug.log and the simulator's output go to
+#                                         ${WU_HARDENING_ARTIFACTS:-tests/artifacts/hardening/wordpress}
 #   tests/wordpress/run.sh --measure      prints figures (hook cost, worker throughput, big reconcile, big status page)
 #
 # Starts a private MariaDB and the RunCloud simulator in a temp dir, installs WordPress twice
@@ -25,13 +30,12 @@
 # they do not run: the script says so and exits 77 (unless another suite failed: then 1).
 #
 # Environment: WU_RUNCLOUD_EXT (default target/debug/libwu_runcloud.so),
-# WU_RUNCLOUD_SIM (default target/debug/runcloud-sim), WU_UM_FRAMEWORKS, KEEP=1 keeps the
-# temp dir.
+# RUNCLOUD_SIM_BIN (default target/debug/runcloud-sim), WU_UM_FRAMEWORKS, KEEP=1 keeps the
+# temp dir, FILTER=REGEX runs only the matching tests (PHPUnit --filter).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 ext=${WU_RUNCLOUD_EXT:-target/debug/libwu_runcloud.so}
-sim=${WU_RUNCLOUD_SIM:-${RUNCLOUD_SIM_BIN:-target/debug/runcloud-sim}}
 measure=0
 if [ "${1:-}" = --measure ]; then measure=1; shift; set -- subdomain; fi
 suites=("$@")
@@ -79,19 +83,19 @@ fi
 
 case "$ext" in /*) ;; *) ext=$root/$ext ;; esac
 [ -f "$ext" ] || { echo "tests/wordpress: extension not built: $ext (run: cargo build -p wu_runcloud)" >&2; exit 1; }
-[ -x "$sim" ] || { echo "tests/wordpress: simulator not built: $sim (run: cargo build -p runcloud-sim)" >&2; exit 1; }
 php -d extension="$ext" -r 'exit(extension_loaded("wu_runcloud") ? 0 : 1);' 2>/dev/null \
   || { echo "tests/wordpress: $ext does not load as the wu_runcloud PHP extension" >&2; exit 1; }
 
 work=$(mktemp -d /tmp/wu-wp-tests.XXXXXX)
-sim_pid=
 cleanup() {
   local rc=$?
-  if [ -n "$sim_pid" ] && kill -0 "$sim_pid" 2>/dev/null; then
-    kill -TERM "$sim_pid" 2>/dev/null || true
-    wait "$sim_pid" 2>/dev/null || true
-  fi
+  tests/lib/sim.sh stop "$work/sim" || true
   tests/lib/mariadb.sh stop "$work/db" || true
+  if [ -n "${WU_HARDENING_ARTIFACTS:-}" ]; then # for the secrets scan
+    cp "$work/wp-subdomain/debug.log" "$WU_HARDENING_ARTIFACTS/wordpress-debug.log" 2>/dev/null || true
+    cp "$work/sim/stdout.log" "$WU_HARDENING_ARTIFACTS/sim.out" 2>/dev/null || true
+    cp "$work/sim/stderr.log" "$WU_HARDENING_ARTIFACTS/sim.err" 2>/dev/null || true
+  fi
   if [ "${KEEP:-0}" = 1 ]; then echo "tests/wordpress: kept $work" >&2; else rm -rf "$work"; fi
   exit "$rc"
 }
@@ -99,12 +103,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 sock=$(tests/lib/mariadb.sh start "$work/db")
-
-"$sim" --listen 127.0.0.1:0 --rate-limit off >"$work/sim.out" 2>"$work/sim.err" &
-sim_pid=$!
-for _ in $(seq 1 100); do [ -s "$work/sim.out" ] && break; sleep 0.1; done
-sim_url=$(head -n1 "$work/sim.out" | php -r '$j = json_decode(stream_get_contents(STDIN), true); echo $j["url"] ?? "";')
-[ -n "$sim_url" ] || { echo "tests/wordpress: the simulator printed no URL; stderr:" >&2; cat "$work/sim.err" >&2; exit 1; }
+sim_url=$(tests/lib/sim.sh start "$work/sim" --rate-limit off)
 
 cat >"$work/extra-config.php" <<PHP
 <?php
@@ -133,7 +132,7 @@ need_subdomain=0 need_subdirectory=0
 for s in "${suites[@]}"; do
   case "$s" in
     subdirectory) need_subdirectory=1 ;;
-    subdomain|ultimate-multisite*|no-extension|um-compat) need_subdomain=1 ;;
+    subdomain|ultimate-multisite*|no-extension|um-compat|hardening) need_subdomain=1 ;;
     um-signatures) ;;
     *) echo "tests/wordpress: unknown suite $s" >&2; exit 2 ;;
   esac
@@ -192,11 +191,14 @@ for s in "${suites[@]}"; do
     ultimate-multisite-legacy) um=1 um_version=2.4 ;;
     ultimate-multisite-legacy-untyped) um=1 um_version=2.3 testsuite=ultimate-multisite-legacy ;;
     no-extension) php_ext=() ;;
+    hardening)
+      export WU_HARDENING_ARTIFACTS=${WU_HARDENING_ARTIFACTS:-$root/tests/artifacts/hardening/wordpress}
+      mkdir -p "$WU_HARDENING_ARTIFACTS" ;;
   esac
   echo "== tests/wordpress: suite $s"
   : >"$wp_dir/debug.log" # so a fatal below is this suite's, not an earlier one's
   if WU_TEST_WP_DIR=$wp_dir WU_TEST_SIM_URL=$sim_url WU_TEST_UM=$um WU_TEST_UM_VERSION=$um_version \
-     php "${php_ext[@]}" /usr/bin/phpunit -c tests/wordpress/phpunit.xml --testsuite "$testsuite"; then
+     php "${php_ext[@]}" /usr/bin/phpunit -c tests/wordpress/phpunit.xml --testsuite "$testsuite" ${FILTER:+--filter "$FILTER"}; then
     :
   else
     failed+=("$s")

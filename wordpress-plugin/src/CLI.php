@@ -149,7 +149,7 @@ class CLI {
 			return;
 		}
 		if (!Settings::extension_loaded()) {
-			$this->say('error', Plugin::extension_missing_message());
+			$this->say('error', Settings::extension_missing_message());
 			return;
 		}
 		$id = Queue::enqueue($op, $domain, 0, 'cli');
@@ -162,15 +162,14 @@ class CLI {
 			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $not_ready->get_error_message()));
 			return;
 		}
-		Queue::due_now($id);
-		$outcome = Domain_Sync::claim_and_run($id);
+		$outcome = Worker::run_now($id);
 		$row     = Queue::get($id);
 		if ($outcome === 'held') {
 			$hold = Settings::held();
 			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $hold ? $hold['message'] : ''));
 			return;
 		}
-		if ($row && in_array($row->status, ['pending', 'retrying', 'running'], true)) {
+		if ($row && in_array($row->status, Queue::ACTIVE, true)) {
 			// Not claimed here: another worker is on this domain right now (this row or one
 			// before it); the queue runs it in order.
 			$this->say('warning', sprintf('%s %s: %s (#%d): another worker is working on this domain; the queue runs it in order.', $op, $domain, $row->status, $id));

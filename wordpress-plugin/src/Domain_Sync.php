@@ -1,10 +1,8 @@
 <?php
 /**
- * The worker: takes due operations from the Queue and performs them through the extension.
- *
- * This is the one boundary where the extension's exceptions become an outcome, an HTTP
- * status and a message (describe()); that triple goes to the queue row (admin-visible)
- * and to one log line.
+ * Everything the plugin asks of RunCloud through the extension: one claimed operation (add,
+ * remove, SSL redeploy) and its outcome in the queue, the domains table and the log; Test
+ * Connection; the app's wildcard domains.
  *
  * @package WU_RunCloud
  */
@@ -21,163 +19,26 @@ final class Domain_Sync {
 	/** Network option with the last successful Test Connection summary (no secrets). */
 	public const LAST_TEST_OPTION = 'wu_runcloud_last_test';
 
-	/** Seconds before a held queue (invalid configuration) is looked at again. */
-	public const HOLD_RECHECK = 300;
-
-	/** Seconds before rows skipped because their domain was busy are tried again. */
-	public const BUSY_RECHECK = 15;
-
 	/**
-	 * Run every due operation of every network, within a time budget, then schedule the next
-	 * worker run.
-	 *
-	 * @param int|null $now Treat this as the current time when picking due rows.
-	 * @return array{processed:int, reason:string}
+	 * Perform one claimed operation through the extension and record its outcome. An
+	 * exception from the extension goes back to the Worker, which records the failure.
 	 */
-	public static function process_due(?int $now = null, ?int $limit = null): array {
-		if (!Settings::extension_loaded()) {
-			return ['processed' => 0, 'reason' => 'extension_missing'];
-		}
-		if (!Settings::is_configured()) {
-			return ['processed' => 0, 'reason' => 'not_configured'];
-		}
-		$target = Settings::target();
-		if ($target === null) {
-			self::hold_queue(Settings::target_problem());
-			Queue::schedule_worker(time() + self::HOLD_RECHECK);
-			return ['processed' => 0, 'reason' => 'held'];
-		}
-		Domains::adopt_unscoped($target);
-		$now      = $now ?? time();
-		$limit    = $limit ?? (int) apply_filters('wu_runcloud_worker_batch_size', 50);
-		$deadline = microtime(true) + (float) apply_filters('wu_runcloud_worker_time_budget', 20.0);
-		$done     = 0;
-		$busy     = false;
-
-		foreach (Queue::due($now, $limit) as $row) {
-			if (microtime(true) > $deadline) {
-				break;
-			}
-			$outcome = self::claim_and_run((int) $row->id, $now);
-			if ($outcome === 'held') {
-				// The configuration is refused: every other row would be refused the same way.
-				Queue::schedule_worker(time() + self::HOLD_RECHECK);
-				return ['processed' => $done, 'reason' => 'held'];
-			}
-			if ($outcome === 'busy') {
-				$busy = true; // Taken by another worker, or its domain is being worked on.
-				continue;
-			}
-			++$done;
-		}
-
-		$next = Queue::next_due_time();
-		if ($next !== null) {
-			Queue::schedule_worker(max($next, time() + ($busy ? self::BUSY_RECHECK : 0)));
-		}
-		return ['processed' => $done, 'reason' => ''];
-	}
-
-	/**
-	 * The only way an operation runs: claim the row (due, and no other worker on its domain),
-	 * then perform it.
-	 *
-	 * @return string 'ran', 'busy' (not claimed) or 'held' (the configuration is refused; the
-	 *                row was put back untouched).
-	 */
-	public static function claim_and_run(int $id, ?int $now = null): string {
-		if (Settings::target() === null) {
-			self::hold_queue(Settings::target_problem());
-			return 'held';
-		}
-		$op = Queue::claim($id, $now);
-		if ($op === null) {
-			return 'busy';
-		}
-		return self::run($op);
-	}
-
-	/** Perform one claimed operation (a row returned by Queue::claim()) and record its outcome. */
-	public static function run(object $op): string {
-		if (Queue::supersede_if_outdated($op)) {
-			Log::operation($op->op, (string) $op->domain, 'superseded', 0, 'a newer request for this domain decides');
-			return 'ran';
-		}
-		/**
-		 * Fires when a worker starts a claimed operation, before anything is sent to RunCloud.
-		 *
-		 * @param object $op The operation's row (op, domain, network_id, site_id, attempts, ...).
-		 */
-		do_action('wu_runcloud_operation_started', $op);
-		if (!Queue::holds_lease($op)) {
-			// This worker stalled past its lease: the row is another worker's now.
-			Log::operation($op->op, (string) $op->domain, 'stale', 0, 'this worker outlived its lease; another worker owns the operation, nothing was sent', 'warning');
-			return 'ran';
-		}
+	public static function perform(object $op): void {
 		$target = [(int) $op->server_id, (int) $op->app_id];
 		$config = Settings::config();
-		try {
-			switch ($op->op) {
-				case 'add':
-					self::add($op, $config, $target);
-					break;
-				case 'remove':
-					self::remove($op, $config, $target);
-					break;
-				case 'redeploy_ssl':
-					self::redeploy($op, $config);
-					break;
-				default:
-					Queue::fail($op, 0, sprintf('Unknown operation "%s".', $op->op), true);
-			}
-		} catch (\Throwable $e) {
-			$failure = self::describe($e, (string) $op->op, (string) $op->domain);
-			if ($failure['outcome'] === 'config') {
-				Queue::release($op);
-				self::hold_queue($failure['message']);
-				return 'held';
-			}
-			if (Queue::supersede_if_outdated($op)) {
-				// The opposite request arrived while this ran: no retry against it.
-				Log::operation($op->op, (string) $op->domain, 'superseded', $failure['status'], $failure['message'] . ' (not retried: a newer request for this domain decides)', 'warning');
-				return 'ran';
-			}
-			$next = Queue::fail($op, $failure['status'], $failure['message'], $failure['permanent']);
-			if ($next === false) {
-				Log::operation($op->op, (string) $op->domain, 'stale', $failure['status'], $failure['message'] . ' (not recorded: this worker outlived its lease)', 'warning');
-				return 'ran';
-			}
-			Log::operation(
-				$op->op,
-				(string) $op->domain,
-				$next === null ? 'failed' : 'retrying',
-				$failure['status'],
-				$failure['message'] . ($next === null ? '' : ' ' . sprintf('(attempt %d; next try in %d s)', (int) $op->attempts, $next - time())),
-				'error'
-			);
+		switch ($op->op) {
+			case 'add':
+				self::add($op, $config, $target);
+				break;
+			case 'remove':
+				self::remove($op, $config, $target);
+				break;
+			case 'redeploy_ssl':
+				self::redeploy($op, $config);
+				break;
+			default:
+				Queue::fail($op, 0, sprintf('Unknown operation "%s".', $op->op), true);
 		}
-		if ($op->op === 'redeploy_ssl') {
-			Queue::supersede_older_redeploys((int) $op->id);
-		}
-		return 'ran';
-	}
-
-	/**
-	 * Hold the queue on an invalid configuration: one notice naming what to fix, one log
-	 * line when the problem is new; rows keep their state and run once it is fixed.
-	 *
-	 * @return string The message shown.
-	 */
-	public static function hold_queue(string $problem): string {
-		$message = sprintf(
-			/* translators: %s: what is wrong, naming the constant */
-			__('RunCloud configuration error: %s Nothing is sent to RunCloud until it is fixed; queued operations keep their state and run then.', 'wu-runcloud'),
-			rtrim($problem, '.') . '.'
-		);
-		if (Settings::hold($message)) {
-			Log::operation('config', '', 'held', 0, $message, 'error');
-		}
-		return $message;
 	}
 
 	/** A result that belongs to a worker that lost its lease is dropped, and said so. */
@@ -197,7 +58,7 @@ final class Domain_Sync {
 			Log::operation('add', $domain, 'skipped', 0, $note);
 			return;
 		}
-		$www    = Settings::wants_www($domain);
+		$www    = Hostnames::wants_www($domain);
 		$result = wu_runcloud_add_domain($config, $domain, [
 			'www'          => $www,
 			'redirection'  => $www ? 'non-www' : 'none',
@@ -310,7 +171,7 @@ final class Domain_Sync {
 				$wildcards = [];
 				foreach (wu_runcloud_list_domains($config) as $item) {
 					if (!empty($item['wildcard'])) {
-						$wildcards[] = Queue::normalize((string) $item['name']);
+						$wildcards[] = Domain_Name::normalize((string) $item['name']);
 					}
 				}
 				set_site_transient(self::WILDCARD_CACHE, $wildcards, (int) apply_filters('wu_runcloud_wildcard_cache_ttl', 6 * HOUR_IN_SECONDS));
@@ -332,7 +193,7 @@ final class Domain_Sync {
 	/** Why nothing can be sent to RunCloud (extension missing, constants missing), or null. */
 	public static function not_ready(): ?\WP_Error {
 		if (!Settings::extension_loaded()) {
-			return new \WP_Error('wu_runcloud_extension_missing', Plugin::extension_missing_message());
+			return new \WP_Error('wu_runcloud_extension_missing', Settings::extension_missing_message());
 		}
 		if (!Settings::is_configured()) {
 			return new \WP_Error('wu_runcloud_not_configured', sprintf(
@@ -342,7 +203,7 @@ final class Domain_Sync {
 			));
 		}
 		if (Settings::target() === null) {
-			return new \WP_Error('wu_runcloud_config', self::hold_queue(Settings::target_problem()));
+			return new \WP_Error('wu_runcloud_config', Worker::hold_queue(Settings::target_problem()));
 		}
 		return null;
 	}
@@ -372,94 +233,12 @@ final class Domain_Sync {
 			Log::operation('test', '', 'ok', 0, sprintf('API %s, server %s, app %s, %d domains, SSL %s', $summary['api'], $summary['server'], $summary['app'], $summary['domains'], $summary['ssl_mode']));
 			return $result;
 		} catch (\Throwable $e) {
-			$failure = self::describe($e);
+			$failure = Failure::of($e);
 			if ($failure['outcome'] === 'config') {
-				$failure['message'] = self::hold_queue($failure['message']);
+				$failure['message'] = Worker::hold_queue($failure['message']);
 			}
 			Log::operation('test', '', 'failed', $failure['status'], $failure['message'], 'error');
 			return new \WP_Error('wu_runcloud_' . $failure['outcome'], $failure['message'], ['status' => $failure['status']]);
 		}
-	}
-
-	/** Why the extension refuses this domain name (no I/O), or null when the name is valid. */
-	private static function name_problem(string $domain): ?string {
-		if (!function_exists('wu_runcloud_normalize_domain')) {
-			return null;
-		}
-		try {
-			wu_runcloud_normalize_domain($domain);
-			return null;
-		} catch (\Throwable $e) {
-			return Log::clean($e->getMessage());
-		}
-	}
-
-	/**
-	 * The single translation of an extension exception into what we show and store.
-	 *
-	 * @return array{outcome:string, status:int, message:string, permanent:bool}
-	 */
-	public static function describe(\Throwable $e, string $op = '', string $domain = ''): array {
-		$status  = $e instanceof \WuRunCloud\RunCloudException ? (int) $e->getCode() : 0;
-		$detail  = Log::clean($e->getMessage());
-		$server  = Settings::server_id();
-		$app     = Settings::app_id();
-
-		if ($e instanceof \WuRunCloud\InvalidArgumentException) {
-			// Refused before any request: the name (that row's problem alone) or the
-			// configuration (every row's: the queue holds instead of failing them all).
-			$name_problem = $domain !== '' ? self::name_problem($domain) : null;
-			if ($name_problem !== null) {
-				return ['outcome' => 'invalid', 'status' => 0, 'permanent' => true, 'message' => sprintf(__('Invalid request: %s', 'wu-runcloud'), $name_problem)];
-			}
-			return ['outcome' => 'config', 'status' => 0, 'permanent' => false, 'message' => sprintf(
-				/* translators: 1: constant (or filter) to fix, 2: the extension's message */
-				__('check %1$s: %2$s', 'wu-runcloud'),
-				Settings::config_source($detail),
-				$detail
-			)];
-		}
-		if ($e instanceof \WuRunCloud\ValidationException) {
-			$errors = [];
-			foreach ((array) $e->getErrors() as $field => $messages) {
-				foreach ((array) $messages as $message) {
-					$errors[] = is_string($field) ? "{$field}: {$message}" : (string) $message;
-				}
-			}
-			$message = $op === 'redeploy_ssl'
-				/* translators: %s: RunCloud's message */
-				? sprintf(__('RunCloud refused to redeploy the SSL certificate: %s', 'wu-runcloud'), $detail)
-				/* translators: %s: RunCloud's message */
-				: sprintf(__('RunCloud rejected the request: %s', 'wu-runcloud'), $detail);
-			if ($errors !== []) {
-				$message .= ' (' . Log::clean(implode('; ', $errors)) . ')';
-			}
-			if (in_array($op, ['', 'add'], true)) {
-				// The causes the documentation names for a domain that was not added.
-				$message .= ' ' . __('Check that the domain is not already on another web application and that your RunCloud plan allows more domains.', 'wu-runcloud');
-			}
-			return ['outcome' => 'rejected', 'status' => $status ?: 422, 'permanent' => true, 'message' => $message];
-		}
-		if ($e instanceof \WuRunCloud\AuthenticationException) {
-			return ['outcome' => 'auth_failed', 'status' => $status, 'permanent' => false, 'message' => sprintf(
-				/* translators: %s: RunCloud's message */
-				__('RunCloud refused the credentials: check WU_RUNCLOUD_API_TOKEN (or WU_RUNCLOUD_API_KEY and WU_RUNCLOUD_API_SECRET) and that the key has access to this server. Details: %s', 'wu-runcloud'),
-				$detail
-			)];
-		}
-		if ($e instanceof \WuRunCloud\NotFoundException) {
-			return ['outcome' => 'not_found', 'status' => $status ?: 404, 'permanent' => false, 'message' => sprintf(
-				/* translators: 1: server id, 2: app id, 3: RunCloud's message */
-				__('RunCloud does not know server %1$s or web application %2$s: check WU_RUNCLOUD_SERVER_ID and WU_RUNCLOUD_APP_ID. Details: %3$s', 'wu-runcloud'),
-				$server, $app, $detail
-			)];
-		}
-		if ($e instanceof \WuRunCloud\RateLimitException) {
-			return ['outcome' => 'rate_limited', 'status' => $status ?: 429, 'permanent' => false, 'message' => sprintf(__('RunCloud rate limit reached: %s', 'wu-runcloud'), $detail)];
-		}
-		if ($e instanceof \WuRunCloud\TransportException) {
-			return ['outcome' => 'unreachable', 'status' => $status, 'permanent' => false, 'message' => sprintf(__('RunCloud could not be reached or answered with an error: %s', 'wu-runcloud'), $detail)];
-		}
-		return ['outcome' => 'error', 'status' => $status, 'permanent' => false, 'message' => sprintf(__('Unexpected error: %s', 'wu-runcloud'), $detail)];
 	}
 }

@@ -18,8 +18,7 @@ defined('ABSPATH') || exit;
 final class Domains {
 
 	public static function table(): string {
-		global $wpdb;
-		return $wpdb->base_prefix . 'wu_runcloud_domains';
+		return Schema::table(Schema::DOMAINS);
 	}
 
 	/**
@@ -34,7 +33,7 @@ final class Domains {
 		$table = self::table();
 		return $wpdb->get_row($wpdb->prepare(
 			"SELECT * FROM {$table} WHERE network_id = %d AND server_id = %d AND app_id = %d AND domain = %s",
-			$network_id ?? get_current_network_id(), $target[0], $target[1], Queue::normalize($domain)
+			$network_id ?? get_current_network_id(), $target[0], $target[1], Domain_Name::normalize($domain)
 		)) ?: null;
 	}
 
@@ -53,7 +52,7 @@ final class Domains {
 			"INSERT INTO {$table} (network_id, server_id, app_id, domain, runcloud_id, site_id, managed, requested, in_runcloud, missed, updated_at) VALUES (%d, %d, %d, %s, %d, %d, %d, %d, 1, 0, %d)
 			 ON DUPLICATE KEY UPDATE runcloud_id = IF(VALUES(runcloud_id) > 0, VALUES(runcloud_id), runcloud_id), site_id = IF(VALUES(site_id) > 0, VALUES(site_id), site_id),
 			 managed = GREATEST(managed, VALUES(managed)), requested = GREATEST(requested, VALUES(requested)), in_runcloud = 1, missed = 0, updated_at = VALUES(updated_at)",
-			$network_id, $target[0], $target[1], Queue::normalize($domain), (int) $runcloud_id, $site_id, $added_by_us ? 1 : 0, $requested ? 1 : 0, time()
+			$network_id, $target[0], $target[1], Domain_Name::normalize($domain), (int) $runcloud_id, $site_id, $added_by_us ? 1 : 0, $requested ? 1 : 0, time()
 		));
 	}
 
@@ -77,7 +76,7 @@ final class Domains {
 		$wpdb->update(
 			self::table(),
 			['requested' => 0, 'updated_at' => time()],
-			['network_id' => $network_id, 'server_id' => $target[0], 'app_id' => $target[1], 'domain' => Queue::normalize($domain)],
+			['network_id' => $network_id, 'server_id' => $target[0], 'app_id' => $target[1], 'domain' => Domain_Name::normalize($domain)],
 			['%d', '%d'],
 			['%d', '%d', '%d', '%s']
 		);
@@ -86,7 +85,7 @@ final class Domains {
 	/** The domain is gone from this target (removed by us, or found missing): every network's row goes. */
 	public static function absent(array $target, string $domain): void {
 		global $wpdb;
-		$wpdb->delete(self::table(), ['server_id' => $target[0], 'app_id' => $target[1], 'domain' => Queue::normalize($domain)], ['%d', '%d', '%s']);
+		$wpdb->delete(self::table(), ['server_id' => $target[0], 'app_id' => $target[1], 'domain' => Domain_Name::normalize($domain)], ['%d', '%d', '%s']);
 	}
 
 	public static function absent_id(array $target, int $runcloud_id): void {
@@ -104,7 +103,7 @@ final class Domains {
 		$table = self::table();
 		$id    = (int) $wpdb->get_var($wpdb->prepare(
 			"SELECT MAX(runcloud_id) FROM {$table} WHERE server_id = %d AND app_id = %d AND domain = %s",
-			$target[0], $target[1], Queue::normalize($domain)
+			$target[0], $target[1], Domain_Name::normalize($domain)
 		));
 		return $id > 0 ? $id : null;
 	}
@@ -147,21 +146,16 @@ final class Domains {
 
 	/** @return array<string, mixed> domain => true or the $column of its first matching row */
 	private static function flagged(array $domains, array $target, string $condition, string $what, string $column = ''): array {
-		global $wpdb;
 		$table = self::table();
 		$out   = [];
-		foreach (array_chunk(array_values($domains), 500) as $chunk) {
-			$in   = implode(',', array_fill(0, count($chunk), '%s'));
-			$rows = $wpdb->get_results($wpdb->prepare(
-				"SELECT domain, network_id FROM {$table} WHERE server_id = %d AND app_id = %d AND domain IN ({$in}) AND {$condition}",
-				$target[0], $target[1], ...$chunk
-			));
-			if ($wpdb->last_error !== '') {
-				throw new \RuntimeException(sprintf('%s could not be read: %s', $what, $wpdb->last_error));
-			}
-			foreach ((array) $rows as $row) {
-				$out[$row->domain] ??= $column === '' ? true : (int) $row->{$column};
-			}
+		$rows  = Schema::select_in(
+			"SELECT domain, network_id FROM {$table} WHERE server_id = %d AND app_id = %d AND domain IN ({in}) AND {$condition}",
+			[$target[0], $target[1]],
+			$domains,
+			$what
+		);
+		foreach ($rows as $row) {
+			$out[$row->domain] ??= $column === '' ? true : (int) $row->{$column};
 		}
 		return $out;
 	}

@@ -24,8 +24,7 @@ final class Log {
 	private const MAX_MESSAGE = 500;
 
 	public static function table(): string {
-		global $wpdb;
-		return $wpdb->base_prefix . 'wu_runcloud_log';
+		return Schema::table(Schema::LOG);
 	}
 
 	/**

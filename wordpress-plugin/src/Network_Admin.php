@@ -46,10 +46,10 @@ final class Network_Admin {
 		$notices = [];
 		if (!Settings::extension_loaded()) {
 			$waiting = Queue::counts();
-			$notices[] = ['error', Plugin::extension_missing_message() . ' ' . sprintf(
+			$notices[] = ['error', Settings::extension_missing_message() . ' ' . sprintf(
 				/* translators: %d: number of operations */
 				__('%d operation(s) waiting.', 'wu-runcloud'),
-				(int) (($waiting['pending'] ?? 0) + ($waiting['retrying'] ?? 0))
+				array_sum(array_intersect_key($waiting, array_flip(Queue::WAITING)))
 			), null];
 		}
 		if (Settings::is_enabled() && !Settings::is_configured()) {
@@ -59,9 +59,14 @@ final class Network_Admin {
 				implode(', ', Settings::missing_constants())
 			), null];
 		}
-		$auth = array_filter(Queue::problems(20), static fn($op) => in_array((int) $op->last_status, [401, 403], true));
+		$auth = array_values(array_filter(Queue::problems(20), static fn($op) => in_array((int) $op->last_status, [401, 403], true)));
 		if ($auth !== []) {
-			$notices[] = ['error', __('RunCloud refused the credentials: domains are not being synced. Check the API token (or key and secret) in wp-config.php, then retry from Settings -> RunCloud.', 'wu-runcloud'), null];
+			// The extension's own words name the credential to check; this only says what it stops.
+			$notices[] = ['error', sprintf(
+				/* translators: %s: the newest failure's message, naming the constant to check */
+				__('Domains are not being synced: %s', 'wu-runcloud'),
+				(string) $auth[0]->last_error
+			), null];
 		}
 		if (Settings::credential_mode() === 'key_secret' && !get_network_option(null, self::TOKEN_NOTICE_OPTION)) {
 			$dismiss = wp_nonce_url(admin_url('admin-post.php?action=wu_runcloud_dismiss_token_notice'), 'wu_runcloud_dismiss_token_notice');
@@ -269,7 +274,7 @@ final class Network_Admin {
 		if ($do === 'dismiss' && Queue::dismiss($id)) {
 			$this->flash('success', __('Operation dismissed.', 'wu-runcloud'));
 		} elseif ($do === 'retry' && Queue::retry_now($id)) {
-			Domain_Sync::process_due(null, 10);
+			Worker::run_now($id);
 			$op = Queue::get($id);
 			$this->flash($op && $op->status === 'done' ? 'success' : 'warning', $op && $op->status === 'done'
 				? __('Retried: done.', 'wu-runcloud')

@@ -29,12 +29,9 @@ final class Ownership {
 			return [];
 		}
 		$keep = [];
-		foreach (get_networks(['number' => 0]) as $network) {
-			$main = Queue::normalize((string) $network->domain);
-			if (in_array($main, $domains, true)) {
-				/* translators: %d: network id */
-				$keep[$main] = sprintf(__('kept: the main domain of network %d', 'wu-runcloud'), (int) $network->id);
-			}
+		foreach (array_intersect_key(Hostnames::network_domains(), array_flip($domains)) as $main => $network_id) {
+			/* translators: %d: network id */
+			$keep[$main] = sprintf(__('kept: the main domain of network %d', 'wu-runcloud'), $network_id);
 		}
 
 		$ours = Domains::added_by_us($domains, $target);
@@ -78,30 +75,15 @@ final class Ownership {
 	private static function sites_using(array $domains): array {
 		global $wpdb;
 		$out = [];
-		foreach (array_chunk($domains, 500) as $chunk) {
-			// A site may hold the Unicode spelling of an internationalised name.
-			$spellings = [];
-			foreach ($chunk as $domain) {
-				$spellings[$domain] = $domain;
-				if (str_contains($domain, 'xn--') && function_exists('idn_to_utf8')) {
-					$unicode = idn_to_utf8($domain, IDNA_DEFAULT, INTL_IDNA_VARIANT_UTS46);
-					if (is_string($unicode) && $unicode !== '') {
-						$spellings[$unicode] = $domain;
-					}
-				}
-			}
-			$in   = implode(',', array_fill(0, count($spellings), '%s'));
-			$rows = $wpdb->get_results($wpdb->prepare(
-				"SELECT domain, MIN(blog_id) AS blog_id FROM {$wpdb->blogs} WHERE domain IN ({$in}) GROUP BY domain",
-				...array_keys($spellings)
-			));
-			if ($wpdb->last_error !== '') {
-				throw new \RuntimeException(sprintf('the sites could not be read: %s', $wpdb->last_error));
-			}
-			foreach ((array) $rows as $row) {
-				$name = $spellings[strtolower((string) $row->domain)] ?? Queue::normalize((string) $row->domain);
-				$out[$name] ??= (int) $row->blog_id;
-			}
+		// A site may hold the Unicode spelling of an internationalised name.
+		$spellings = [];
+		foreach ($domains as $domain) {
+			$spellings += Domain_Name::spellings($domain);
+		}
+		$rows = Schema::select_in("SELECT domain, MIN(blog_id) AS blog_id FROM {$wpdb->blogs} WHERE domain IN ({in}) GROUP BY domain", [], array_keys($spellings), 'the sites');
+		foreach ($rows as $row) {
+			$name = $spellings[strtolower((string) $row->domain)] ?? Domain_Name::normalize((string) $row->domain);
+			$out[$name] ??= (int) $row->blog_id;
 		}
 		return $out;
 	}
@@ -118,7 +100,7 @@ final class Ownership {
 		$wanted = array_flip($domains);
 		$out    = [];
 		foreach (Reconciler::mapped_domains(['domain__in' => $domains, 'number' => 0]) as $mapping) {
-			$name = Queue::normalize((string) $mapping->get_domain());
+			$name = Domain_Name::normalize((string) $mapping->get_domain());
 			if (isset($wanted[$name])) {
 				$out[$name] ??= method_exists($mapping, 'get_site_id') ? (int) $mapping->get_site_id() : 0;
 			}

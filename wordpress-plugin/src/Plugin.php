@@ -1,8 +1,9 @@
 <?php
 /**
  * Wiring: every add_action/add_filter of the plugin is in register_hooks(), mirrored by
- * unregister_hooks(). Callbacks are named after their hook and only decide *when*; the
- * work is Queue (record), Domain_Sync (perform) and Reconciler (converge).
+ * unregister_hooks(). Callbacks are named after their hook and only decide *when*; which
+ * hostnames count is Hostnames', and the work is Queue (record), Worker (run), Domain_Sync
+ * (perform) and Reconciler (converge).
  *
  * @package WU_RunCloud
  */
@@ -13,9 +14,7 @@ defined('ABSPATH') || exit;
 
 final class Plugin {
 
-	public const DB_VERSION        = '4';
-	public const DB_VERSION_OPTION = 'wu_runcloud_db_version';
-	public const RECONCILE_HOOK    = 'wu_runcloud_reconcile';
+	public const RECONCILE_HOOK = 'wu_runcloud_reconcile';
 
 	private static ?Plugin $instance = null;
 
@@ -32,7 +31,7 @@ final class Plugin {
 	/** Called once from wu-runcloud.php. */
 	public static function boot(): void {
 		$plugin = self::instance();
-		self::maybe_install();
+		Schema::maybe_install();
 		$plugin->register_hooks();
 		if (defined('WP_CLI') && WP_CLI && class_exists('WP_CLI')) {
 			\WP_CLI::add_command('runcloud', CLI::class);
@@ -52,7 +51,7 @@ final class Plugin {
 		add_action('wp_update_site', [$this, 'action_wp_update_site'], 10, 2);
 
 		// Our own background work.
-		add_action(Queue::WORKER_HOOK, [$this, 'action_wu_runcloud_process_queue'], 10, 0);
+		add_action(Worker::HOOK, [$this, 'action_wu_runcloud_process_queue'], 10, 0);
 		add_action(self::RECONCILE_HOOK, [$this, 'action_wu_runcloud_reconcile'], 10, 0);
 		add_action('init', [$this, 'action_init'], 10, 0);
 
@@ -84,7 +83,7 @@ final class Plugin {
 		remove_action('wp_delete_site', [$this, 'action_wp_delete_site'], 10);
 		remove_action('wp_update_site', [$this, 'action_wp_update_site'], 10);
 
-		remove_action(Queue::WORKER_HOOK, [$this, 'action_wu_runcloud_process_queue'], 10);
+		remove_action(Worker::HOOK, [$this, 'action_wu_runcloud_process_queue'], 10);
 		remove_action(self::RECONCILE_HOOK, [$this, 'action_wu_runcloud_reconcile'], 10);
 		remove_action('init', [$this, 'action_init'], 10);
 
@@ -113,14 +112,11 @@ final class Plugin {
 	 *                             (when it still exists), else the current one.
 	 */
 	public static function request(string $op, $domain, $site_id, string $source, ?int $network_id = null): ?int {
-		$domain = is_string($domain) ? Queue::normalize($domain) : '';
+		$domain = is_string($domain) ? Domain_Name::normalize($domain) : '';
 		if ($domain === '' || !Settings::is_enabled()) {
 			return null;
 		}
-		if ($network_id === null) {
-			$site       = (int) $site_id > 0 ? get_site((int) $site_id) : null;
-			$network_id = $site ? (int) $site->network_id : get_current_network_id();
-		}
+		$network_id ??= Hostnames::network_of((int) $site_id);
 		return Queue::enqueue($op, $domain, (int) $site_id, $source, 0, ['network_id' => $network_id]);
 	}
 
@@ -158,7 +154,7 @@ final class Plugin {
 		if (!$this->handles_domain_actions() || !$site instanceof \WP_Site) {
 			return;
 		}
-		if (self::is_own_hostname($site->domain, (int) $site->network_id)) {
+		if (Hostnames::needs_own_domain($site->domain, (int) $site->network_id)) {
 			self::request('add', $site->domain, $site->blog_id, 'wp_insert_site', (int) $site->network_id);
 		}
 	}
@@ -168,7 +164,7 @@ final class Plugin {
 		if (!$this->handles_domain_actions() || !$site instanceof \WP_Site) {
 			return;
 		}
-		if (self::is_own_hostname($site->domain, (int) $site->network_id)) {
+		if (Hostnames::needs_own_domain($site->domain, (int) $site->network_id)) {
 			self::request('remove', $site->domain, $site->blog_id, 'wp_delete_site', (int) $site->network_id);
 		}
 	}
@@ -178,32 +174,26 @@ final class Plugin {
 		if (!$this->handles_domain_actions() || !$new_site instanceof \WP_Site || !$old_site instanceof \WP_Site) {
 			return;
 		}
-		if (Queue::normalize($new_site->domain) === Queue::normalize($old_site->domain)) {
+		if (Domain_Name::same($new_site->domain, $old_site->domain)) {
 			return;
 		}
-		if (self::is_own_hostname($old_site->domain, (int) $old_site->network_id)) {
+		if (Hostnames::needs_own_domain($old_site->domain, (int) $old_site->network_id)) {
 			self::request('remove', $old_site->domain, $old_site->blog_id, 'wp_update_site', (int) $old_site->network_id);
 		}
-		if (self::is_own_hostname($new_site->domain, (int) $new_site->network_id)) {
+		if (Hostnames::needs_own_domain($new_site->domain, (int) $new_site->network_id)) {
 			self::request('add', $new_site->domain, $new_site->blog_id, 'wp_update_site', (int) $new_site->network_id);
 		}
 	}
 
-	/** Hostnames other than the network's main domain need their own RunCloud domain. */
-	private static function is_own_hostname(string $domain, int $network_id): bool {
-		$network = get_network($network_id ?: null);
-		return $network && Queue::normalize($domain) !== Queue::normalize($network->domain);
-	}
-
 	public function action_wu_runcloud_process_queue(): void {
-		Domain_Sync::process_due();
+		Worker::process_due();
 	}
 
 	public function action_wu_runcloud_reconcile(): void {
 		if (Settings::is_enabled()) {
 			Reconciler::run(false);
 		}
-		Domain_Sync::process_due();
+		Worker::process_due();
 	}
 
 	/** Translations, and the periodic reconcile kept scheduled on the main site (cron is per site). */
@@ -244,28 +234,13 @@ final class Plugin {
 		}
 	}
 
-	public static function extension_missing_message(): string {
-		return __('The wu_runcloud PHP extension is not loaded, so nothing is sent to RunCloud. To fix it, install the wu_runcloud PHP extension: make install, then reload php-fpm. Domain changes are recorded meanwhile and sent once it is loaded.', 'wu-runcloud');
-	}
-
-	/** Create or upgrade tables when our schema version changes (cheap option read otherwise). */
-	public static function maybe_install(): void {
-		if (get_network_option(null, self::DB_VERSION_OPTION) !== self::DB_VERSION) {
-			Schema::install();
-			update_network_option(null, self::DB_VERSION_OPTION, self::DB_VERSION);
-		}
-	}
-
+	/** Network activation: today's tables, whatever version was there. */
 	public static function activate(): void {
 		Schema::install();
-		update_network_option(null, self::DB_VERSION_OPTION, self::DB_VERSION);
 	}
 
 	public static function deactivate(): void {
-		wp_clear_scheduled_hook(Queue::WORKER_HOOK);
+		Worker::unschedule();
 		wp_clear_scheduled_hook(self::RECONCILE_HOOK);
-		if (function_exists('as_unschedule_all_actions')) {
-			as_unschedule_all_actions(Queue::WORKER_HOOK, [], Queue::GROUP);
-		}
 	}
 }

@@ -2,7 +2,7 @@
 /**
  * Durable operations: every add/remove/redeploy is a row in {base_prefix}wu_runcloud_ops
  * before anything talks to RunCloud, so a crash, an outage or a missing extension loses
- * nothing. A hook only calls enqueue(); the worker (Domain_Sync) claims due rows.
+ * nothing. A hook only calls enqueue(); the Worker claims due rows.
  *
  * Statuses: pending -> running -> done | skipped | retrying (back to due later) | failed
  * (permanent, until dismissed); superseded when an opposite operation for the same domain
@@ -23,16 +23,25 @@ defined('ABSPATH') || exit;
 
 final class Queue {
 
-	public const WORKER_HOOK = 'wu_runcloud_process_queue';
-	public const GROUP       = 'wu-runcloud';
-
 	public const OPS = ['add', 'remove', 'redeploy_ssl'];
 
-	/** Statuses still waiting for the worker. */
+	/** Still waiting for a worker. */
 	public const WAITING = ['pending', 'retrying'];
 
-	/** Statuses an admin must see until they go away. */
+	/** Waiting, or being run by a worker right now. */
+	public const ACTIVE = ['pending', 'retrying', 'running'];
+
+	/** What an admin must see until it goes away (retry now, dismiss). */
 	public const PROBLEMS = ['retrying', 'failed'];
+
+	/** Requests not carried out yet: a newer opposite request of the network replaces them. */
+	public const OUTSTANDING = ['pending', 'retrying', 'failed'];
+
+	/** Set aside: no longer anybody's intent. */
+	public const SET_ASIDE = ['superseded', 'dismissed'];
+
+	/** Over: forgotten after a while. */
+	public const FINISHED = ['done', 'skipped', 'superseded', 'dismissed'];
 
 	/** A second identical request within this many seconds of a success is the double fire. */
 	public const REPEAT_WINDOW = 600;
@@ -46,25 +55,13 @@ final class Queue {
 	/** What every transition out of 'running' clears, so the domain is free again. */
 	private const LEAVE_RUNNING = 'running_key = NULL, lease = NULL';
 
-	public static function table(): string {
-		global $wpdb;
-		return $wpdb->base_prefix . 'wu_runcloud_ops';
+	/** A status list above, as SQL: `'pending','retrying'` (the constants, never input). */
+	private static function in(array $statuses): string {
+		return "'" . implode("','", $statuses) . "'";
 	}
 
-	/**
-	 * The name in the extension's normal form (lower-case, no trailing dot, IDN as punycode),
-	 * so every spelling of a domain shares one queue key and one tracking row. Without the
-	 * extension, or for a name it rejects (the worker reports why), a plain ASCII fold.
-	 */
-	public static function normalize(string $domain): string {
-		if (function_exists('wu_runcloud_normalize_domain')) {
-			try {
-				return wu_runcloud_normalize_domain($domain);
-			} catch (\Throwable $e) {
-				// Invalid: recorded as given, and the worker's failure names the problem.
-			}
-		}
-		return rtrim(strtolower(trim($domain)), '.');
+	public static function table(): string {
+		return Schema::table(Schema::OPS);
 	}
 
 	/**
@@ -82,7 +79,7 @@ final class Queue {
 			return null;
 		}
 		$table   = self::table();
-		$domain  = $op === 'redeploy_ssl' ? '' : self::normalize($domain);
+		$domain  = $op === 'redeploy_ssl' ? '' : Domain_Name::normalize($domain);
 		$network = (int) ($context['network_id'] ?? get_current_network_id());
 		$now     = time();
 		$at      = $now + max(0, $delay);
@@ -95,7 +92,7 @@ final class Queue {
 				// remove runs (Ownership).
 				$opposite = $op === 'add' ? 'remove' : 'add';
 				$wpdb->query($wpdb->prepare(
-					"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND network_id = %d AND op = %s AND status IN ('pending','retrying','failed')",
+					"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND network_id = %d AND op = %s AND status IN (" . self::in(self::OUTSTANDING) . ')',
 					$now, $domain, $network, $opposite
 				));
 			}
@@ -104,7 +101,7 @@ final class Queue {
 			// A remove that was kept is no success to repeat: asking again looks again.
 			$repeats = $op === 'remove' ? ['done'] : ['done', 'skipped'];
 			$last    = $wpdb->get_row($wpdb->prepare(
-				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND status NOT IN ('superseded','dismissed') ORDER BY id DESC LIMIT 1",
+				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND status NOT IN (" . self::in(self::SET_ASIDE) . ') ORDER BY id DESC LIMIT 1',
 				$domain, $network
 			));
 			if ($last && $last->op === $op && in_array($last->status, $repeats, true) && (int) $last->updated_at >= $now - self::REPEAT_WINDOW) {
@@ -127,7 +124,7 @@ final class Queue {
 			return $id ?: null;
 		}
 
-		self::schedule_worker($at);
+		Worker::schedule($at);
 		return $id ?: null;
 	}
 
@@ -152,7 +149,7 @@ final class Queue {
 			$now
 		));
 		return (array) $wpdb->get_results($wpdb->prepare(
-			"SELECT * FROM {$table} WHERE status IN ('pending','retrying') AND next_attempt_at <= %d ORDER BY next_attempt_at ASC, id ASC LIMIT %d",
+			"SELECT * FROM {$table} WHERE status IN (" . self::in(self::WAITING) . ') AND next_attempt_at <= %d ORDER BY next_attempt_at ASC, id ASC LIMIT %d',
 			$now, $limit
 		));
 	}
@@ -180,7 +177,7 @@ final class Queue {
 		$claimed = $wpdb->query($wpdb->prepare(
 			"UPDATE IGNORE {$table} SET status = 'running', attempts = attempts + 1, lease = %s, lease_until = %d, server_id = %d, app_id = %d,
 			 running_key = CONCAT(%s, IF(op = 'redeploy_ssl', '*ssl', domain)), updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, dedup_key)
-			 WHERE id = %d AND status IN ('pending','retrying') AND next_attempt_at <= %d",
+			 WHERE id = %d AND status IN (" . self::in(self::WAITING) . ') AND next_attempt_at <= %d',
 			$lease, $now + self::LEASE, $target[0], $target[1], self::target_key($target), time(), $id, $now
 		));
 		return $claimed === 1 ? self::get($id) : null;
@@ -208,7 +205,7 @@ final class Queue {
 		}
 		$table = self::table();
 		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$table} o JOIN {$table} n ON n.domain = o.domain AND n.network_id = o.network_id AND n.op = %s AND n.id > o.id AND n.status NOT IN ('superseded','dismissed')
+			"UPDATE {$table} o JOIN {$table} n ON n.domain = o.domain AND n.network_id = o.network_id AND n.op = %s AND n.id > o.id AND n.status NOT IN (" . self::in(self::SET_ASIDE) . ")
 			 SET o.status = 'superseded', o.dedup_key = NULL, o.running_key = NULL, o.lease = NULL, o.updated_at = %d WHERE o.id = %d AND o.lease = %s",
 			$row->op === 'add' ? 'remove' : 'add', time(), (int) $row->id, (string) $row->lease
 		));
@@ -223,7 +220,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		$wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE op = 'redeploy_ssl' AND id < %d AND status IN ('retrying','failed')",
+			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE op = 'redeploy_ssl' AND id < %d AND status IN (" . self::in(self::PROBLEMS) . ')',
 			time(), $id
 		));
 	}
@@ -269,7 +266,7 @@ final class Queue {
 			return false;
 		}
 		if ($next !== null) {
-			self::schedule_worker($next);
+			Worker::schedule($next);
 		}
 		return $next;
 	}
@@ -339,7 +336,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET status = 'dismissed', dedup_key = NULL, updated_at = %d WHERE id = %d AND status IN ('retrying','failed')",
+			"UPDATE {$table} SET status = 'dismissed', dedup_key = NULL, updated_at = %d WHERE id = %d AND status IN (" . self::in(self::PROBLEMS) . ')',
 			time(), $id
 		));
 	}
@@ -349,11 +346,11 @@ final class Queue {
 		$table = self::table();
 		// IGNORE: when a newer request for the same operation already waits, that one stands.
 		$done = (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE IGNORE {$table} SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, CONCAT(op, '|', network_id, '|', domain)) WHERE id = %d AND status IN ('retrying','failed')",
+			"UPDATE IGNORE {$table} SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, CONCAT(op, '|', network_id, '|', domain)) WHERE id = %d AND status IN (" . self::in(self::PROBLEMS) . ')',
 			time(), time(), $id
 		));
 		if ($done) {
-			self::schedule_worker(time());
+			Worker::schedule(time());
 		}
 		return $done;
 	}
@@ -363,7 +360,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		$wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET next_attempt_at = LEAST(next_attempt_at, %d) WHERE id = %d AND status IN ('pending','retrying')",
+			"UPDATE {$table} SET next_attempt_at = LEAST(next_attempt_at, %d) WHERE id = %d AND status IN (" . self::in(self::WAITING) . ')',
 			time(), $id
 		));
 	}
@@ -381,21 +378,16 @@ final class Queue {
 	 * @return array<string, object> domain => the oldest such row
 	 */
 	public static function waiting_adds(array $domains): array {
-		global $wpdb;
 		$table = self::table();
 		$out   = [];
-		foreach (array_chunk(array_values($domains), 500) as $chunk) {
-			$in   = implode(',', array_fill(0, count($chunk), '%s'));
-			$rows = $wpdb->get_results($wpdb->prepare(
-				"SELECT id, domain, network_id FROM {$table} WHERE op = 'add' AND status IN ('pending','retrying','running') AND domain IN ({$in}) ORDER BY id",
-				...$chunk
-			));
-			if ($wpdb->last_error !== '') {
-				throw new \RuntimeException(sprintf('the queue could not be read: %s', $wpdb->last_error));
-			}
-			foreach ((array) $rows as $row) {
-				$out[$row->domain] ??= $row;
-			}
+		$rows  = Schema::select_in(
+			"SELECT id, domain, network_id FROM {$table} WHERE op = 'add' AND status IN (" . self::in(self::ACTIVE) . ') AND domain IN ({in}) ORDER BY id',
+			[],
+			$domains,
+			'the queue'
+		);
+		foreach ($rows as $row) {
+			$out[$row->domain] ??= $row;
 		}
 		return $out;
 	}
@@ -405,7 +397,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		return (array) $wpdb->get_results($wpdb->prepare(
-			"SELECT * FROM {$table} WHERE status IN ('retrying','failed') ORDER BY id DESC LIMIT %d",
+			"SELECT * FROM {$table} WHERE status IN (" . self::in(self::PROBLEMS) . ') ORDER BY id DESC LIMIT %d',
 			$limit
 		));
 	}
@@ -444,56 +436,8 @@ final class Queue {
 	public static function next_due_time(): ?int {
 		global $wpdb;
 		$table = self::table();
-		$at    = $wpdb->get_var("SELECT MIN(next_attempt_at) FROM {$table} WHERE status IN ('pending','retrying')");
+		$at    = $wpdb->get_var("SELECT MIN(next_attempt_at) FROM {$table} WHERE status IN (" . self::in(self::WAITING) . ')');
 		return $at === null ? null : (int) $at;
-	}
-
-	/**
-	 * Make sure the worker runs at $at at the latest: Action Scheduler when available,
-	 * WP-Cron otherwise. An earlier run already scheduled is enough.
-	 */
-	public static function schedule_worker(int $at): void {
-		// Cron events are per site: keep ours on the main site, whichever site noticed.
-		$switched = !is_main_site();
-		if ($switched) {
-			switch_to_blog(get_main_site_id());
-		}
-		self::schedule_worker_here($at);
-		if ($switched) {
-			restore_current_blog();
-		}
-	}
-
-	private static function schedule_worker_here(int $at): void {
-		if (function_exists('as_schedule_single_action') && function_exists('as_get_scheduled_actions')) {
-			// Only a *pending* run due by $at is enough: a run in progress may be the one
-			// asking, and may already have read the due rows.
-			$pending = as_get_scheduled_actions([
-				'hook'         => self::WORKER_HOOK,
-				'group'        => self::GROUP,
-				'status'       => 'pending',
-				'date'         => new \DateTime('@' . $at),
-				'date_compare' => '<=',
-				'per_page'     => 1,
-			], 'ids');
-			if (!empty($pending)) {
-				return;
-			}
-			if ($at <= time() && function_exists('as_enqueue_async_action')) {
-				as_enqueue_async_action(self::WORKER_HOOK, [], self::GROUP);
-			} else {
-				as_schedule_single_action($at, self::WORKER_HOOK, [], self::GROUP);
-			}
-			return;
-		}
-		$next = wp_next_scheduled(self::WORKER_HOOK);
-		if ($next !== false && $next <= $at) {
-			return;
-		}
-		if ($next !== false) {
-			wp_unschedule_event($next, self::WORKER_HOOK);
-		}
-		wp_schedule_single_event($at, self::WORKER_HOOK);
 	}
 
 	/** Forget finished operations older than $days (the attention list keeps its own rows). */
@@ -501,7 +445,7 @@ final class Queue {
 		global $wpdb;
 		$table = self::table();
 		return (int) $wpdb->query($wpdb->prepare(
-			"DELETE FROM {$table} WHERE status IN ('done','skipped','superseded','dismissed') AND updated_at < %d",
+			"DELETE FROM {$table} WHERE status IN (" . self::in(self::FINISHED) . ') AND updated_at < %d',
 			time() - $days * DAY_IN_SECONDS
 		));
 	}

@@ -45,7 +45,7 @@ final class Reconciler {
 	public static function wanted(): array {
 		global $wpdb;
 		$network = get_network();
-		$main    = Queue::normalize((string) $network->domain);
+		$main    = Domain_Name::normalize((string) $network->domain);
 		$errors  = [];
 		// Deactivated sites (deleted = 1) keep their hostname: deactivation is reversible and
 		// fires no removal, so the reconcile must not remove (and later re-add) it either.
@@ -90,7 +90,7 @@ final class Reconciler {
 			/* translators: %s: a PHP type, e.g. null */
 			$errors[] = sprintf(__('the wu_runcloud_wanted_domains filter returned %s instead of an array', 'wu-runcloud'), get_debug_type($filtered));
 		}
-		$domains = array_unique(array_filter(array_map(static fn($d) => Queue::normalize((string) $d), $domains), static fn($d) => $d !== '' && $d !== $main));
+		$domains = array_unique(array_filter(Domain_Name::normalize_all($domains), static fn($d) => $d !== '' && $d !== $main));
 		sort($domains);
 		return ['domains' => $domains, 'errors' => $errors];
 	}
@@ -161,9 +161,9 @@ final class Reconciler {
 			$result = wu_runcloud_sync($config, $wanted, ['dry_run' => $dry_run, 'prune' => []]);
 			Settings::release_hold();
 		} catch (\Throwable $e) {
-			$failure = Domain_Sync::describe($e);
+			$failure = Failure::of($e);
 			if ($failure['outcome'] === 'config') {
-				Domain_Sync::hold_queue($failure['message']);
+				Worker::hold_queue($failure['message']);
 			}
 			Log::operation('sync', '', 'failed', $failure['status'], $failure['message'], 'error');
 			return new \WP_Error('wu_runcloud_' . $failure['outcome'], $failure['message'], ['status' => $failure['status']]);
@@ -243,7 +243,9 @@ final class Reconciler {
 		}
 
 		$managed = Domains::managed($network, $target);
-		$missing = array_values(array_diff($managed, $wanted, self::network_domains()));
+		// Never a network's main domain, even when this plugin once added the name (a site's
+		// hostname later made the network's domain).
+		$missing = array_values(array_diff($managed, $wanted, array_keys(Hostnames::network_domains())));
 		$report['limit'] = max(5, intdiv(count($managed), 10));
 		$eligible = $dry_run
 			? Domains::missed_at_least($network, $target, $missing, 1)
@@ -263,7 +265,7 @@ final class Reconciler {
 		$eligible = array_values(array_diff($eligible, array_keys($report['kept'])));
 		sort($eligible);
 		if ($force && $confirmed !== null) {
-			$eligible = array_values(array_intersect($eligible, array_map([Queue::class, 'normalize'], $confirmed)));
+			$eligible = array_values(array_intersect($eligible, Domain_Name::normalize_all($confirmed)));
 		}
 		$report['candidates'] = $eligible;
 
@@ -302,7 +304,7 @@ final class Reconciler {
 			}
 		}
 		if ($ids !== []) {
-			Domain_Sync::process_due();
+			Worker::process_due();
 		}
 		foreach ($ids as $domain => $id) {
 			$row = Queue::get($id);
@@ -334,19 +336,6 @@ final class Reconciler {
 		}
 	}
 
-	/**
-	 * The main domains of every network: never wanted (RunCloud serves them as the app's own)
-	 * and never pruned, even when this plugin once added the name (a site's hostname later
-	 * made the network's domain).
-	 */
-	private static function network_domains(): array {
-		$domains = [Queue::normalize((string) get_network()->domain)];
-		foreach (get_networks(['number' => 0]) as $network) {
-			$domains[] = Queue::normalize((string) $network->domain);
-		}
-		return array_values(array_unique($domains));
-	}
-
 	/** @return array<string, int> hostname => blog id */
 	private static function site_ids(array $domains): array {
 		global $wpdb;
@@ -358,7 +347,7 @@ final class Reconciler {
 			$in   = implode(',', array_fill(0, count($chunk), '%s'));
 			$rows = (array) $wpdb->get_results($wpdb->prepare("SELECT domain, MIN(blog_id) AS blog_id FROM {$wpdb->blogs} WHERE domain IN ({$in}) GROUP BY domain", ...$chunk));
 			foreach ($rows as $row) {
-				$out[Queue::normalize($row->domain)] = (int) $row->blog_id;
+				$out[Domain_Name::normalize($row->domain)] = (int) $row->blog_id;
 			}
 		}
 		return $out;

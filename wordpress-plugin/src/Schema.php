@@ -1,6 +1,7 @@
 <?php
 /**
- * Our three tables (ops, domains, log), created or upgraded when Plugin::DB_VERSION changes.
+ * Our three tables (ops, domains, log), created or upgraded when VERSION changes (on
+ * activation, and on the first request after an update), and dropped by uninstall.php.
  *
  * Upgrades that dbDelta cannot do (a new primary key, rewriting stored keys) run first and
  * only when the schema shows they are needed, so running this again — on each network of a
@@ -15,15 +16,35 @@ defined('ABSPATH') || exit;
 
 final class Schema {
 
+	public const VERSION        = '4';
+	public const VERSION_OPTION = 'wu_runcloud_db_version';
+
+	/** Table names without the network's base prefix: use table(). */
+	public const OPS     = 'wu_runcloud_ops';
+	public const DOMAINS = 'wu_runcloud_domains';
+	public const LOG     = 'wu_runcloud_log';
+
+	public static function table(string $name): string {
+		global $wpdb;
+		return $wpdb->base_prefix . $name;
+	}
+
+	/** Create or upgrade the tables when the schema version changed (a cheap option read otherwise). */
+	public static function maybe_install(): void {
+		if (get_network_option(null, self::VERSION_OPTION) !== self::VERSION) {
+			self::install();
+		}
+	}
+
 	public static function install(): void {
 		global $wpdb;
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		self::scope_rows();
 
 		$charset = $wpdb->get_charset_collate();
-		$ops     = Queue::table();
-		$domains = Domains::table();
-		$log     = Log::table();
+		$ops     = self::table(self::OPS);
+		$domains = self::table(self::DOMAINS);
+		$log     = self::table(self::LOG);
 		dbDelta("CREATE TABLE {$ops} (
   id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
   op varchar(20) NOT NULL,
@@ -77,6 +98,37 @@ final class Schema {
   message text NULL,
   PRIMARY KEY  (id)
 ) {$charset};");
+		update_network_option(null, self::VERSION_OPTION, self::VERSION);
+	}
+
+	/**
+	 * The rows of $sql for a long list of values, 500 at a time: `{in}` in $sql stands for the
+	 * list, $args fill the placeholders before it.
+	 *
+	 * @param string $what What is read, for the error ("the queue").
+	 * @throws \RuntimeException When the database fails: a partial answer must never pass for a
+	 *                           complete one (a domain still in use could look unused).
+	 */
+	public static function select_in(string $sql, array $args, array $values, string $what): array {
+		global $wpdb;
+		$rows = [];
+		foreach (array_chunk(array_values($values), 500) as $chunk) {
+			$in    = implode(',', array_fill(0, count($chunk), '%s'));
+			$found = $wpdb->get_results($wpdb->prepare(str_replace('{in}', $in, $sql), ...$args, ...$chunk));
+			if ($wpdb->last_error !== '') {
+				throw new \RuntimeException(sprintf('%s could not be read: %s', $what, $wpdb->last_error));
+			}
+			array_push($rows, ...(array) $found);
+		}
+		return $rows;
+	}
+
+	/** Uninstall: everything this plugin recorded goes; RunCloud is left alone. */
+	public static function drop_tables(): void {
+		global $wpdb;
+		foreach ([self::OPS, self::DOMAINS, self::LOG] as $name) {
+			$wpdb->query('DROP TABLE IF EXISTS ' . self::table($name)); // phpcs:ignore WordPress.DB -- our fixed names
+		}
 	}
 
 	/**
@@ -90,8 +142,8 @@ final class Schema {
 	 */
 	private static function scope_rows(): void {
 		global $wpdb;
-		$ops     = Queue::table();
-		$domains = Domains::table();
+		$ops     = self::table(self::OPS);
+		$domains = self::table(self::DOMAINS);
 		$main    = (int) get_main_network_id();
 
 		if (self::has_table($ops) && !self::has_column($ops, 'network_id')) {

@@ -42,6 +42,24 @@ final class Settings {
 	private const CLIENT_OPTIONS = ['timeout', 'connect_timeout', 'retries'];
 
 	/**
+	 * Each key of the extension's configuration as the operator knows it (the extension's
+	 * `setting_names`): its messages then say "check WU_RUNCLOUD_SERVER_ID", and the plugin
+	 * shows them as they are.
+	 */
+	private const SETTING_NAMES = [
+		'api_token'       => 'WU_RUNCLOUD_API_TOKEN',
+		'api_key'         => 'WU_RUNCLOUD_API_KEY',
+		'api_secret'      => 'WU_RUNCLOUD_API_SECRET',
+		'server_id'       => 'WU_RUNCLOUD_SERVER_ID',
+		'app_id'          => 'WU_RUNCLOUD_APP_ID',
+		'base_url'        => 'WU_RUNCLOUD_API_URL',
+		'ca_file'         => 'WU_RUNCLOUD_CA_FILE',
+		'timeout'         => 'timeout (filter wu_runcloud_client_options)',
+		'connect_timeout' => 'connect_timeout (filter wu_runcloud_client_options)',
+		'retries'         => 'retries (filter wu_runcloud_client_options)',
+	];
+
+	/**
 	 * Where credentials come from: constants by default; Ultimate Multisite 2.5 plugs in
 	 * Integration::get_credential() so its encrypted stored credentials work too.
 	 *
@@ -137,31 +155,6 @@ final class Settings {
 	}
 
 	/**
-	 * Where a configuration the extension refused comes from, in words an operator can act
-	 * on: the constant (or the filter) behind the key its message names.
-	 */
-	public static function config_source(string $message): string {
-		$sources = [
-			'api_token'       => 'WU_RUNCLOUD_API_TOKEN',
-			'api_key'         => 'WU_RUNCLOUD_API_KEY',
-			'api_secret'      => 'WU_RUNCLOUD_API_SECRET',
-			'server_id'       => 'WU_RUNCLOUD_SERVER_ID',
-			'app_id'          => 'WU_RUNCLOUD_APP_ID',
-			'base_url'        => 'WU_RUNCLOUD_API_URL',
-			'ca_file'         => 'WU_RUNCLOUD_CA_FILE',
-			'connect_timeout' => 'connect_timeout (filter wu_runcloud_client_options)',
-			'timeout'         => 'timeout (filter wu_runcloud_client_options)',
-			'retries'         => 'retries (filter wu_runcloud_client_options)',
-		];
-		foreach ($sources as $key => $source) {
-			if (preg_match('/\b' . $key . '\b/', $message)) {
-				return $source;
-			}
-		}
-		return 'WU_RUNCLOUD_* (wp-config.php)';
-	}
-
-	/**
 	 * Hold the queue: the configuration is invalid, so every operation would fail the same
 	 * way. Stored once for the whole install (the constants are shared by every network).
 	 *
@@ -227,6 +220,7 @@ final class Settings {
 				}
 			}
 		}
+		$config['setting_names'] = self::SETTING_NAMES;
 		return $config;
 	}
 
@@ -241,6 +235,10 @@ final class Settings {
 
 	public static function extension_loaded(): bool {
 		return extension_loaded('wu_runcloud') && function_exists('wu_runcloud_add_domain');
+	}
+
+	public static function extension_missing_message(): string {
+		return __('The wu_runcloud PHP extension is not loaded, so nothing is sent to RunCloud. To fix it, install the wu_runcloud PHP extension: make install, then reload php-fpm. Domain changes are recorded meanwhile and sent once it is loaded.', 'wu-runcloud');
 	}
 
 	/** Whether Ultimate Multisite (2.0+) drives the four domain actions instead of us. */
@@ -272,47 +270,6 @@ final class Settings {
 			return;
 		}
 		update_network_option(null, self::ENABLED_OPTION, $enabled ? 1 : 0);
-	}
-
-	/**
-	 * Whether a www alias should be requested for $domain: Ultimate Multisite's setting when
-	 * present, otherwise only for registrable apex domains (example.com, example.co.uk).
-	 */
-	public static function wants_www(string $domain): bool {
-		$domain = strtolower(trim($domain, " .\t\n"));
-		if (str_starts_with($domain, 'www.')) {
-			return false;
-		}
-		if (class_exists('WP_Ultimo\\Managers\\Domain_Manager')
-			&& method_exists('WP_Ultimo\\Managers\\Domain_Manager', 'get_instance')
-			&& method_exists('WP_Ultimo\\Managers\\Domain_Manager', 'should_create_www_subdomain')) {
-			return (bool) \WP_Ultimo\Managers\Domain_Manager::get_instance()->should_create_www_subdomain($domain);
-		}
-		if (function_exists('wu_get_setting')) {
-			$setting = wu_get_setting('auto_create_www_subdomain', 'always');
-			if ($setting === 'never') {
-				return false;
-			}
-			if ($setting !== 'main_only') {
-				return true;
-			}
-		}
-		return self::is_apex($domain);
-	}
-
-	/** A registrable domain: two labels, or three under a common two-label public suffix. */
-	public static function is_apex(string $domain): bool {
-		$labels = explode('.', $domain);
-		if (count($labels) === 2) {
-			return true;
-		}
-		if (count($labels) !== 3) {
-			return false;
-		}
-		$second = $labels[1];
-		$tld    = $labels[2];
-		$suffixes = apply_filters('wu_runcloud_second_level_suffixes', ['co', 'com', 'net', 'org', 'ac', 'gov', 'edu', 'ltd', 'plc', 'me', 'or', 'ne', 'gen', 'nom']);
-		return strlen($tld) === 2 && in_array($second, (array) $suffixes, true);
 	}
 
 	/** The integration's mark, shown by Ultimate Multisite's wizard and integration list. */

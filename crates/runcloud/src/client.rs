@@ -94,13 +94,17 @@ fn build_client(config: &Config) -> Result<Client, Error> {
         .pool_idle_timeout(Duration::from_secs(55))
         .tcp_keepalive(Duration::from_secs(30));
     if let Some(path) = &config.ca_file {
-        let shown = quote(&path.to_string_lossy());
-        let pem = std::fs::read(path)
-            .map_err(|e| invalid(format!("ca_file {shown} cannot be read: {e}")))?;
+        let shown = format!(
+            "{} {}",
+            config.name("ca_file"),
+            quote(&path.to_string_lossy())
+        );
+        let pem =
+            std::fs::read(path).map_err(|e| invalid(format!("{shown} cannot be read: {e}")))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .map_err(|e| invalid(format!("ca_file {shown} is not a PEM bundle: {e}")))?;
+            .map_err(|e| invalid(format!("{shown} is not a PEM bundle: {e}")))?;
         if certs.is_empty() {
-            return Err(invalid(format!("ca_file {shown} contains no certificate")));
+            return Err(invalid(format!("{shown} contains no certificate")));
         }
         builder = builder.tls_certs_merge(certs);
     }

@@ -47,13 +47,82 @@ impl Auth {
             Auth::KeySecret { .. } => "v2",
         }
     }
+}
 
-    /// Names the credential kind for messages, never its value.
-    pub fn describe(&self) -> &'static str {
-        match self {
-            Auth::Token(_) => "the v3 API token (api_token)",
-            Auth::KeySecret { .. } => "the v2 API key and secret (api_key/api_secret)",
+/// The keys of `$config`, as a caller spells them.
+pub const KEYS: [&str; 10] = [
+    "api_token",
+    "api_key",
+    "api_secret",
+    "server_id",
+    "app_id",
+    "base_url",
+    "ca_file",
+    "timeout",
+    "connect_timeout",
+    "retries",
+];
+
+/// The longest name `setting_names` may give a setting.
+const MAX_SETTING_NAME: usize = 100;
+
+/// How the caller names each setting, so that a message says what the operator can act on.
+///
+/// `$config['setting_names']` maps a key of `$config` to the name the operator knows it by:
+/// a plugin that reads `server_id` from the wp-config constant `WU_RUNCLOUD_SERVER_ID` passes
+/// `['server_id' => 'WU_RUNCLOUD_SERVER_ID']`, and every message then says "check
+/// WU_RUNCLOUD_SERVER_ID" where it would say "check server_id". A key without an entry is
+/// named as itself; entries for keys this version does not know are ignored. A name is a
+/// label of up to 100 letters, digits, spaces and `_-./()`, never a value, and a name that
+/// contains a credential of the same configuration is shown as `[redacted]`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SettingNames(Vec<(&'static str, String)>);
+
+impl SettingNames {
+    /// The caller's name for `key` (one of [`KEYS`]), or `key` itself.
+    pub fn of<'a>(&'a self, key: &'a str) -> &'a str {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(key, |(_, name)| name.as_str())
+    }
+
+    fn from_value(v: Option<&Value>) -> Result<SettingNames, Error> {
+        let entries = match v {
+            None => return Ok(SettingNames::default()),
+            Some(Value::Map(entries)) => entries.as_slice(),
+            Some(Value::List(items)) if items.is_empty() => &[],
+            Some(other) => {
+                return Err(invalid(format!(
+                    "setting_names must be an array of configuration key => name, got {}",
+                    other.type_name()
+                )));
+            }
+        };
+        let mut names = Vec::new();
+        for (key, value) in entries {
+            let Some(key) = KEYS.iter().copied().find(|k| k == key) else {
+                continue;
+            };
+            let name = match value {
+                Value::Str(s) => s.trim(),
+                other => {
+                    return Err(invalid(format!(
+                        "setting_names.{key} must be a string, got {}",
+                        other.type_name()
+                    )));
+                }
+            };
+            let label = |c: char| c.is_ascii_alphanumeric() || " _-./()".contains(c);
+            if name.is_empty() || name.len() > MAX_SETTING_NAME || !name.chars().all(label) {
+                // Never shown: a caller may have put the wrong thing here.
+                return Err(invalid(format!(
+                    "setting_names.{key} must be 1 to {MAX_SETTING_NAME} letters, digits, spaces or _-./() characters"
+                )));
+            }
+            names.push((key, name.to_string()));
         }
+        Ok(SettingNames(names))
     }
 }
 
@@ -113,11 +182,28 @@ pub struct Config {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub retries: u32,
+    /// The caller's names of the settings, for messages.
+    pub names: SettingNames,
 }
 
 impl Config {
-    /// Parses the PHP `$config` array. Every problem is an `InvalidArgument` naming the key.
+    /// Parses the PHP `$config` array. Every problem is an `InvalidArgument` naming the
+    /// setting as the caller does (see [`SettingNames`]); no credential of the array is ever
+    /// in its message.
     pub fn from_value(value: &Value, defaults: Defaults) -> Result<Config, Error> {
+        Config::parse(value, defaults).map_err(|e| {
+            let given: Vec<&str> = ["api_token", "api_key", "api_secret"]
+                .iter()
+                .filter_map(|k| match value.get(k) {
+                    Some(Value::Str(s)) => Some(s.trim()),
+                    _ => None,
+                })
+                .collect();
+            e.redact(&given)
+        })
+    }
+
+    fn parse(value: &Value, defaults: Defaults) -> Result<Config, Error> {
         let empty = Value::Map(vec![]);
         // `[]` is a PHP list: treat it as an empty configuration.
         let value = match value {
@@ -131,10 +217,12 @@ impl Config {
             )));
         };
         let get = |key: &str| value.get(key).filter(|v| !matches!(v, Value::Null));
+        let names = SettingNames::from_value(get("setting_names"))?;
+        let n = |key| names.of(key);
 
-        let token = opt_string(get("api_token"), "api_token")?.filter(|s| !s.is_empty());
-        let key = opt_string(get("api_key"), "api_key")?.filter(|s| !s.is_empty());
-        let secret = opt_string(get("api_secret"), "api_secret")?.filter(|s| !s.is_empty());
+        let token = opt_string(get("api_token"), n("api_token"))?.filter(|s| !s.is_empty());
+        let key = opt_string(get("api_key"), n("api_key"))?.filter(|s| !s.is_empty());
+        let secret = opt_string(get("api_secret"), n("api_secret"))?.filter(|s| !s.is_empty());
         let auth = match (token, key, secret) {
             (Some(t), _, _) => Auth::Token(Secret(t)),
             (None, Some(k), Some(s)) => Auth::KeySecret {
@@ -142,34 +230,42 @@ impl Config {
                 secret: Secret(s),
             },
             (None, Some(_), None) => {
-                return Err(invalid(
-                    "api_key is set but api_secret is missing or empty".into(),
-                ));
+                return Err(invalid(format!(
+                    "{} is set but {} is missing or empty",
+                    n("api_key"),
+                    n("api_secret")
+                )));
             }
             (None, None, Some(_)) => {
-                return Err(invalid(
-                    "api_secret is set but api_key is missing or empty".into(),
-                ));
+                return Err(invalid(format!(
+                    "{} is set but {} is missing or empty",
+                    n("api_secret"),
+                    n("api_key")
+                )));
             }
             (None, None, None) => {
-                return Err(invalid(
-                    "no RunCloud credentials: set api_token (API v3) or api_key and api_secret (legacy API v2)".into(),
-                ));
+                return Err(invalid(format!(
+                    "no RunCloud credentials: set {} (API v3) or {} and {} (legacy API v2)",
+                    n("api_token"),
+                    n("api_key"),
+                    n("api_secret")
+                )));
             }
         };
 
-        let server_id = id(get("server_id"), "server_id")?;
-        let app_id = id(get("app_id"), "app_id")?;
-        let base_url = match opt_string(get("base_url"), "base_url")? {
-            Some(u) => base_url(&u)?,
+        let server_id = id(get("server_id"), n("server_id"))?;
+        let app_id = id(get("app_id"), n("app_id"))?;
+        let base_url = match opt_string(get("base_url"), n("base_url"))? {
+            Some(u) => base_url(&u, n("base_url"))?,
             None => DEFAULT_BASE_URL.to_string(),
         };
-        let ca_file = match opt_string(get("ca_file"), "ca_file")?.filter(|s| !s.is_empty()) {
+        let ca_file = match opt_string(get("ca_file"), n("ca_file"))?.filter(|s| !s.is_empty()) {
             Some(path) => {
                 let path = PathBuf::from(path);
                 if let Err(e) = std::fs::metadata(&path) {
                     return Err(invalid(format!(
-                        "ca_file {} cannot be read: {e}",
+                        "{} {} cannot be read: {e}",
+                        n("ca_file"),
                         quote(&path.to_string_lossy())
                     )));
                 }
@@ -177,14 +273,15 @@ impl Config {
             }
             None => None,
         };
-        let timeout = seconds(get("timeout"), "timeout")?.unwrap_or(defaults.timeout);
-        let connect_timeout =
-            seconds(get("connect_timeout"), "connect_timeout")?.unwrap_or(defaults.connect_timeout);
+        let timeout = seconds(get("timeout"), n("timeout"))?.unwrap_or(defaults.timeout);
+        let connect_timeout = seconds(get("connect_timeout"), n("connect_timeout"))?
+            .unwrap_or(defaults.connect_timeout);
         let retries = match get("retries") {
             None => defaults.retries,
             Some(v) => int_like(v).and_then(retries_in_range).ok_or_else(|| {
                 invalid(format!(
-                    "retries must be an integer from 0 to 10, got {}",
+                    "{} must be an integer from 0 to 10, got {}",
+                    n("retries"),
                     show(v)
                 ))
             })?,
@@ -198,7 +295,26 @@ impl Config {
             timeout,
             connect_timeout,
             retries,
+            names,
         })
+    }
+
+    /// The caller's name for a setting (see [`SettingNames`]).
+    pub fn name<'a>(&'a self, key: &'a str) -> &'a str {
+        self.names.of(key)
+    }
+
+    /// Names the credential kind for messages, never its value:
+    /// "the v3 API token (WU_RUNCLOUD_API_TOKEN)".
+    pub fn credential(&self) -> String {
+        match &self.auth {
+            Auth::Token(_) => format!("the v3 API token ({})", self.name("api_token")),
+            Auth::KeySecret { .. } => format!(
+                "the v2 API key and secret ({}/{})",
+                self.name("api_key"),
+                self.name("api_secret")
+            ),
+        }
     }
 
     /// "web application 940288 on server 11667", as every message names the app.
@@ -298,39 +414,39 @@ fn seconds(v: Option<&Value>, key: &str) -> Result<Option<Duration>, Error> {
     }
 }
 
-/// Checks and normalises `base_url`: https, or http for loopback hosts only; no query,
+/// Checks and normalises `base_url` (named `name` in messages): https, or http for loopback hosts only; no query,
 /// fragment or credentials; no trailing slash; a trailing `/api/v2` or `/api/v3` is dropped
 /// because the client adds the version matching the credentials.
-fn base_url(raw: &str) -> Result<String, Error> {
+fn base_url(raw: &str, name: &str) -> Result<String, Error> {
     let url = reqwest::Url::parse(raw)
-        .map_err(|e| invalid(format!("base_url {} is not a valid URL: {e}", quote(raw))))?;
+        .map_err(|e| invalid(format!("{name} {} is not a valid URL: {e}", quote(raw))))?;
     let host = url.host_str().unwrap_or_default();
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(host) => {}
         "http" => {
             return Err(invalid(format!(
-                "base_url {} uses plain http for a non-loopback host; use https so credentials are never sent in clear text",
+                "{name} {} uses plain http for a non-loopback host; use https so credentials are never sent in clear text",
                 quote(raw)
             )));
         }
         other => {
             return Err(invalid(format!(
-                "base_url {} has the unsupported scheme {}",
+                "{name} {} has the unsupported scheme {}",
                 quote(raw),
                 quote(other)
             )));
         }
     }
     if host.is_empty() {
-        return Err(invalid(format!("base_url {} has no host", quote(raw))));
+        return Err(invalid(format!("{name} {} has no host", quote(raw))));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid("base_url must not contain credentials".into()));
+        return Err(invalid(format!("{name} must not contain credentials")));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid(format!(
-            "base_url {} must not have a query or fragment",
+            "{name} {} must not have a query or fragment",
             quote(raw)
         )));
     }
@@ -564,6 +680,127 @@ mod tests {
         assert!(dbg.contains("[redacted]"));
         let t = token_cfg(vec![]).unwrap();
         assert!(!format!("{t:?}").contains("tok-SECRET-1"));
+    }
+
+    fn named(extra: Vec<(&str, Value)>) -> Result<Config, Error> {
+        let names = Value::map(vec![
+            ("api_token", Value::str("WU_RUNCLOUD_API_TOKEN")),
+            ("server_id", Value::str("WU_RUNCLOUD_SERVER_ID")),
+            ("base_url", Value::str("WU_RUNCLOUD_API_URL")),
+            (
+                "timeout",
+                Value::str("timeout (filter wu_runcloud_client_options)"),
+            ),
+            (
+                "dns_servers",
+                Value::str("a key this version does not know"),
+            ),
+        ]);
+        let mut e = vec![("setting_names", names)];
+        e.extend(extra);
+        cfg(e)
+    }
+
+    #[test]
+    fn every_problem_names_the_setting_the_way_the_caller_knows_it() {
+        for (extra, said, not_said) in [
+            (
+                vec![
+                    ("api_token", Value::str("t-1234")),
+                    ("server_id", Value::str("abc")),
+                    ("app_id", Value::Int(2)),
+                ],
+                "WU_RUNCLOUD_SERVER_ID must be a positive integer",
+                "server_id",
+            ),
+            (
+                vec![("server_id", Value::Int(1)), ("app_id", Value::Int(2))],
+                "no RunCloud credentials: set WU_RUNCLOUD_API_TOKEN (API v3) or api_key and api_secret",
+                "api_token",
+            ),
+            (
+                vec![
+                    ("api_token", Value::str("t-1234")),
+                    ("server_id", Value::Int(1)),
+                    ("app_id", Value::Int(2)),
+                    ("base_url", Value::str("ftp://x.example")),
+                ],
+                "WU_RUNCLOUD_API_URL \"ftp://x.example\" has the unsupported scheme",
+                "base_url",
+            ),
+            (
+                vec![
+                    ("api_token", Value::str("t-1234")),
+                    ("server_id", Value::Int(1)),
+                    ("app_id", Value::Int(2)),
+                    ("timeout", Value::Int(0)),
+                ],
+                "timeout (filter wu_runcloud_client_options) must be a number of seconds",
+                "got int 0 ",
+            ),
+        ] {
+            let m = err(named(extra));
+            assert!(m.contains(said), "expected {said:?} in: {m}");
+            assert!(
+                !m.contains(not_said),
+                "the key {not_said:?} should be named the caller's way: {m}"
+            );
+        }
+        let c = named(vec![
+            ("api_token", Value::str("t-1234")),
+            ("server_id", Value::Int(1)),
+            ("app_id", Value::Int(2)),
+        ])
+        .unwrap();
+        assert_eq!(c.name("server_id"), "WU_RUNCLOUD_SERVER_ID");
+        assert_eq!(
+            c.name("app_id"),
+            "app_id",
+            "a key without a name is named as itself"
+        );
+        assert_eq!(c.credential(), "the v3 API token (WU_RUNCLOUD_API_TOKEN)");
+    }
+
+    #[test]
+    fn setting_names_are_labels_checked_without_being_shown() {
+        for (names, why) in [
+            (Value::str("x"), "setting_names must be an array"),
+            (
+                Value::map(vec![("server_id", Value::Int(5))]),
+                "setting_names.server_id must be a string, got int",
+            ),
+            (
+                Value::map(vec![("server_id", Value::str("a\nb"))]),
+                "setting_names.server_id must be 1 to 100 letters",
+            ),
+            (
+                Value::map(vec![("app_id", Value::str(""))]),
+                "setting_names.app_id must be 1 to 100",
+            ),
+        ] {
+            let m = err(token_cfg(vec![("setting_names", names)]));
+            assert!(m.contains(why), "expected {why:?}: {m}");
+            assert!(!m.contains("a\nb"), "a refused name is not echoed: {m:?}");
+        }
+        assert!(
+            token_cfg(vec![("setting_names", Value::List(vec![]))]).is_ok(),
+            "an empty PHP array is no names"
+        );
+    }
+
+    #[test]
+    fn a_credential_given_as_a_setting_name_is_redacted() {
+        let m = err(cfg(vec![
+            ("api_token", Value::str("tok-LEAKED-1")),
+            ("server_id", Value::str("abc")),
+            ("app_id", Value::Int(2)),
+            (
+                "setting_names",
+                Value::map(vec![("server_id", Value::str("tok-LEAKED-1"))]),
+            ),
+        ]));
+        assert!(!m.contains("tok-LEAKED-1"), "{m}");
+        assert!(m.contains("[redacted] must be a positive integer"), "{m}");
     }
 
     #[test]

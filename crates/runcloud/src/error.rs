@@ -1,5 +1,6 @@
 //! The one error type of the client, and the one place each failure is worded: what went
-//! wrong, RunCloud's own words, and the one thing to do (which key, id or domain). The PHP
+//! wrong, RunCloud's own words, and the one thing to do (which setting, id or domain; a
+//! setting by the caller's name for it, see [`crate::config::SettingNames`]). The PHP
 //! binding maps an [`Error`] to an exception class by its [`ErrorKind`] and never rewords it.
 
 use crate::config::{Auth, Config};
@@ -174,7 +175,10 @@ fn transport(failure: Failure, detail: &str, ctx: &Context<'_>) -> Error {
         Failure::Reset => ("lost the connection to", String::new()),
         Failure::Tls => (
             "could not set up a trusted TLS connection to",
-            "; check the system's CA certificates (or ca_file) and the server's clock".to_string(),
+            format!(
+                "; check the system's CA certificates (or {}) and the server's clock",
+                ctx.config.name("ca_file")
+            ),
         ),
         Failure::Status(_) | Failure::Fatal => ("failed to talk to", String::new()),
     };
@@ -203,33 +207,35 @@ fn status_message(
         None => String::new(),
     };
     let (s, w) = (config.server_id, config.app_id);
+    let (server_id, app_id) = (config.name("server_id"), config.name("app_id"));
     match (status, ctx.action) {
         (401 | 403, _) => {
             let advice = match (&config.auth, status) {
                 (_, 403) => {
-                    " (the credentials lack permission, or the server's IP is not in the API allow-list)"
+                    " (the credentials lack permission, or the server's IP is not in the API allow-list)".to_string()
                 }
-                (Auth::KeySecret { .. }, _) => {
-                    " (RunCloud now issues API v3 tokens: if this key pair was retired, create a token and set api_token)"
-                }
+                (Auth::KeySecret { .. }, _) => format!(
+                    " (RunCloud now issues API v3 tokens: if this key pair was retired, create a token and set {})",
+                    config.name("api_token")
+                ),
                 (Auth::Token(_), _) => {
-                    " (check the token in Workspace > Settings > API Management and the IP allow-list)"
+                    " (check the token in Workspace > Settings > API Management and the IP allow-list)".to_string()
                 }
             };
             format!(
                 "RunCloud rejected {} with HTTP {status} while {action}{said}{advice}",
-                config.auth.describe()
+                config.credential()
             )
         }
         // RunCloud's own 404 text does not say which id is wrong: these say it instead.
         (404, Action::ShowServer) => format!(
-            "RunCloud has no server {s} for these credentials (HTTP 404): check server_id, the number after /servers/ in the dashboard URL"
+            "RunCloud has no server {s} for these credentials (HTTP 404): check {server_id}, the number after /servers/ in the dashboard URL"
         ),
         (404, Action::ShowWebapp) => format!(
-            "RunCloud has no web application {w} on server {s} (HTTP 404): check app_id, the number after /apps/ in the dashboard URL"
+            "RunCloud has no web application {w} on server {s} (HTTP 404): check {app_id}, the number after /apps/ in the dashboard URL"
         ),
         (404, _) => format!(
-            "RunCloud answered HTTP 404 (not found) while {action} {request}{said}; check server_id {s} and app_id {w}"
+            "RunCloud answered HTTP 404 (not found) while {action} {request}{said}; check {server_id} {s} and {app_id} {w}"
         ),
         (422, _) => {
             let fields: Vec<String> = errors
@@ -265,12 +271,13 @@ impl Error {
     pub fn timed_out(ctx: &Context<'_>) -> Error {
         Error::Transport {
             message: format!(
-                "timed out: no answer from RunCloud at {} within the {:.1} s budget while {} {}{}; raise timeout if RunCloud is this slow",
+                "timed out: no answer from RunCloud at {} within the {:.1} s budget while {} {}{}; raise {} if RunCloud is this slow",
                 ctx.config.base_url,
                 ctx.config.timeout.as_secs_f64(),
                 ctx.action(),
                 ctx.request(),
-                ctx.after_retries()
+                ctx.after_retries(),
+                ctx.config.name("timeout")
             ),
         }
     }
@@ -308,10 +315,11 @@ impl Error {
     pub fn too_large(ctx: &Context<'_>, cap: usize) -> Error {
         Error::Transport {
             message: format!(
-                "RunCloud's answer while {} {} is larger than the {} MiB this client reads; nothing past the limit was read: check base_url, it should be RunCloud's API",
+                "RunCloud's answer while {} {} is larger than the {} MiB this client reads; nothing past the limit was read: check {}, it should be RunCloud's API",
                 ctx.action(),
                 ctx.request(),
-                cap >> 20
+                cap >> 20,
+                ctx.config.name("base_url")
             ),
         }
     }
@@ -321,10 +329,11 @@ impl Error {
         Error::Api {
             status,
             message: format!(
-                "RunCloud answered with a redirect (HTTP {status} to {}) while {} {}; redirects are not followed: check base_url and that API access is enabled for the account",
+                "RunCloud answered with a redirect (HTTP {status} to {}) while {} {}; redirects are not followed: check {} and that API access is enabled for the account",
                 quote(&truncate(location, 200)),
                 ctx.action(),
-                ctx.request()
+                ctx.request(),
+                ctx.config.name("base_url")
             ),
             said: None,
             errors: vec![],
@@ -674,6 +683,117 @@ mod tests {
                 && m.contains("RunCloud sent a non-JSON body (text/html)"),
             "{m}"
         );
+    }
+
+    #[test]
+    fn every_hint_names_the_setting_the_way_the_caller_knows_it() {
+        let names: Vec<(&str, Value)> = [
+            ("api_token", "WU_RUNCLOUD_API_TOKEN"),
+            ("api_key", "WU_RUNCLOUD_API_KEY"),
+            ("api_secret", "WU_RUNCLOUD_API_SECRET"),
+            ("server_id", "WU_RUNCLOUD_SERVER_ID"),
+            ("app_id", "WU_RUNCLOUD_APP_ID"),
+            ("base_url", "WU_RUNCLOUD_API_URL"),
+            ("ca_file", "WU_RUNCLOUD_CA_FILE"),
+            ("timeout", "timeout (filter wu_runcloud_client_options)"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, Value::str(v)))
+        .collect();
+        for auth in ["v2", "v3"] {
+            let mut entries = vec![
+                ("server_id", Value::Int(11)),
+                ("app_id", Value::Int(22)),
+                ("setting_names", Value::map(names.clone())),
+            ];
+            if auth == "v3" {
+                entries.push(("api_token", Value::str("tok-1234")));
+            } else {
+                entries.push(("api_key", Value::str("key-1234")));
+                entries.push(("api_secret", Value::str("sec-1234")));
+            }
+            let config = Config::from_value(&Value::map(entries), Defaults::BUILT_IN).unwrap();
+            let ctx = |action: &'static Action| Context {
+                config: &config,
+                method: "GET",
+                path: "/p",
+                action,
+                retries: 0,
+            };
+            let status = |status: u16, action: &'static Action| {
+                Cause::Status {
+                    status,
+                    said: None,
+                    errors: vec![],
+                }
+                .into_error(&ctx(action))
+                .to_string()
+            };
+            let tls = Cause::Transport {
+                failure: Failure::Tls,
+                detail: "x".into(),
+            };
+            let credential = if auth == "v3" {
+                "the v3 API token (WU_RUNCLOUD_API_TOKEN)"
+            } else {
+                "the v2 API key and secret (WU_RUNCLOUD_API_KEY/WU_RUNCLOUD_API_SECRET)"
+            };
+            let worded = [
+                (status(401, &Action::ShowServer), credential),
+                (
+                    status(404, &Action::ShowServer),
+                    "check WU_RUNCLOUD_SERVER_ID, the number",
+                ),
+                (
+                    status(404, &Action::ShowWebapp),
+                    "check WU_RUNCLOUD_APP_ID, the number",
+                ),
+                (
+                    status(404, &Action::CountDomains),
+                    "check WU_RUNCLOUD_SERVER_ID 11 and WU_RUNCLOUD_APP_ID 22",
+                ),
+                (
+                    tls.into_error(&ctx(&Action::ReadSslMode)).to_string(),
+                    "(or WU_RUNCLOUD_CA_FILE)",
+                ),
+                (
+                    Error::timed_out(&ctx(&Action::CountDomains)).to_string(),
+                    "raise timeout (filter wu_runcloud_client_options) if",
+                ),
+                (
+                    Error::too_large(&ctx(&Action::CountDomains), 1 << 20).to_string(),
+                    "check WU_RUNCLOUD_API_URL, it should",
+                ),
+                (
+                    Error::redirect(302, None, &ctx(&Action::CountDomains)).to_string(),
+                    "check WU_RUNCLOUD_API_URL and",
+                ),
+            ];
+            for (m, expected) in &worded {
+                assert!(
+                    m.contains(expected),
+                    "{auth}: expected {expected:?} in: {m}"
+                );
+                for key in [
+                    "api_token",
+                    "api_key",
+                    "server_id",
+                    "app_id",
+                    "base_url",
+                    "ca_file",
+                    "raise timeout if",
+                ] {
+                    assert!(
+                        !m.contains(key),
+                        "{auth}: {key:?} should be the caller's name in: {m}"
+                    );
+                }
+                assert!(
+                    m.matches("check ").count() <= 1,
+                    "{auth}: one hint, once: {m}"
+                );
+            }
+        }
     }
 
     #[test]

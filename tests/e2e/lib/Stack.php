@@ -2,10 +2,15 @@
 /**
  * What the e2e tests know about the running stack (scripts/stack.sh up … writes stack.env),
  * plus HTTP helpers: requests to nginx resolve the test host names to the stack's loopback
- * address (like curl --resolve), requests to the simulator's control API go straight to it.
+ * address (like curl --resolve); the simulator's control client (tests/lib/php/Sim.php)
+ * talks to it directly.
  */
 
 namespace WuRunCloudE2E;
+
+use WuRunCloud\Harness\Sim;
+
+require_once dirname(__DIR__, 2) . '/lib/php/Sim.php';
 
 final class Stack {
 
@@ -87,25 +92,10 @@ final class Stack {
 		return $json + ['http_status' => $status, 'wall_ms' => $wall];
 	}
 
-	/** A call to the simulator's control API; returns decoded JSON. */
-	public static function sim(string $method, string $path, $body = null) {
-		$ch = curl_init(self::get('STACK_SIM_URL') . $path);
-		curl_setopt_array($ch, [
-			CURLOPT_RETURNTRANSFER => true,
-			CURLOPT_CUSTOMREQUEST  => $method,
-			CURLOPT_TIMEOUT        => 10,
-			CURLOPT_NOPROXY        => '*',
-			CURLOPT_HTTPHEADER     => ['Content-Type: application/json', 'Accept: application/json'],
-		]);
-		if ($body !== null) {
-			curl_setopt($ch, CURLOPT_POSTFIELDS, is_string($body) ? $body : json_encode($body));
-		}
-		$out = curl_exec($ch);
-		$status = curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
-		if ($out === false || $status >= 400) {
-			throw new \RuntimeException("simulator control call $method $path failed: HTTP $status " . ($out === false ? curl_error($ch) : substr($out, 0, 300)));
-		}
-		return $out === '' ? null : json_decode($out, true);
+	/** The simulator's control API, spoken directly (not through nginx). */
+	public static function sim(): Sim {
+		static $sim = null;
+		return $sim ??= new Sim(self::get('STACK_SIM_URL'));
 	}
 
 	/** The php-fpm log from byte $offset on. */

@@ -8,6 +8,7 @@ declare(strict_types=1);
 namespace WuRunCloud\Tests;
 
 use PHPUnit\Framework\TestCase;
+use WuRunCloud\Harness\Sim;
 
 abstract class SimTestCase extends TestCase
 {

@@ -9,12 +9,16 @@
 
 namespace WU_RunCloud\Tests;
 
+use WuRunCloud\Harness\Sim;
 use WU_RunCloud\Domains;
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Log;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
+
+require_once dirname(__DIR__, 2) . '/lib/php/Sim.php';
 
 /** Thrown by the test wp_die()/redirect handlers: WordPress would end the request there. */
 final class Handler_Stopped extends \RuntimeException {}
@@ -56,11 +60,10 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		delete_site_transient(Domain_Sync::WILDCARD_CACHE);
 		delete_site_transient('wu_runcloud_flash_1');
 		delete_site_transient('wu_runcloud_preview_1');
-		wp_clear_scheduled_hook(Queue::WORKER_HOOK);
+		wp_clear_scheduled_hook(Worker::HOOK);
 		wp_clear_scheduled_hook(Plugin::RECONCILE_HOOK);
 
-		$this->sim('POST', '/_sim/reset');
-		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
+		$this->reset_sim();
 
 		// No in-extension retries: the plugin's own backoff is what these tests observe.
 		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['retries' => 0, 'timeout' => 10.0, 'connect_timeout' => 5.0]);
@@ -83,26 +86,21 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 
 	// ---- simulator ----------------------------------------------------------------------
 
-	/** Call the simulator's control API; returns decoded JSON. */
-	protected function sim(string $method, string $path, $body = null) {
-		$url     = rtrim((string) getenv('WU_TEST_SIM_URL'), '/') . $path;
-		$context = stream_context_create(['http' => [
-			'method'        => $method,
-			'header'        => "Content-Type: application/json\r\nAccept: application/json\r\n",
-			'content'       => $body === null ? '' : json_encode($body),
-			'ignore_errors' => true,
-			'timeout'       => 10,
-		]]);
-		$raw = @file_get_contents($url, false, $context);
-		$this->assertNotFalse($raw, "The simulator did not answer {$method} {$path}");
-		$status = isset($http_response_header[0]) && preg_match('/\s(\d{3})\s/', $http_response_header[0], $m) ? (int) $m[1] : 0;
-		$this->assertTrue($status >= 200 && $status < 300, "Simulator control call {$method} {$path} answered {$status}: {$raw}");
-		return $raw === '' ? null : json_decode($raw, true);
+	/** The simulator's control API (WU_TEST_SIM_URL). */
+	protected function sim(): Sim {
+		static $sim = null;
+		return $sim ??= new Sim((string) getenv('WU_TEST_SIM_URL'));
+	}
+
+	/** A fresh simulator state (the default one, or $state) without its rate limit. */
+	protected function reset_sim(?array $state = null): void {
+		$this->sim()->reset($state);
+		$this->sim()->config(['rate_limit' => null]);
 	}
 
 	/** API requests the simulator received, optionally filtered by method and a path regex. */
 	protected function api_requests(?string $method = null, ?string $path_regex = null): array {
-		return array_values(array_filter((array) $this->sim('GET', '/_sim/requests'), static function ($r) use ($method, $path_regex) {
+		return array_values(array_filter($this->sim()->requests(), static function ($r) use ($method, $path_regex) {
 			return ($method === null || $r['method'] === $method)
 				&& ($path_regex === null || preg_match($path_regex, $r['path']));
 		}));
@@ -122,16 +120,13 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 
 	/** Names of the domains on the test app, straight from the simulator's state. */
 	protected function sim_domains(): array {
-		$out = [];
-		foreach ((array) $this->sim('GET', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains') as $d) {
-			$out[] = strtolower($d['name']);
-		}
+		$out = array_map('strtolower', $this->sim()->domainNames());
 		sort($out);
 		return $out;
 	}
 
 	protected function sim_domain(string $name): ?array {
-		foreach ((array) $this->sim('GET', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains') as $d) {
+		foreach ($this->sim()->domains() as $d) {
 			if (strtolower($d['name']) === $name) {
 				return $d;
 			}
@@ -140,15 +135,15 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	}
 
 	protected function seed_domains(array $names): void {
-		$this->sim('POST', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains', ['names' => $names]);
+		$this->sim()->seed(self::SERVER, self::APP, ['names' => $names]);
 	}
 
 	protected function redeploys(): array {
-		return (array) $this->sim('GET', '/_sim/redeploys');
+		return $this->sim()->redeploys();
 	}
 
 	protected function add_fault(array $fault): void {
-		$this->sim('POST', '/_sim/faults', $fault);
+		$this->sim()->fault($fault);
 	}
 
 	// ---- WordPress ----------------------------------------------------------------------
@@ -404,13 +399,13 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	protected function run_worker_now(): void {
 		if (function_exists('wu_double_as_run_due')) {
 			// Ultimate Multisite bundles Action Scheduler: the worker is queued there instead.
-			$next = as_next_scheduled_action(Queue::WORKER_HOOK, [], Queue::GROUP);
+			$next = as_next_scheduled_action(Worker::HOOK, [], Worker::GROUP);
 			$this->assertNotFalse($next, "Expected the worker queued in Action Scheduler; ops:\n" . $this->describe_ops());
 			$this->assertTrue($next === true || $next <= time() + 1, 'Expected the worker to be due now');
 			wu_double_as_run_due(time());
 			return;
 		}
-		$next = wp_next_scheduled(Queue::WORKER_HOOK);
+		$next = wp_next_scheduled(Worker::HOOK);
 		$this->assertNotFalse($next, "Expected the worker to be scheduled in WP-Cron; ops:\n" . $this->describe_ops());
 		$this->assertLessThanOrEqual(time() + 1, $next, 'Expected the worker to be due now');
 		$this->run_due_cron();
@@ -418,6 +413,6 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 
 	/** Run the coalesced SSL redeploy as if its window had passed. */
 	protected function run_after_ssl_window(): void {
-		Domain_Sync::process_due(time() + Domain_Sync::ssl_delay() + 1);
+		Worker::process_due(time() + Domain_Sync::ssl_delay() + 1);
 	}
 }

@@ -12,23 +12,24 @@ $_SERVER['SERVER_PROTOCOL'] = 'HTTP/1.1';
 require getenv('WU_TEST_WP_DIR') . '/wp-load.php';
 require_once ABSPATH . 'wp-admin/includes/admin.php'; // the page uses admin template functions
 
+require_once dirname(__DIR__, 2) . '/lib/php/Sim.php';
+
+use WuRunCloud\Harness\Sim;
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Reconciler;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
-function sim_call(string $method, string $path, $body = null) {
-	$ctx = stream_context_create(['http' => ['method' => $method, 'header' => "Content-Type: application/json\r\n", 'content' => $body === null ? '' : json_encode($body), 'ignore_errors' => true]]);
-	return json_decode((string) file_get_contents(rtrim(getenv('WU_TEST_SIM_URL'), '/') . $path, false, $ctx), true);
-}
 function line(string $what, string $figure): void {
 	printf("%-62s %s\n", $what, $figure);
 }
 
 global $wpdb;
 wp_set_current_user(1);
-sim_call('POST', '/_sim/reset');
+$sim = new Sim((string) getenv('WU_TEST_SIM_URL'));
+$sim->reset();
 Settings::set_enabled(true);
 add_filter('wu_runcloud_worker_time_budget', static fn() => 600.0);
 add_filter('wu_runcloud_worker_batch_size', static fn() => 100000);
@@ -52,30 +53,30 @@ $n = 300;
 for ($i = 1; $i <= $n; $i++) {
 	do_action('wu_add_domain', "w{$i}.example.com", 1);
 }
-sim_call('DELETE', '/_sim/requests');
+$sim->clearRequests();
 $t = microtime(true);
-$r = Domain_Sync::process_due();
+$r = Worker::process_due();
 $dt = microtime(true) - $t;
-$requests = count(sim_call('GET', '/_sim/requests'));
+$requests = count($sim->requests());
 line("worker: {$r['processed']} adds, growing app", sprintf('%.1f s, %.1f adds/s, %.2f requests/add', $dt, $r['processed'] / $dt, $requests / max(1, $r['processed'])));
-Domain_Sync::process_due(time() + 61);
+Worker::process_due(time() + 61);
 $ssl = $wpdb->get_results('SELECT status, last_status, last_error FROM ' . Queue::table() . " WHERE op = 'redeploy_ssl'");
 line('SSL redeploy operations after those adds (coalesced)', sprintf('%d row(s): %s', count($ssl), implode('; ', array_map(static fn($o) => "{$o->status} HTTP {$o->last_status} " . substr((string) $o->last_error, 0, 90), $ssl))));
 
 // 3. Reconcile with nothing to change on a large app.
 $big = 5000;
-sim_call('POST', '/_sim/reset');
-sim_call('POST', '/_sim/servers/11667/webapps/940288/domains', ['count' => $big, 'pattern' => 'site{n}.bulk.test']);
+$sim->reset();
+$sim->seed(Sim::SERVER, Sim::APP, ['count' => $big, 'pattern' => 'site{n}.bulk.test']);
 $wanted = array_map(static fn($n) => "site{$n}.bulk.test", range(1, $big));
 add_filter('wu_runcloud_wanted_domains', static fn($d) => array_merge($d, $wanted));
 $wpdb->query('TRUNCATE ' . Queue::table());
 $wpdb->query('TRUNCATE ' . \WU_RunCloud\Domains::table());
-sim_call('DELETE', '/_sim/requests');
+$sim->clearRequests();
 delete_site_transient(Domain_Sync::WILDCARD_CACHE);
 $t = microtime(true);
 $result = Reconciler::run(false);
 $dt = microtime(true) - $t;
-$requests = count(sim_call('GET', '/_sim/requests'));
+$requests = count($sim->requests());
 line("reconcile, {$big} domains already in RunCloud, none to change", sprintf('%.1f s, %d requests, %d added', $dt, $requests, is_wp_error($result) ? -1 : count($result['added'])));
 
 // 4. The settings page on a network of that size (rows in wp_blogs; no per-site tables needed).

@@ -17,7 +17,7 @@ require getenv('WU_TEST_WP_DIR') . '/wp-load.php';
 do_action('wu_add_domain', $wu_mapped, 1);
 $network = get_network();
 wp_insert_site(['domain' => $wu_slug . '.' . $network->domain, 'path' => '/', 'network_id' => (int) $network->id, 'user_id' => 1, 'title' => $wu_slug]);
-\WU_RunCloud\Domain_Sync::process_due();
+\WU_RunCloud\Worker::process_due();
 
 global $wpdb;
 echo json_encode([

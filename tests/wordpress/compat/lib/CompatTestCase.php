@@ -8,6 +8,7 @@ namespace WU_RunCloud\Tests\Compat;
 
 use WU_RunCloud\Queue;
 use WU_RunCloud\Tests\TestCase;
+use WU_RunCloud\Worker;
 
 abstract class CompatTestCase extends TestCase {
 
@@ -43,7 +44,7 @@ abstract class CompatTestCase extends TestCase {
 	protected function run_queue(): array {
 		$ran = [];
 		for ($round = 0; $round < 10; $round++) {
-			$now = wu_double_as_run_due(time(), array_merge(self::DOMAIN_HOOKS, [Queue::WORKER_HOOK]));
+			$now = wu_double_as_run_due(time(), array_merge(self::DOMAIN_HOOKS, [Worker::HOOK]));
 			if ($now === []) {
 				return $ran;
 			}

@@ -41,10 +41,11 @@ final class TestConnectionTest extends CompatTestCase {
 	/** @group credentials */
 	public function test_a_refused_credential_returns_our_specific_message(): void {
 		// RunCloud revoked the token (or key): the constants still hold the old values.
-		$this->sim('POST', '/_sim/reset', ['tokens' => ['a-newer-token'], 'basic' => [['key' => 'another-key', 'secret' => 'another-secret']]]);
+		$this->sim()->reset(['tokens' => ['a-newer-token'], 'basic' => [['key' => 'another-key', 'secret' => 'another-secret']]]);
 		$json = $this->test_connection();
 		$this->assertFalse($json['success']);
-		$this->assertStringStartsWith('RunCloud refused the credentials: check WU_RUNCLOUD_API_TOKEN (or WU_RUNCLOUD_API_KEY and WU_RUNCLOUD_API_SECRET)', $json['data']['message']);
+		$credential = self::credentials() === 'token' ? 'the v3 API token (WU_RUNCLOUD_API_TOKEN)' : 'the v2 API key and secret (WU_RUNCLOUD_API_KEY/WU_RUNCLOUD_API_SECRET)';
+		$this->assertStringStartsWith("RunCloud rejected {$credential} with HTTP 401", $json['data']['message'], 'The extension\'s message, naming the constants to check');
 		$this->assertStringContainsString('Invalid credentials.', $json['data']['message'], "RunCloud's own words are kept");
 		$this->assertStringNotContainsString('sim-', $json['data']['message'], 'No secret in the message');
 	}

@@ -10,6 +10,7 @@ use WU_RunCloud\CLI;
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Reconciler;
+use WU_RunCloud\Worker;
 
 final class ExtensionMissingTest extends TestCase {
 
@@ -40,7 +41,7 @@ final class ExtensionMissingTest extends TestCase {
 		$this->create_site('waitingsite');
 		$this->assertCount(2, $this->ops(), "Both changes are recorded for later:\n" . $this->describe_ops());
 
-		$result = Domain_Sync::process_due();
+		$result = Worker::process_due();
 		$this->assertSame('extension_missing', $result['reason']);
 		$this->assertSame(['pending', 'pending'], array_column($this->ops(), 'status'), 'Still waiting, not failed');
 		$this->assertSame([], $this->api_requests(), 'Nothing can reach RunCloud without the extension');

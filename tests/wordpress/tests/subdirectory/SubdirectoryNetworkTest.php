@@ -7,6 +7,7 @@
 namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Queue;
+use WU_RunCloud\Worker;
 
 final class SubdirectoryNetworkTest extends TestCase {
 
@@ -18,8 +19,8 @@ final class SubdirectoryNetworkTest extends TestCase {
 		$site = $this->create_site('blog');
 		$this->assertSame('network.test', $site->domain);
 		$this->assertSame([], $this->ops(), "A subdirectory site needs nothing in RunCloud; ops:\n" . $this->describe_ops());
-		$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'No worker scheduled for nothing');
-		\WU_RunCloud\Domain_Sync::process_due();
+		$this->assertFalse(wp_next_scheduled(Worker::HOOK), 'No worker scheduled for nothing');
+		\WU_RunCloud\Worker::process_due();
 		$this->assertSame([], $this->api_requests(), "No request expected; got:\n" . $this->describe_requests());
 	}
 

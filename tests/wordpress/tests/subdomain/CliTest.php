@@ -64,6 +64,6 @@ final class CliTest extends TestCase {
 
 	public function test_add_of_an_invalid_name_is_an_error_naming_the_problem(): void {
 		$this->cli->add(['bad name.example.com']);
-		$this->assertMatchesRegularExpression('/^error: add bad name\.example\.com: failed .*Invalid request/m', $this->out->text());
+		$this->assertMatchesRegularExpression('/^error: add bad name\.example\.com: failed .*invalid domain name "bad name\.example\.com": it contains whitespace/m', $this->out->text());
 	}
 }

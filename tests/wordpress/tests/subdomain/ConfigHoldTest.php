@@ -9,10 +9,12 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\CLI;
 use WU_RunCloud\Domain_Sync;
+use WU_RunCloud\Failure;
 use WU_RunCloud\Log;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Reconciler;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
 final class ConfigHoldTest extends TestCase {
 
@@ -38,7 +40,7 @@ final class ConfigHoldTest extends TestCase {
 	public function test_an_out_of_range_timeout_holds_the_queue_with_one_notice_and_the_rows_run_once_fixed(): void {
 		do_action('wu_add_domain', 'ours.example.com', 1);
 		$this->run_worker_now();
-		$this->sim('DELETE', '/_sim/requests');
+		$this->sim()->clearRequests();
 
 		do_action('wu_add_domain', 'new.example.com', 1);
 		do_action('wu_remove_domain', 'ours.example.com', 1);
@@ -48,7 +50,7 @@ final class ConfigHoldTest extends TestCase {
 		// A filter sets a timeout the extension refuses (at most 600 s).
 		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['timeout' => 9999.0], 20);
 		foreach ([1, 2, 3] as $run) {
-			$result = Domain_Sync::process_due(time() + $run * 7200);
+			$result = Worker::process_due(time() + $run * 7200);
 			$this->assertSame('held', $result['reason'], "run {$run}");
 			$this->assertSame($before, $this->snapshot($rows), "Rows keep their state (run {$run}); ops:\n" . $this->describe_ops());
 		}
@@ -61,11 +63,11 @@ final class ConfigHoldTest extends TestCase {
 		$this->assertStringContainsString('at most 600', $notices, 'and the extension\'s reason');
 		$held = array_filter(Log::recent(50), static fn($l) => $l->outcome === 'held');
 		$this->assertCount(1, $held, 'One log line, not one per run or per row');
-		$this->assertNotFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'The worker looks again later');
+		$this->assertNotFalse(wp_next_scheduled(Worker::HOOK), 'The worker looks again later');
 
 		// Fixed: the next run sends both, in order.
 		remove_all_filters('wu_runcloud_client_options', 20);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertContains('new.example.com', $this->sim_domains(), "ops:\n" . $this->describe_ops());
 		$this->assertNotContains('ours.example.com', $this->sim_domains(), 'The remove was not lost either');
 		$this->assertSame('', trim(strip_tags($this->notices())), 'The notice is gone once RunCloud accepted a call');
@@ -77,7 +79,7 @@ final class ConfigHoldTest extends TestCase {
 		$before = $this->snapshot([$id]);
 		Settings::set_credential_source(static fn($c) => ['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => '11667', 'WU_RUNCLOUD_APP_ID' => 'my-app'][$c] ?? '');
 
-		$this->assertSame('held', Domain_Sync::process_due()['reason']);
+		$this->assertSame('held', Worker::process_due()['reason']);
 		$this->assertSame($before, $this->snapshot([$id]));
 		$this->assertStringContainsString('WU_RUNCLOUD_APP_ID must be the positive number from the RunCloud dashboard URL, not "my-app"', html_entity_decode($this->notices(), ENT_QUOTES));
 		$sync = Reconciler::run(false);
@@ -89,7 +91,7 @@ final class ConfigHoldTest extends TestCase {
 		$this->assertSame([], $this->api_requests());
 
 		Settings::set_credential_source(null);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertContains('waits.example.com', $this->sim_domains());
 	}
 
@@ -97,41 +99,42 @@ final class ConfigHoldTest extends TestCase {
 		do_action('wu_add_domain', 'bad name.example.com', 1);
 		do_action('wu_add_domain', 'good.example.com', 1);
 		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['connect_timeout' => -1], 20);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$bad  = $this->ops('bad name.example.com')[0];
 		$good = $this->ops('good.example.com')[0];
 		$this->assertSame('failed', $bad->status, "ops:\n" . $this->describe_ops());
-		$this->assertStringContainsString('Invalid request', (string) $bad->last_error);
+		$this->assertStringContainsString('invalid domain name "bad name.example.com"', (string) $bad->last_error);
 		$this->assertStringNotContainsString('connect_timeout', (string) $bad->last_error, 'The name\'s own problem, not the configuration\'s');
 		$this->assertSame(['pending', 0], [$good->status, (int) $good->attempts]);
 		$this->assertStringContainsString('connect_timeout (filter wu_runcloud_client_options)', $this->notices());
 	}
 
-	/** @return array<string, array{0: array, 1: string}> */
+	/** @return array<string, array{0: array, 1: string, 2: string}> */
 	public static function refused_configurations(): array {
 		return [
-			'API URL'  => [['base_url' => 'ftp://127.0.0.1:1'], 'WU_RUNCLOUD_API_URL'],
-			'CA file'  => [['ca_file' => '/nonexistent/ca.pem'], 'WU_RUNCLOUD_CA_FILE'],
-			'retries'  => [['retries' => 99], 'retries (filter wu_runcloud_client_options)'],
-			'token'    => [['api_token' => ''], 'WU_RUNCLOUD_API_TOKEN'],
+			'API URL' => [['base_url' => 'ftp://127.0.0.1:1'], 'WU_RUNCLOUD_API_URL "ftp://127.0.0.1:1" has the unsupported scheme "ftp"', 'base_url'],
+			'CA file' => [['ca_file' => '/nonexistent/ca.pem'], 'WU_RUNCLOUD_CA_FILE "/nonexistent/ca.pem" cannot be read', 'ca_file'],
+			'retries' => [['retries' => 99], 'retries (filter wu_runcloud_client_options) must be an integer from 0 to 10', 'retries must'],
+			'token'   => [['api_token' => ''], 'no RunCloud credentials: set WU_RUNCLOUD_API_TOKEN (API v3)', 'api_token'],
 		];
 	}
 
 	/**
-	 * Each key the extension can refuse is named by its constant, from the extension's own
-	 * message (real calls, no request made).
+	 * Each key the extension can refuse is named by its constant in the extension's own
+	 * message, which the plugin keeps as it is (real calls, no request made).
 	 *
 	 * @dataProvider refused_configurations
 	 */
-	public function test_the_refused_key_is_named_by_its_constant(array $override, string $named): void {
+	public function test_the_refused_key_is_named_by_its_constant(array $override, string $said, string $not_said): void {
 		try {
 			wu_runcloud_list_domains($override + Settings::config());
 			$this->fail('The extension accepted ' . json_encode(array_keys($override)));
 		} catch (\WuRunCloud\InvalidArgumentException $e) {
-			$failure = Domain_Sync::describe($e, 'add', 'valid.example.com');
+			$failure = Failure::of($e, 'valid.example.com');
 		}
 		$this->assertSame('config', $failure['outcome'], $failure['message']);
-		$this->assertStringContainsString("check {$named}:", $failure['message']);
+		$this->assertSame('invalid RunCloud configuration: ' . $said, substr($failure['message'], 0, strlen('invalid RunCloud configuration: ' . $said)), $failure['message']);
+		$this->assertStringNotContainsString($not_said, $failure['message'], 'Named by the constant only, never the extension\'s key');
 		$this->assertSame([], $this->api_requests());
 	}
 }

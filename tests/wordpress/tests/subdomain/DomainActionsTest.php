@@ -8,6 +8,7 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Domains;
 use WU_RunCloud\Queue;
+use WU_RunCloud\Worker;
 
 final class DomainActionsTest extends TestCase {
 
@@ -50,7 +51,7 @@ final class DomainActionsTest extends TestCase {
 		$this->run_worker_now();
 		$id = Domains::runcloud_id('gone.example.com');
 		$this->assertNotNull($id, 'Expected the id stored by the add');
-		$this->sim('DELETE', '/_sim/requests');
+		$this->sim()->clearRequests();
 
 		do_action('wu_remove_domain', 'gone.example.com', 1);
 		$this->run_worker_now();
@@ -109,7 +110,7 @@ final class DomainActionsTest extends TestCase {
 	public function test_removing_a_domain_we_added_that_is_gone_from_runcloud_succeeds_without_error(): void {
 		do_action('wu_add_domain', 'gone-by-hand.example.com', 1);
 		$this->run_worker_now();
-		$this->sim('DELETE', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/gone-by-hand.example.com');
+		$this->sim()->unseed('gone-by-hand.example.com');
 		do_action('wu_remove_domain', 'gone-by-hand.example.com', 1);
 		$this->run_worker_now();
 		$op = $this->ops('gone-by-hand.example.com')[1];
@@ -131,7 +132,7 @@ final class DomainActionsTest extends TestCase {
 		do_action('wu_add_subdomain', 'late.network.test', '8');
 		$this->run_worker_now();
 		do_action('wu_add_domain', 'late.network.test', 8);
-		Queue::schedule_worker(time());
+		Worker::schedule(time());
 		$this->run_due_cron();
 		$this->assertCount(1, $this->domain_posts('late.network.test'), "Expected one POST; requests:\n" . $this->describe_requests());
 	}
@@ -146,14 +147,13 @@ final class DomainActionsTest extends TestCase {
 
 	/** The app holds `*.network.test` as a wildcard domain (primary `app.test`), no rate limit. */
 	private function seed_app_with_wildcard_network_domain(): void {
-		$this->sim('POST', '/_sim/reset', ['servers' => [[
+		$this->reset_sim(['servers' => [[
 			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
 			'webapps' => [[
 				'id' => self::APP, 'name' => 'network', 'primary_domain' => 'app.test', 'ssl' => 'basic',
 				'domains' => [['name' => 'network.test', 'wildcard' => true]],
 			]],
 		]]]);
-		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
 	}
 
 	public function test_subdomains_covered_by_a_wildcard_domain_on_the_app_are_not_added(): void {

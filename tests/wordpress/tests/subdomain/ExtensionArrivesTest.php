@@ -19,7 +19,7 @@ final class ExtensionArrivesTest extends TestCase {
 		$this->assertSame([], $this->api_requests(), 'Nothing was sent by the child');
 
 		wp_cache_flush();
-		\WU_RunCloud\Domain_Sync::process_due();
+		\WU_RunCloud\Worker::process_due();
 		$domains = $this->sim_domains();
 		$this->assertContains('early.example.com', $domains, "ops:\n" . $this->describe_ops());
 		$this->assertContains('earlysite.network.test', $domains);

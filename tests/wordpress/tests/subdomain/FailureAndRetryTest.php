@@ -10,6 +10,7 @@ use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Log;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
 final class FailureAndRetryTest extends TestCase {
 
@@ -29,13 +30,13 @@ final class FailureAndRetryTest extends TestCase {
 		$this->assertNotSame('', (string) $op->last_error);
 		$this->assertStringNotContainsString('<html', strtolower((string) $op->last_error), 'No response body (HTML page) in the stored error');
 		$this->assertEqualsWithDelta(time() + 60, (int) $op->next_attempt_at, 3, 'First retry after about a minute');
-		$this->assertEqualsWithDelta((int) $op->next_attempt_at, (int) wp_next_scheduled(Queue::WORKER_HOOK), 1, 'The worker is scheduled for the retry time');
+		$this->assertEqualsWithDelta((int) $op->next_attempt_at, (int) wp_next_scheduled(Worker::HOOK), 1, 'The worker is scheduled for the retry time');
 		$this->assertCount(1, Queue::problems(), 'A retrying operation is listed as needing attention');
 
-		$result = Domain_Sync::process_due(time());
+		$result = Worker::process_due(time());
 		$this->assertSame(0, $result['processed'], 'Not retried before its time');
 
-		Domain_Sync::process_due(time() + 61);
+		Worker::process_due(time() + 61);
 		$this->assertSame('done', $this->ops('later.example.com')[0]->status, "Expected success on the retry; ops:\n" . $this->describe_ops());
 		$this->assertContains('later.example.com', $this->sim_domains());
 		$this->assertSame([], Queue::problems(), 'A success clears it from the attention list');
@@ -48,10 +49,10 @@ final class FailureAndRetryTest extends TestCase {
 		// While that worker talks to RunCloud, the mapping is deleted again.
 		do_action('wu_remove_domain', 'undo.example.com', 1);
 		$this->add_fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 503, 'times' => 1]);
-		Domain_Sync::run($add);
+		Worker::run($add);
 
 		$this->assertSame('superseded', Queue::get((int) $add->id)->status, "The failed add must not come back after the newer remove; ops:\n" . $this->describe_ops());
-		Domain_Sync::process_due(time() + 7 * 3600); // every retry that could be due
+		Worker::process_due(time() + 7 * 3600); // every retry that could be due
 		$this->assertNotContains('undo.example.com', $this->sim_domains(), "The last intent was remove; requests:\n" . $this->describe_requests());
 		$this->assertSame([], Queue::problems(), 'Nothing left for the admin to look at');
 	}
@@ -66,7 +67,7 @@ final class FailureAndRetryTest extends TestCase {
 		// The remove's worker died: once its lease runs out the row is handed back as 'retrying'.
 		global $wpdb;
 		$wpdb->update(Queue::table(), ['lease_until' => time() - 1], ['id' => (int) $remove->id]);
-		Domain_Sync::process_due(time() + 7 * 3600);
+		Worker::process_due(time() + 7 * 3600);
 		$this->assertSame('superseded', Queue::get((int) $remove->id)->status, "ops:\n" . $this->describe_ops());
 		$this->assertContains('back.example.com', $this->sim_domains(), "The last intent was add; requests:\n" . $this->describe_requests());
 	}
@@ -76,24 +77,23 @@ final class FailureAndRetryTest extends TestCase {
 		$this->seed_domains(array_map(static fn($n) => "full{$n}.example.com", range(1, 100)));
 		foreach (['one.example.com', 'two.example.com', 'three.example.com'] as $i => $domain) {
 			do_action('wu_add_domain', $domain, 1);
-			Domain_Sync::process_due(time() + $i * 1000);
-			Domain_Sync::process_due(time() + $i * 1000 + Domain_Sync::ssl_delay() + 1);
+			Worker::process_due(time() + $i * 1000);
+			Worker::process_due(time() + $i * 1000 + Domain_Sync::ssl_delay() + 1);
 		}
 		$this->assertGreaterThanOrEqual(3, count(array_filter($this->api_requests('PATCH'), static fn($r) => str_contains($r['path'], '/redeploy'))) + count($this->api_requests('PUT')), "each batch tried; requests:\n" . $this->describe_requests());
 		$problems = Queue::problems();
 		$this->assertCount(1, $problems, "Three refused redeploys must show as one problem, not one per batch; ops:\n" . $this->describe_ops());
 		$this->assertSame('redeploy_ssl', $problems[0]->op);
 		$this->assertStringContainsString('100 names', (string) $problems[0]->last_error, 'The problem names the cause');
-		$this->assertStringContainsString('redeploy the SSL certificate', (string) $problems[0]->last_error, 'The message says which operation RunCloud refused');
+		$this->assertStringContainsString('RunCloud refused redeploying SSL certificate', (string) $problems[0]->last_error, 'The message says which operation RunCloud refused');
 		$this->assertStringNotContainsString('another web application', (string) $problems[0]->last_error, 'No domain-add advice for a certificate problem');
 	}
 
 	public function test_a_refused_remove_of_the_apps_primary_domain_says_so_without_add_advice(): void {
-		$this->sim('POST', '/_sim/reset', ['servers' => [[
+		$this->reset_sim(['servers' => [[
 			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
 			'webapps' => [['id' => self::APP, 'name' => 'network', 'primary_domain' => 'app.example.com', 'ssl' => 'basic']],
 		]]]);
-		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
 		// Even when our records claim the name (a corrupted or hand-edited row), RunCloud
 		// itself refuses to remove an app's primary domain, and the message says so.
 		\WU_RunCloud\Domains::present(get_current_network_id(), Settings::target(), 'app.example.com', null, 0, true);
@@ -115,9 +115,9 @@ final class FailureAndRetryTest extends TestCase {
 		$this->run_worker_now();
 		$op = $this->ops()[0];
 		$this->assertSame('failed', $op->status, "Invalid names are not retried; ops:\n" . $this->describe_ops());
-		$this->assertStringContainsString('Invalid request', (string) $op->last_error);
+		$this->assertStringContainsString('invalid domain name "https://bad.example.com/path": it contains a URL scheme', (string) $op->last_error);
 		$this->assertSame([], array_merge($this->api_requests('POST'), $this->api_requests('DELETE')), 'Rejected before any write request');
-		$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'Nothing left to schedule');
+		$this->assertFalse(wp_next_scheduled(Worker::HOOK), 'Nothing left to schedule');
 
 		$this->assertTrue(Queue::dismiss((int) $op->id));
 		$this->assertSame([], Queue::problems(), 'Dismissed operations leave the attention list');
@@ -132,13 +132,12 @@ final class FailureAndRetryTest extends TestCase {
 		$op = $this->ops('auth.example.com')[0];
 		$this->assertSame('retrying', $op->status, 'Credentials can be fixed: keep retrying');
 		$this->assertSame(401, (int) $op->last_status);
-		$this->assertStringContainsString('refused the credentials', (string) $op->last_error);
-		$this->assertStringContainsString('WU_RUNCLOUD_API_TOKEN', (string) $op->last_error, 'The message names what to check');
+		$this->assertStringContainsString('RunCloud rejected the v3 API token (WU_RUNCLOUD_API_TOKEN) with HTTP 401', (string) $op->last_error, 'The message names what to check');
 
 		ob_start();
 		do_action('network_admin_notices');
 		$notices = ob_get_clean();
-		$this->assertStringContainsString('RunCloud refused the credentials', $notices, 'Authentication failures are shown prominently');
+		$this->assertStringContainsString('Domains are not being synced: RunCloud rejected the v3 API token (WU_RUNCLOUD_API_TOKEN)', $notices, 'Authentication failures are shown prominently');
 
 		$everything = $notices . json_encode($this->ops()) . json_encode(Log::recent(50));
 		$this->assertStringNotContainsString($wrong, $everything, 'The token must never appear in notices, the queue or the log');

@@ -11,6 +11,7 @@ namespace WU_RunCloud\Tests;
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Domains;
 use WU_RunCloud\Reconciler;
+use WU_RunCloud\Worker;
 
 final class MultiNetworkTest extends TestCase {
 
@@ -92,7 +93,7 @@ final class MultiNetworkTest extends TestCase {
 		$this->seed_domains(['waiting.example.com']);
 		Domains::present(get_current_network_id(), \WU_RunCloud\Settings::target(), 'waiting.example.com', null, 1, true, true);
 		do_action('wu_remove_domain', 'waiting.example.com', 1);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$remove = $this->ops('waiting.example.com')[1];
 		$this->assertSame("kept: operation #{$add->id} (network {$this->second->id}) is about to add it", $remove->last_error);
 		$this->assertSame('retrying', (string) \WU_RunCloud\Queue::get((int) $add->id)->status, 'Another network\'s request is never superseded by this one');

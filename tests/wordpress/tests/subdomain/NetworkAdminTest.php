@@ -10,6 +10,7 @@ use WU_RunCloud\Network_Admin;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
 final class NetworkAdminTest extends TestCase {
 
@@ -155,9 +156,9 @@ final class NetworkAdminTest extends TestCase {
 		do_action('wu_add_domain', 'ok.example.com', 1);
 		do_action('wu_add_domain', '<script>x</script>.example.com', 1);
 		$this->run_worker_now();
-		$this->sim('POST', '/_sim/faults', ['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 503]);
+		$this->sim()->fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 503]);
 		$this->create_site('pagecheck');
-		\WU_RunCloud\Domain_Sync::process_due();
+		\WU_RunCloud\Worker::process_due();
 
 		wp_set_current_user(1);
 		ob_start();

@@ -8,6 +8,7 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
+use WU_RunCloud\Worker;
 
 final class PluginLifecycleTest extends TestCase {
 
@@ -23,15 +24,42 @@ final class PluginLifecycleTest extends TestCase {
 		'wu_runcloud_reconcile' => 'action_wu_runcloud_reconcile',
 		'wu_register_integrations' => 'action_wu_register_integrations',
 		'wu_register_capabilities' => 'action_wu_register_capabilities',
+		'init' => 'action_init',
+		'wp_ultimo_host_providers_load' => 'action_wp_ultimo_host_providers_load',
+		'wu_domain_manager_dns_propagation_finished' => 'action_wu_domain_manager_dns_propagation_finished',
 	];
 
 	private const ADMIN_HOOKS = [
 		'network_admin_menu', 'network_admin_notices', 'admin_post_wu_runcloud_toggle', 'admin_post_wu_runcloud_test',
-		'admin_post_wu_runcloud_sync', 'admin_post_wu_runcloud_op', 'admin_post_wu_runcloud_dismiss_token_notice', 'wp_ajax_wu_runcloud_test',
+		'admin_post_wu_runcloud_sync', 'admin_post_wu_runcloud_op', 'admin_post_wu_runcloud_prune_force',
+		'admin_post_wu_runcloud_dismiss_token_notice', 'wp_ajax_wu_runcloud_test',
 	];
 
+	/** Every "hook => Class::method" whose callback is the plugin or its admin page, as WordPress holds them now. */
+	private function our_callbacks(Plugin $plugin): array {
+		$out = [];
+		foreach ($GLOBALS['wp_filter'] as $hook => $filter) {
+			foreach ($filter->callbacks as $callbacks) {
+				foreach ($callbacks as $cb) {
+					// render_page is the page callback WordPress hooks itself once the menu is built.
+					if (is_array($cb['function']) && ($cb['function'][0] === $plugin || $cb['function'][0] === $plugin->admin) && $cb['function'][1] !== 'render_page') {
+						$out[] = $hook . ' => ' . (new \ReflectionClass($cb['function'][0]))->getShortName() . '::' . $cb['function'][1];
+					}
+				}
+			}
+		}
+		sort($out);
+		return $out;
+	}
+
 	public function test_every_hook_is_registered_and_unregister_removes_each_one(): void {
-		$plugin = Plugin::instance();
+		$plugin   = Plugin::instance();
+		$expected = array_merge(
+			array_map(static fn($hook, $method) => "{$hook} => Plugin::{$method}", array_keys(self::HOOKS), self::HOOKS),
+			array_map(static fn($hook) => "{$hook} => Network_Admin::action_{$hook}", self::ADMIN_HOOKS)
+		);
+		sort($expected);
+		$this->assertSame($expected, $this->our_callbacks($plugin), 'Exactly these hooks, each calling the method named after it');
 		foreach (self::HOOKS as $hook => $method) {
 			$this->assertNotFalse(has_action($hook, [$plugin, $method]), "{$hook} should call Plugin::{$method}");
 		}
@@ -41,6 +69,7 @@ final class PluginLifecycleTest extends TestCase {
 
 		$plugin->unregister_hooks();
 		try {
+			$this->assertSame([], $this->our_callbacks($plugin), 'unregister_hooks() mirrors register_hooks(): nothing of ours is left');
 			foreach (self::HOOKS as $hook => $method) {
 				$this->assertFalse(has_action($hook, [$plugin, $method]), "{$hook} should be gone after unregister_hooks()");
 			}
@@ -58,10 +87,10 @@ final class PluginLifecycleTest extends TestCase {
 	public function test_deactivation_removes_our_scheduled_events(): void {
 		do_action('wu_add_domain', 'deactivate.example.com', 1);
 		Plugin::instance()->action_init();
-		$this->assertNotFalse(wp_next_scheduled(Queue::WORKER_HOOK));
+		$this->assertNotFalse(wp_next_scheduled(Worker::HOOK));
 		$this->assertNotFalse(wp_next_scheduled(Plugin::RECONCILE_HOOK));
 		Plugin::deactivate();
-		$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK));
+		$this->assertFalse(wp_next_scheduled(Worker::HOOK));
 		$this->assertFalse(wp_next_scheduled(Plugin::RECONCILE_HOOK));
 		$this->assertSame('pending', $this->ops('deactivate.example.com')[0]->status, 'Recorded work is kept for reactivation');
 	}
@@ -70,7 +99,7 @@ final class PluginLifecycleTest extends TestCase {
 		global $wpdb;
 		update_network_option(null, 'wu_host_integrations_enabled', ['runcloud' => true, 'other' => true]);
 		do_action('wu_add_domain', 'uninstall.example.com', 1);
-		$this->assertNotFalse(wp_next_scheduled(Queue::WORKER_HOOK));
+		$this->assertNotFalse(wp_next_scheduled(Worker::HOOK));
 
 		define('WP_UNINSTALL_PLUGIN', 'wu-runcloud/wu-runcloud.php');
 		include WP_PLUGIN_DIR . '/wu-runcloud/uninstall.php';
@@ -79,7 +108,7 @@ final class PluginLifecycleTest extends TestCase {
 				$this->assertNull($wpdb->get_var($wpdb->prepare('SHOW TABLES LIKE %s', $wpdb->base_prefix . $table)), "{$table} should be dropped");
 			}
 			$this->assertFalse(get_network_option(null, 'wu_runcloud_enabled'), 'Our toggle option is removed');
-			$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'Our cron events are removed');
+			$this->assertFalse(wp_next_scheduled(Worker::HOOK), 'Our cron events are removed');
 			$this->assertSame(['runcloud' => true, 'other' => true], get_network_option(null, 'wu_host_integrations_enabled'), "Ultimate Multisite's option is not ours to delete");
 			$this->assertNotEmpty(get_network_option(null, 'site_name'), 'Core options untouched');
 		} finally {

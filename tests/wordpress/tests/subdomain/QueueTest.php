@@ -8,6 +8,7 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Queue;
+use WU_RunCloud\Worker;
 
 final class QueueTest extends TestCase {
 
@@ -50,7 +51,7 @@ final class QueueTest extends TestCase {
 		$id = Queue::enqueue('add', 'orphan.example.com', 1, 'test');
 		$this->assertNotNull(Queue::claim($id));
 		$wpdb->update(Queue::table(), ['lease_until' => time() - 1], ['id' => $id]);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertSame('done', Queue::get($id)->status, "The stale running row is picked up again:\n" . $this->describe_ops());
 		$this->assertContains('orphan.example.com', $this->sim_domains());
 	}
@@ -60,13 +61,13 @@ final class QueueTest extends TestCase {
 		$this->run_worker_now();
 		switch_to_blog((int) $site->blog_id);
 		try {
-			wp_clear_scheduled_hook(Queue::WORKER_HOOK);
+			wp_clear_scheduled_hook(Worker::HOOK);
 			do_action('wu_add_domain', 'from-subsite.example.com', (int) $site->blog_id);
-			$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'Not in the subsite\'s cron');
+			$this->assertFalse(wp_next_scheduled(Worker::HOOK), 'Not in the subsite\'s cron');
 		} finally {
 			restore_current_blog();
 		}
-		$this->assertNotFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'In the main site\'s cron');
+		$this->assertNotFalse(wp_next_scheduled(Worker::HOOK), 'In the main site\'s cron');
 	}
 
 	public function test_old_finished_operations_are_purged_but_problems_kept(): void {

@@ -16,7 +16,7 @@ final class ReconcileTest extends TestCase {
 	public function test_reconcile_heals_a_domain_deleted_behind_our_back(): void {
 		$this->create_site('heal');
 		$this->run_worker_now();
-		$this->sim('DELETE', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/heal.network.test');
+		$this->sim()->unseed('heal.network.test');
 		$this->assertNotContains('heal.network.test', $this->sim_domains());
 
 		$result = Reconciler::run(false);

@@ -9,15 +9,14 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Domains;
-use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Schema;
+use WU_RunCloud\Worker;
 
 final class SchemaMigrationTest extends TestCase {
 
 	protected function tearDown(): void {
-		Schema::install(); // whatever happened, later tests get today's tables
-		update_network_option(null, Plugin::DB_VERSION_OPTION, Plugin::DB_VERSION);
+		Schema::install(); // whatever happened, later tests get today's tables (and the version)
 		parent::tearDown();
 	}
 
@@ -65,7 +64,7 @@ final class SchemaMigrationTest extends TestCase {
 		$theirs = $this->create_site_on($second, 'theirs');
 		$this->seed_domains(['old-ours.example.com', 'old-hand.example.com', 'theirs.second.test']);
 		$ids = [];
-		foreach ((array) $this->sim('GET', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains') as $d) {
+		foreach ((array) $this->sim()->domains() as $d) {
 			$ids[strtolower($d['name'])] = (int) $d['id'];
 		}
 
@@ -80,10 +79,10 @@ final class SchemaMigrationTest extends TestCase {
 		}
 		$wpdb->insert(Queue::table(), ['op' => 'add', 'domain' => 'old-pending.example.com', 'site_id' => 1, 'source' => 'wu_add_domain', 'status' => 'pending', 'next_attempt_at' => $now, 'created_at' => $now, 'updated_at' => $now, 'dedup_key' => 'add|old-pending.example.com']);
 		$pending = (int) $wpdb->insert_id;
-		update_network_option(null, Plugin::DB_VERSION_OPTION, '3');
+		update_network_option(null, Schema::VERSION_OPTION, '3');
 
-		Plugin::maybe_install();
-		$this->assertSame(Plugin::DB_VERSION, get_network_option(null, Plugin::DB_VERSION_OPTION));
+		Schema::maybe_install();
+		$this->assertSame(Schema::VERSION, get_network_option(null, Schema::VERSION_OPTION));
 		$key = array_column((array) $wpdb->get_results('SHOW INDEX FROM ' . Domains::table() . " WHERE Key_name = 'PRIMARY'"), 'Column_name');
 		$this->assertSame(['network_id', 'server_id', 'app_id', 'domain'], $key);
 		$rows = $wpdb->get_results('SELECT domain, network_id, server_id, app_id, managed, requested, runcloud_id FROM ' . Domains::table() . ' ORDER BY domain', OBJECT_K);
@@ -93,14 +92,14 @@ final class SchemaMigrationTest extends TestCase {
 		$this->assertSame('add|' . get_main_network_id() . '|old-pending.example.com', Queue::get($pending)->dedup_key, 'Waiting rows keep de-duplicating');
 		$this->assertSame($pending, Queue::enqueue('add', 'old-pending.example.com', 1, 'wu_add_domain'), 'A repeat lands on the migrated row');
 
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertSame('done', Queue::get($pending)->status, "The migrated operation ran; ops:\n" . $this->describe_ops());
 		$this->assertSame(0, (int) $wpdb->get_var('SELECT COUNT(*) FROM ' . Domains::table() . ' WHERE server_id = 0 OR app_id = 0'), 'The first run adopted every row for the configured app');
 
 		// Ownership carried over: ours goes, the hand-added one stays.
 		do_action('wu_remove_domain', 'old-ours.example.com', 1);
 		do_action('wu_remove_domain', 'old-hand.example.com', 1);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertNotContains('old-ours.example.com', $this->sim_domains());
 		$this->assertContains('old-hand.example.com', $this->sim_domains());
 		$this->assertSame('kept: not added by this plugin', $this->ops('old-hand.example.com')[0]->last_error);

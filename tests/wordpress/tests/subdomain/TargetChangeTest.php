@@ -26,7 +26,7 @@ final class TargetChangeTest extends TestCase {
 	}
 
 	private function app_domains(int $server, int $app): array {
-		return array_map(static fn($d) => strtolower($d['name']), (array) $this->sim('GET', "/_sim/servers/{$server}/webapps/{$app}/domains"));
+		return array_map(static fn($d) => strtolower($d['name']), (array) $this->sim()->domains($server, $app));
 	}
 
 	/**
@@ -34,13 +34,13 @@ final class TargetChangeTest extends TestCase {
 	 * lives on one app of a server), onto the new one.
 	 */
 	private function move_by_hand(string $domain, int $server, int $app): void {
-		$this->sim('DELETE', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/' . $domain);
-		$this->sim('POST', "/_sim/servers/{$server}/webapps/{$app}/domains", ['names' => [$domain]]);
+		$this->sim()->unseed($domain);
+		$this->sim()->seed($server, $app, ['names' => [$domain]]);
 	}
 
 	/** A second app on the server, and the default second server. */
 	private function seed_two_apps(array $on_new_app = []): void {
-		$this->sim('POST', '/_sim/reset', ['servers' => [
+		$this->reset_sim(['servers' => [
 			['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10', 'webapps' => [
 				['id' => self::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'basic'],
 				['id' => self::NEW_APP, 'name' => 'network-new', 'primary_domain' => 'new.network.test', 'ssl' => 'basic', 'domains' => $on_new_app],
@@ -49,7 +49,6 @@ final class TargetChangeTest extends TestCase {
 				['id' => 940300, 'name' => 'other', 'primary_domain' => 'other.test', 'ssl' => 'none', 'domains' => $on_new_app],
 			]],
 		]]);
-		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
 	}
 
 	/** @return array<string, array{0:int, 1:int}> */

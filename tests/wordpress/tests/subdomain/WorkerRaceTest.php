@@ -13,6 +13,7 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Queue;
+use WU_RunCloud\Worker;
 
 final class WorkerRaceTest extends TestCase {
 
@@ -21,7 +22,7 @@ final class WorkerRaceTest extends TestCase {
 		do_action('wu_add_domain', $domain, 1);
 		$this->run_worker_now();
 		$this->assertContains($domain, $this->sim_domains(), 'precondition');
-		$this->sim('DELETE', '/_sim/requests');
+		$this->sim()->clearRequests();
 	}
 
 	public function test_an_add_asked_for_while_a_remove_runs_waits_and_the_domain_ends_present(): void {
@@ -29,18 +30,18 @@ final class WorkerRaceTest extends TestCase {
 		do_action('wu_remove_domain', 'flip.example.com', 1);
 
 		// Cron's worker takes the remove and is about to send it...
-		$cron = $this->start_child(['hook', Queue::WORKER_HOOK], $this->barrier(), 'remove:flip.example.com');
+		$cron = $this->start_child(['hook', Worker::HOOK], $this->barrier(), 'remove:flip.example.com');
 		$this->assertSame('remove', $this->wait_parked($cron)['op']);
 
 		// ...when the customer maps the domain again and an Action Scheduler run starts.
 		do_action('wu_add_domain', 'flip.example.com', 1);
-		$other = $this->child(['hook', Queue::WORKER_HOOK]);
+		$other = $this->child(['hook', Worker::HOOK]);
 		$add   = $this->ops('flip.example.com')[2];
 		$this->assertSame('add', $add->op);
 		$this->assertSame('pending', $add->status, "The second worker must not run an add while the remove runs; ops:\n" . $this->describe_ops() . "\n" . json_encode($other));
 
 		$this->release_child($cron);
-		Domain_Sync::process_due(); // the next scheduled run
+		Worker::process_due(); // the next scheduled run
 		$this->assertContains('flip.example.com', $this->sim_domains(), "Last intent: present; ops:\n" . $this->describe_ops() . "\nrequests:\n" . $this->describe_requests());
 		$this->assertSame('done', Queue::get((int) $add->id)->status);
 	}
@@ -48,7 +49,7 @@ final class WorkerRaceTest extends TestCase {
 	public function test_a_remove_asked_for_while_the_add_runs_waits_and_the_domain_ends_absent(): void {
 		do_action('wu_add_domain', 'late-remove.example.com', 1);
 
-		$cron = $this->start_child(['hook', Queue::WORKER_HOOK], $this->barrier(), 'add:late-remove.example.com');
+		$cron = $this->start_child(['hook', Worker::HOOK], $this->barrier(), 'add:late-remove.example.com');
 		$this->wait_parked($cron);
 
 		// The mapping is deleted again and the operator runs `wp runcloud remove` at once.
@@ -59,7 +60,7 @@ final class WorkerRaceTest extends TestCase {
 
 		$this->release_child($cron);
 		$this->assertContains('late-remove.example.com', $this->sim_domains(), 'The add finished');
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertNotContains('late-remove.example.com', $this->sim_domains(), "Last intent: absent; ops:\n" . $this->describe_ops() . "\nrequests:\n" . $this->describe_requests());
 	}
 
@@ -76,7 +77,7 @@ final class WorkerRaceTest extends TestCase {
 		$this->assertStringStartsWith('warning: add comeback.example.com: pending', (string) $cli['result'][0], json_encode($cli));
 
 		$this->release_child($hourly);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$this->assertContains('comeback.example.com', $this->sim_domains(), "Last intent: present; ops:\n" . $this->describe_ops() . "\nrequests:\n" . $this->describe_requests());
 	}
 
@@ -88,13 +89,13 @@ final class WorkerRaceTest extends TestCase {
 		// The second network maps the same name; its add fails once and waits for a retry.
 		$this->add_fault(['method' => 'POST', 'path' => '/api/**', 'kind' => 'status', 'status' => 503, 'times' => 1]);
 		do_action('wu_add_domain', 'shared.example.com', (int) $shop->blog_id);
-		Domain_Sync::process_due();
+		Worker::process_due();
 		$add = $this->ops('shared.example.com')[1];
 		$this->assertSame('retrying', $add->status, "ops:\n" . $this->describe_ops());
 
 		// This network unmaps it; a cron run takes the remove...
 		do_action('wu_remove_domain', 'shared.example.com', 1);
-		$cron = $this->start_child(['hook', Queue::WORKER_HOOK], $this->barrier(), 'remove:shared.example.com');
+		$cron = $this->start_child(['hook', Worker::HOOK], $this->barrier(), 'remove:shared.example.com');
 		$this->wait_parked($cron);
 		// ...while an admin clicks "Retry now" on the second network's add.
 		$button = $this->child(['retry', (string) $add->id]);
@@ -105,25 +106,25 @@ final class WorkerRaceTest extends TestCase {
 
 		$this->release_child($cron);
 		$this->assertContains('shared.example.com', $this->sim_domains(), "The second network still wants it; ops:\n" . $this->describe_ops() . "\nrequests:\n" . $this->describe_requests());
-		Domain_Sync::process_due(); // the next run
+		Worker::process_due(); // the next run
 		$this->assertSame('done', Queue::get((int) $add->id)->status, 'and its add ran after');
 		$this->assertSame([], $this->api_requests('DELETE'));
 	}
 
 	public function test_a_worker_that_outlived_its_lease_sends_nothing_and_writes_nothing(): void {
 		do_action('wu_add_domain', 'lease.example.com', 1);
-		$slow = $this->start_child(['hook', Queue::WORKER_HOOK], $this->barrier(), 'add:lease.example.com');
+		$slow = $this->start_child(['hook', Worker::HOOK], $this->barrier(), 'add:lease.example.com');
 		$parked = $this->wait_parked($slow);
 
 		// That worker hangs past its lease; another run takes the operation over and adds it.
 		global $wpdb;
 		$wpdb->update(Queue::table(), ['lease_until' => time() - 1], ['id' => $parked['id']]);
-		$this->child(['hook', Queue::WORKER_HOOK]);
+		$this->child(['hook', Worker::HOOK]);
 		$this->assertSame('done', Queue::get($parked['id'])->status);
 		$this->assertContains('lease.example.com', $this->sim_domains());
 		// Then the customer unmaps it, and it is removed.
 		do_action('wu_remove_domain', 'lease.example.com', 1);
-		$this->child(['hook', Queue::WORKER_HOOK]);
+		$this->child(['hook', Worker::HOOK]);
 		$this->assertNotContains('lease.example.com', $this->sim_domains());
 		$row = (array) Queue::get($parked['id']);
 

@@ -53,7 +53,7 @@ final class UltimateMultisiteLegacyTest extends TestCase {
 		$this->assertTrue($json['success'], json_encode($json));
 		$this->assertStringContainsString('web-01', $json['data']['message']);
 
-		$this->sim('DELETE', '/_sim/requests');
+		$this->sim()->clearRequests();
 		$json = $this->ajax('wu_test_hosting_integration', ['integration' => 'runcloud'], $this->editor_id());
 		$this->assertFalse($json['success'], 'UM\'s legacy handler checks nobody; our provider refuses non-admins');
 		$this->assertStringContainsString('not allowed', $json['data']['message']);

@@ -7,6 +7,7 @@
 namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Queue;
+use WU_RunCloud\Worker;
 
 final class ActionSchedulerTest extends TestCase {
 
@@ -17,8 +18,8 @@ final class ActionSchedulerTest extends TestCase {
 
 	public function test_work_is_queued_in_action_scheduler_not_wp_cron(): void {
 		do_action('wu_add_domain', 'as.example.com', 1);
-		$this->assertTrue(as_next_scheduled_action(Queue::WORKER_HOOK, [], Queue::GROUP), 'An async action in group wu-runcloud');
-		$this->assertFalse(wp_next_scheduled(Queue::WORKER_HOOK), 'WP-Cron is only the fallback');
+		$this->assertTrue(as_next_scheduled_action(Worker::HOOK, [], Worker::GROUP), 'An async action in group wu-runcloud');
+		$this->assertFalse(wp_next_scheduled(Worker::HOOK), 'WP-Cron is only the fallback');
 		$this->run_worker_now();
 		$this->assertContains('as.example.com', $this->sim_domains());
 		$actions = $GLOBALS['wu_double_as_actions'];
@@ -32,7 +33,7 @@ final class ActionSchedulerTest extends TestCase {
 		$this->run_worker_now();
 		$op   = $this->ops('as-retry.example.com')[0];
 		$this->assertSame('retrying', $op->status);
-		$next = as_next_scheduled_action(Queue::WORKER_HOOK, [], Queue::GROUP);
+		$next = as_next_scheduled_action(Worker::HOOK, [], Worker::GROUP);
 		$this->assertIsInt($next, 'A single action is scheduled for the retry');
 		$this->assertEqualsWithDelta((int) $op->next_attempt_at, $next, 1);
 
@@ -45,7 +46,7 @@ final class ActionSchedulerTest extends TestCase {
 			}
 		}
 		unset($action);
-		$this->assertSame([Queue::WORKER_HOOK], wu_double_as_run_due(time()), 'Exactly one run for the retry');
+		$this->assertSame([Worker::HOOK], wu_double_as_run_due(time()), 'Exactly one run for the retry');
 		$this->assertSame('done', $this->ops('as-retry.example.com')[0]->status, "ops:\n" . $this->describe_ops());
 	}
 }

@@ -134,8 +134,7 @@ final class UltimateMultisiteRegistryTest extends TestCase {
 	}
 
 	public function test_test_connection_returns_the_specific_cause_as_a_wp_error(): void {
-		$this->sim('POST', '/_sim/reset', ['servers' => [['id' => self::SERVER, 'name' => 'web-01', 'webapps' => [['id' => 1, 'name' => 'elsewhere']]]]]);
-		$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
+		$this->reset_sim(['servers' => [['id' => self::SERVER, 'name' => 'web-01', 'webapps' => [['id' => 1, 'name' => 'elsewhere']]]]]);
 		$result = Integration_Registry::get_instance()->get('runcloud')->test_connection();
 		$this->assertInstanceOf(\WP_Error::class, $result);
 		$this->assertStringContainsString('WU_RUNCLOUD_APP_ID', $result->get_error_message(), 'A wrong app id names the constant');

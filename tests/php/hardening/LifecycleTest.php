@@ -4,7 +4,9 @@ declare(strict_types=1);
 
 namespace WuRunCloud\Tests\Hardening;
 
-require_once __DIR__ . '/lib/FastCgi.php';
+use WuRunCloud\Harness\FastCgi;
+
+require_once dirname(__DIR__, 2) . '/lib/php/FastCgi.php';
 
 /**
  * The extension inside php-fpm (2 static workers, no web server: FastCGI over a unix socket)
@@ -95,18 +97,23 @@ final class LifecycleTest extends HardeningTestCase
 
     private function call(array $config, string $call = 'list', float $timeout = 30.0): array
     {
-        return $this->decode(FastCgi::get("$this->dir/fpm.sock", __DIR__ . '/fixtures/fpm-endpoint.php', ['call' => $call, 'config' => json_encode($config)], $timeout));
+        return $this->decode($this->fastcgi()->get(__DIR__ . '/fixtures/fpm-endpoint.php', ['call' => $call, 'config' => json_encode($config)], 'localhost', $timeout));
     }
 
     /** @return resource the in-flight request */
     private function fire(array $config, string $call = 'list')
     {
-        return FastCgi::send("$this->dir/fpm.sock", __DIR__ . '/fixtures/fpm-endpoint.php', ['call' => $call, 'config' => json_encode($config)]);
+        return $this->fastcgi()->send(__DIR__ . '/fixtures/fpm-endpoint.php', ['call' => $call, 'config' => json_encode($config)]);
+    }
+
+    private function fastcgi(): FastCgi
+    {
+        return new FastCgi("$this->dir/fpm.sock");
     }
 
     private function decode(array $answer): array
     {
-        [$body, $stderr, $complete] = $answer;
+        ['body' => $body, 'stderr' => $stderr, 'complete' => $complete] = $answer;
         $this->assertTrue($complete, "php-fpm closed the request without finishing it (worker died?); body: $body; stderr: $stderr");
         $r = json_decode($body, true);
         $this->assertIsArray($r, "the endpoint should answer JSON, got: $body; stderr: $stderr");
@@ -148,7 +155,7 @@ final class LifecycleTest extends HardeningTestCase
         $inFlight = $this->fire($this->v3(['timeout' => 5]));
         usleep(400000);
         $this->assertTrue(posix_kill($this->master, SIGUSR2), 'SIGUSR2 to the master');
-        $r = $this->decode(FastCgi::read($inFlight, 15));
+        $r = $this->decode($this->fastcgi()->read($inFlight, 15));
         $this->assertTrue($r['ok'], 'the call in flight during the reload completes: ' . json_encode($r));
         $this->assertGreaterThanOrEqual(1.4, $r['took'], 'it really was in flight across the reload');
         $deadline = microtime(true) + 15;
@@ -173,7 +180,7 @@ final class LifecycleTest extends HardeningTestCase
         $this->assertTrue(posix_kill($this->master, SIGQUIT), 'SIGQUIT to the master');
         // Read the answer while php-fpm finishes: a worker drains its FastCGI connection
         // until the client closes it, so a client that stopped reading would hold it up.
-        $r = $this->decode(FastCgi::read($inFlight, 10));
+        $r = $this->decode($this->fastcgi()->read($inFlight, 10));
         $took = microtime(true) - $t + $this->stopFpm(10);
         $this->assertFalse($r['ok']);
         $this->assertSame('WuRunCloud\TransportException', $r['class'], json_encode($r));
@@ -194,7 +201,7 @@ final class LifecycleTest extends HardeningTestCase
         foreach ($before as $pid) {
             posix_kill($pid, SIGQUIT);
         }
-        $r = $this->decode(FastCgi::read($inFlight, 10));
+        $r = $this->decode($this->fastcgi()->read($inFlight, 10));
         $this->assertSame('WuRunCloud\TransportException', $r['class'] ?? null, 'the busy worker finished its call: ' . json_encode($r));
         $deadline = microtime(true) + 10;
         while (array_intersect($before, $this->childrenOf($this->master)) && microtime(true) < $deadline) {

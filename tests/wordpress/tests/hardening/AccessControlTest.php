@@ -35,7 +35,7 @@ final class AccessControlTest extends TestCase {
 		do_action('wu_add_domain', 'https://refused.example.com/x', 1);
 		$this->run_worker_now();
 		$this->op_id = (int) $this->ops()[0]->id;
-		$this->sim('DELETE', '/_sim/requests');
+		$this->sim()->clearRequests();
 	}
 
 	/** @return array<string, callable> hook => our callback, for hooks named with $prefix */
@@ -102,7 +102,7 @@ final class AccessControlTest extends TestCase {
 	private function side_effects(): array {
 		global $wpdb;
 		return [
-			'requests' => count((array) $this->sim('GET', '/_sim/requests')),
+			'requests' => count((array) $this->sim()->requests()),
 			'ops'      => md5(serialize($this->ops())),
 			'enabled'  => get_network_option(null, 'wu_runcloud_enabled'),
 			'options'  => md5(serialize($wpdb->get_results("SELECT meta_key, meta_value FROM {$wpdb->sitemeta} WHERE meta_key LIKE 'wu\\_runcloud%' AND meta_key NOT LIKE '%transient%' ORDER BY meta_key"))),

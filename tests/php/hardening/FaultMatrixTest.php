@@ -57,7 +57,7 @@ final class FaultMatrixTest extends HardeningTestCase
     }
 
     /** @return array<string, array{0: string, 1: string, 2: string}> */
-    public function matrix(): array
+    public static function matrix(): array
     {
         $cases = [];
         foreach (array_keys(self::faults()) as $fault) {

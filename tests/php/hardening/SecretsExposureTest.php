@@ -31,7 +31,7 @@ final class SecretsExposureTest extends HardeningTestCase
     }
 
     /** @return array<string, array{0: string, 1: string, 2: callable, 3?: array}> [class, api, call, simulator fault] */
-    public function exceptionOfEachClass(): array
+    public static function exceptionOfEachClass(): array
     {
         return [
             'InvalidArgument' => ['WuRunCloud\InvalidArgumentException', 'v3', fn (array $c) => wu_runcloud_add_domain($c, 'https://bad/' . HARDENING_TOKEN)],

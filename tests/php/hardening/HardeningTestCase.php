@@ -9,7 +9,7 @@ declare(strict_types=1);
 
 namespace WuRunCloud\Tests\Hardening;
 
-use WuRunCloud\Tests\Sim;
+use WuRunCloud\Harness\Sim;
 use WuRunCloud\Tests\SimTestCase;
 
 abstract class HardeningTestCase extends SimTestCase

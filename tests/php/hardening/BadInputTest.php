@@ -15,7 +15,7 @@ final class BadInputTest extends HardeningTestCase
     private const INVALID = 'WuRunCloud\InvalidArgumentException';
 
     /** @return array<string, array{0: string, 1: string}> domain => fragment of the reason */
-    public function badDomains(): array
+    public static function badDomains(): array
     {
         $label62 = str_repeat('a', 62);
         return [
@@ -98,7 +98,7 @@ final class BadInputTest extends HardeningTestCase
     }
 
     /** @return array<string, array{0: string, 1: string}> input => what RunCloud receives */
-    public function edgeNamesThatAreValid(): array
+    public static function edgeNamesThatAreValid(): array
     {
         $label63 = str_repeat('b', 63);
         $name253 = str_repeat('c', 63) . '.' . str_repeat('d', 63) . '.' . str_repeat('e', 63) . '.' . str_repeat('f', 57) . '.com';
@@ -124,7 +124,7 @@ final class BadInputTest extends HardeningTestCase
     }
 
     /** @return array<string, array{0: array, 1: string}> config overrides => fragment */
-    public function badConfigs(): array
+    public static function badConfigs(): array
     {
         return [
             'token as int' => [['api_token' => 12345], 'api_token must be a string'],
@@ -186,7 +186,7 @@ final class BadInputTest extends HardeningTestCase
     }
 
     /** @return array<string, array{0: callable, 1: string, 2: string}> call => [class, fragment] */
-    public function badArguments(): array
+    public static function badArguments(): array
     {
         return [
             'config as string' => [fn (array $c) => wu_runcloud_list_domains('api_token=x'), 'TypeError', 'config'],

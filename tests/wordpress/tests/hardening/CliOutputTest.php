@@ -2,7 +2,7 @@
 /**
  * Every `wp runcloud` command, healthy and while RunCloud refuses the credentials or fails,
  * through the command class (WP-CLI itself is not installed here). The output is kept in
- * tests/artifacts/hardening/wordpress/cli-output.txt for the secrets scan.
+ * tests/artifacts/hardening/wordpress/cli-output.txt (WU_HARDENING_ARTIFACTS) for the secrets scan.
  */
 
 namespace WU_RunCloud\Tests;
@@ -20,7 +20,7 @@ final class Cli_Capture {
 final class CliOutputTest extends TestCase {
 
 	/** @return array<string, array{0: ?array}> */
-	public function conditions(): array {
+	public static function conditions(): array {
 		return [
 			'healthy'            => [null],
 			'credentials refused' => [['kind' => 'status', 'status' => 401]],

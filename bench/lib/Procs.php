@@ -1,7 +1,7 @@
 <?php
-// The processes a benchmark run starts (simulator, latency proxy, php-fpm, MariaDB), each
-// stopped by its own pid when the run ends — normally, on error, or on Ctrl-C — and a small
-// client for the simulator's control API.
+// The processes a benchmark run starts (latency proxy, php-fpm; the simulator and MariaDB
+// through their tests/lib scripts), each stopped by its own pid when the run ends — normally,
+// on error, or on Ctrl-C.
 declare(strict_types=1);
 
 namespace WuBench;
@@ -74,79 +74,6 @@ final class Procs
         foreach (array_reverse(array_keys($this->running)) as $name) { $this->stop($name); }
         foreach (array_reverse($this->cleanups) as $fn) { $fn(); }
         $this->cleanups = [];
-    }
-}
-
-/** The simulator's control API (`/_sim/…`), spoken directly (never through the latency proxy). */
-final class Sim
-{
-    public const SERVER = 11667;
-    public const APP = 940288;
-
-    private \CurlHandle $ch;
-
-    public function __construct(public string $url, public string $ca)
-    {
-        $this->ch = curl_init();
-    }
-
-    public function call(string $method, string $path, $body = null)
-    {
-        curl_setopt_array($this->ch, [
-            CURLOPT_URL => $this->url . $path,
-            CURLOPT_CUSTOMREQUEST => $method,
-            CURLOPT_RETURNTRANSFER => true,
-            CURLOPT_CAINFO => $this->ca,
-            CURLOPT_HTTPHEADER => ['Content-Type: application/json', 'Accept: application/json'],
-            CURLOPT_POSTFIELDS => $body === null ? '' : json_encode($body),
-            CURLOPT_TIMEOUT => 60,
-        ]);
-        $raw = curl_exec($this->ch);
-        $status = curl_getinfo($this->ch, CURLINFO_RESPONSE_CODE);
-        if ($raw === false || $status >= 300) {
-            throw new \RuntimeException("simulator control call $method $path failed: status $status, " . ($raw === false ? curl_error($this->ch) : substr((string) $raw, 0, 300)));
-        }
-        return json_decode((string) $raw, true);
-    }
-
-    /** Fresh default state (or $state), rate limit and latency as given. */
-    public function reset(?array $state = null, ?int $rateLimit = null, int $latencyMs = 0): void
-    {
-        $this->call('POST', '/_sim/reset', $state);
-        $this->call('POST', '/_sim/config', ['rate_limit' => $rateLimit, 'latency_ms' => $latencyMs]);
-    }
-
-    public function counters(): array { return $this->call('GET', '/_sim/counters'); }
-
-    public function domains(): array
-    {
-        return $this->call('GET', sprintf('/_sim/servers/%d/webapps/%d/domains', self::SERVER, self::APP));
-    }
-
-    public function seed(int $count, string $pattern): void
-    {
-        $r = $this->call('POST', sprintf('/_sim/servers/%d/webapps/%d/domains', self::SERVER, self::APP), ['count' => $count, 'pattern' => $pattern, 'start' => 1]);
-        if (($r['added'] ?? 0) !== $count) {
-            throw new \RuntimeException("simulator seeded " . json_encode($r) . " instead of $count domains");
-        }
-    }
-
-    public function redeploys(): array { return $this->call('GET', '/_sim/redeploys'); }
-
-    /** The RunCloud state that matters to the customer, independent of ids and timestamps. */
-    public function state(): array
-    {
-        $out = [];
-        foreach ($this->domains() as $d) {
-            $out[strtolower($d['name'])] = [
-                'type' => $d['type'] ?? null,
-                'www' => (bool) ($d['www'] ?? false),
-                'redirection' => $d['redirection'] ?? null,
-                'wildcard' => (bool) ($d['wildcard'] ?? false),
-            ];
-        }
-        ksort($out);
-        return $out;
     }
 }
 

@@ -9,6 +9,7 @@ namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Queue;
+use WU_RunCloud\Worker;
 
 final class PluginFaultRecoveryTest extends TestCase {
 
@@ -22,7 +23,7 @@ final class PluginFaultRecoveryTest extends TestCase {
 	}
 
 	/** @return array<string, array{0: array}> */
-	public function faults(): array {
+	public static function faults(): array {
 		return [
 			'503 with HTML'           => [['kind' => 'status', 'status' => 503]],
 			'500 with HTML'           => [['kind' => 'status', 'status' => 500]],
@@ -59,9 +60,9 @@ final class PluginFaultRecoveryTest extends TestCase {
 		} // truncated_json cuts the answer of a request RunCloud carried out: the retry must find the domain and not add it twice
 		self::$tally['recorded']++;
 
-		$this->sim('DELETE', '/_sim/faults');
-		Domain_Sync::process_due((int) $op->next_attempt_at + 1);
-		Domain_Sync::process_due(time() + 7 * 3600);
+		$this->sim()->clearFaults();
+		Worker::process_due((int) $op->next_attempt_at + 1);
+		Worker::process_due(time() + 7 * 3600);
 		$this->assertContains($domain, $this->sim_domains(), "the domain is in RunCloud once the fault cleared; ops:\n" . $this->describe_ops() . "\nrequests:\n" . $this->describe_requests());
 		$this->assertSame('done', $this->ops($domain)[0]->status);
 		self::$tally['recovered']++;
@@ -73,11 +74,11 @@ final class PluginFaultRecoveryTest extends TestCase {
 		foreach ($domains as $i => $d) {
 			do_action('wu_add_domain', $d, 1);
 		}
-		Domain_Sync::process_due(time(), 100);
+		Worker::process_due(time(), 100);
 		$problems = count(array_filter($this->ops(), static fn($o) => $o->status === 'retrying'));
-		$this->sim('DELETE', '/_sim/faults');
-		Domain_Sync::process_due(time() + 7 * 3600, 100);
-		Domain_Sync::process_due(time() + 14 * 3600, 100);
+		$this->sim()->clearFaults();
+		Worker::process_due(time() + 7 * 3600, 100);
+		Worker::process_due(time() + 14 * 3600, 100);
 		$present = array_intersect($domains, $this->sim_domains());
 		$lost = count($domains) - count($present);
 		self::$tally['operations'] += count($domains);

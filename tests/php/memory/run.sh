@@ -11,23 +11,18 @@ set -uo pipefail
 root=$(cd "$(dirname "$0")/../../.." && pwd)
 cd "$root"
 ext="${WU_RUNCLOUD_EXT:-$root/target/debug/libwu_runcloud.so}"
-sim="${RUNCLOUD_SIM_BIN:-$root/target/debug/runcloud-sim}"
 art="$root/tests/artifacts/hardening"
 mkdir -p "$art"
 calls=${MEMORY_CALLS:-100000}
 vcalls=${VALGRIND_CALLS:-520}
 
-out=$(mktemp)
-"$sim" --listen 127.0.0.1:0 --rate-limit off >"$out" 2>"$art/memory-sim.err" </dev/null &
-sim_pid=$!
-trap 'kill -TERM $sim_pid 2>/dev/null; wait $sim_pid 2>/dev/null; rm -f "$out"' EXIT
-for _ in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
-url=$(head -n1 "$out" | php -r 'echo json_decode(stream_get_contents(STDIN), true)["url"] ?? "";')
-[ -n "$url" ] || { echo "FAILED: the simulator did not start"; exit 1; }
+# Its output stays in the artefacts, for the secrets scan.
+trap 'tests/lib/sim.sh stop "$art/memory-sim"' EXIT
+url=$(tests/lib/sim.sh start "$art/memory-sim" --rate-limit off) || { echo "FAILED: the simulator did not start"; exit 1; }
 
 rc=0
 echo "memory: $calls calls against $url"
-php -d extension="$ext" tests/hardening/memory/calls.php "$url" "$calls" | tee "$art/memory-calls.txt"
+php -d extension="$ext" tests/php/memory/calls.php "$url" "$calls" | tee "$art/memory-calls.txt"
 [ "${PIPESTATUS[0]}" = 0 ] || { echo "FAILED: memory growth check (see above)"; rc=1; }
 
 if ! command -v valgrind >/dev/null; then
@@ -38,10 +33,10 @@ vlog="$art/memory-valgrind.log"
 USE_ZEND_ALLOC=0 ZEND_DONT_UNLOAD_MODULES=1 RSS_TOLERANCE_KB=100000000 \
   valgrind --leak-check=full --show-leak-kinds=definite,indirect,possible --num-callers=60 \
   --error-limit=no --log-file="$vlog" \
-  php -d pcre.jit=0 -d extension="$ext" tests/hardening/memory/calls.php "$url" "$vcalls" > "$art/memory-valgrind-calls.txt" 2>&1
+  php -d pcre.jit=0 -d extension="$ext" tests/php/memory/calls.php "$url" "$vcalls" > "$art/memory-valgrind-calls.txt" 2>&1
 vrc=$?
 [ "$vrc" = 0 ] || { tail -5 "$art/memory-valgrind-calls.txt"; echo "FAILED: the calls failed under valgrind (exit $vrc)"; rc=1; }
-php tests/hardening/memory/valgrind-ours.php "$vlog" || rc=1
+php tests/php/memory/valgrind-ours.php "$vlog" || rc=1
 
 # The extension's own PHPUnit suite (tests/php) under memcheck: judged on leaks and memory
 # errors of ours only (its timing assertions are not made for valgrind's slowness; its
@@ -57,7 +52,7 @@ judged=0
 for f in "$vdir"/vg.*.log; do
   grep -q 'ERROR SUMMARY' "$f" || continue # a child that exec'd another program (the simulator)
   cp "$f" "$art/memory-valgrind-phpunit-$(basename "$f")"
-  php tests/hardening/memory/valgrind-ours.php "$f" || rc=1
+  php tests/php/memory/valgrind-ours.php "$f" || rc=1
   judged=$((judged + 1))
 done
 rm -rf "$vdir"
@@ -66,7 +61,7 @@ rm -rf "$vdir"
 # Self-check: the filter must fail on a planted leak of ours.
 planted=$(mktemp)
 printf '==1== \n==1== 64 bytes in 1 blocks are definitely lost in loss record 1 of 1\n==1==    by 0x1: wu_runcloud::client::build_client (client.rs:1)\n==1== \n==1== ERROR SUMMARY: 1 errors from 1 contexts\n' >"$planted"
-if php tests/hardening/memory/valgrind-ours.php "$planted" >/dev/null; then
+if php tests/php/memory/valgrind-ours.php "$planted" >/dev/null; then
   echo "FAILED: self-check: valgrind-ours.php did not report a planted definitely-lost block of ours"; rc=1
 else
   echo "self-check: a planted definitely-lost block of ours is reported"

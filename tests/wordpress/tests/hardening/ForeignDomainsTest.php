@@ -21,6 +21,7 @@ use WU_RunCloud\Domains;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Worker;
 
 final class ForeignDomainsTest extends TestCase {
 
@@ -38,7 +39,7 @@ final class ForeignDomainsTest extends TestCase {
 	}
 
 	/** @return array<string, array{0:string, 1:string}> */
-	public function scenarios(): array {
+	public static function scenarios(): array {
 		$kinds = ['hand-added', 'hand-added, mapped then unmapped', 'app primary domain', 'another network\'s main domain', 'ours, used by another network\'s site', 'ours, asked for by another network', 'hand-added on the new app'];
 		$paths = ['wu_remove_domain', 'wu_remove_subdomain', 'site deleted', 'site domain changed', 'wp runcloud remove', 'Retry now', 'hourly reconcile', 'Sync now', 'wp runcloud sync --prune --force'];
 		$out   = [];
@@ -59,7 +60,7 @@ final class ForeignDomainsTest extends TestCase {
 			case 'hand-added, mapped then unmapped':
 				$this->seed_domains(['staging.example.com']);
 				do_action('wu_add_domain', 'staging.example.com', 1);
-				Domain_Sync::process_due();
+				Worker::process_due();
 				Domains::unrequest(get_current_network_id(), Settings::target(), 'staging.example.com');
 				return 'staging.example.com';
 			case 'app primary domain':
@@ -71,7 +72,7 @@ final class ForeignDomainsTest extends TestCase {
 			case 'ours, used by another network\'s site':
 				$second = $this->create_network('second.test');
 				do_action('wu_add_domain', 'shared.example.com', 1);
-				Domain_Sync::process_due();
+				Worker::process_due();
 				Domains::unrequest(get_current_network_id(), Settings::target(), 'shared.example.com');
 				$this->quietly(fn() => wp_insert_site(['domain' => 'shared.example.com', 'path' => '/', 'network_id' => (int) $second->id, 'user_id' => 1, 'title' => 'theirs']));
 				return 'shared.example.com';
@@ -80,19 +81,18 @@ final class ForeignDomainsTest extends TestCase {
 				$theirs = $this->create_site_on($second, 'shop');
 				do_action('wu_add_domain', 'both.example.com', 1);
 				do_action('wu_add_domain', 'both.example.com', (int) $theirs->blog_id);
-				Domain_Sync::process_due();
+				Worker::process_due();
 				Domains::unrequest(get_current_network_id(), Settings::target(), 'both.example.com');
 				return 'both.example.com';
 			case 'hand-added on the new app':
-				$this->sim('POST', '/_sim/reset', ['servers' => [['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10', 'webapps' => [
+				$this->reset_sim(['servers' => [['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10', 'webapps' => [
 					['id' => self::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'basic'],
 					['id' => self::NEW_APP, 'name' => 'network-new', 'primary_domain' => 'new.network.test', 'ssl' => 'basic'],
 				]]]]);
-				$this->sim('POST', '/_sim/config', ['rate_limit' => null]);
 				do_action('wu_add_domain', 'moved.example.com', 1);
-				Domain_Sync::process_due();
-				$this->sim('DELETE', '/_sim/servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/moved.example.com');
-				$this->sim('POST', '/_sim/servers/' . self::SERVER . '/webapps/' . self::NEW_APP . '/domains', ['names' => ['moved.example.com']]);
+				Worker::process_due();
+				$this->sim()->unseed('moved.example.com');
+				$this->sim()->seed(self::SERVER, self::NEW_APP, ['names' => ['moved.example.com']]);
 				Settings::set_credential_source(static fn($c) => ['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) self::SERVER, 'WU_RUNCLOUD_APP_ID' => (string) self::NEW_APP][$c] ?? '');
 				$this->app = self::NEW_APP;
 				return 'moved.example.com';
@@ -116,7 +116,7 @@ final class ForeignDomainsTest extends TestCase {
 			case 'wu_remove_domain':
 			case 'wu_remove_subdomain':
 				do_action($path, $domain, 1);
-				Domain_Sync::process_due();
+				Worker::process_due();
 				return true;
 			case 'site deleted':
 			case 'site domain changed':
@@ -127,7 +127,7 @@ final class ForeignDomainsTest extends TestCase {
 				} else {
 					wp_update_site($site, ['domain' => 'elsewhere.example.org']);
 				}
-				Domain_Sync::process_due();
+				Worker::process_due();
 				// The network's own hostname is shared, never even asked for.
 				return $domain !== 'network.test';
 			case 'wp runcloud remove':
@@ -161,11 +161,11 @@ final class ForeignDomainsTest extends TestCase {
 	/** @dataProvider scenarios */
 	public function test_a_foreign_domain_survives_every_removal_path(string $kind, string $path): void {
 		$domain = $this->arrange($kind);
-		$this->sim('DELETE', '/_sim/requests');
+		$this->sim()->clearRequests();
 		$asked  = $this->act($path, $domain);
 
 		self::$tally['scenarios']++;
-		$present = in_array($domain, array_map(static fn($d) => strtolower($d['name']), (array) $this->sim('GET', '/_sim/servers/' . self::SERVER . "/webapps/{$this->app}/domains")), true);
+		$present = in_array($domain, array_map(static fn($d) => strtolower($d['name']), (array) $this->sim()->domains(self::SERVER, $this->app)), true);
 		if (!$present) {
 			self::$tally['deleted']++;
 		}

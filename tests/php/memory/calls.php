@@ -16,24 +16,16 @@ $token = getenv('WU_HARDENING_TOKEN') ?: 'sim-token';
 $key = getenv('WU_HARDENING_KEY') ?: 'sim-key';
 $secret = getenv('WU_HARDENING_SECRET') ?: 'sim-secret';
 
-$control = static function (string $method, string $path, $body = null) use ($url): void {
-    $ch = curl_init("$url/_sim/$path");
-    curl_setopt_array($ch, [CURLOPT_CUSTOMREQUEST => $method, CURLOPT_RETURNTRANSFER => true, CURLOPT_POSTFIELDS => $body === null ? '' : json_encode($body), CURLOPT_HTTPHEADER => ['Content-Type: application/json']]);
-    curl_exec($ch);
-    if (curl_getinfo($ch, CURLINFO_RESPONSE_CODE) >= 400) {
-        fwrite(STDERR, "control call $method $path failed\n");
-        exit(2);
-    }
-    curl_close($ch);
-};
-$control('POST', 'reset', ['tokens' => [$token], 'basic' => [['key' => $key, 'secret' => $secret]]]);
+require_once dirname(__DIR__, 2) . '/lib/php/Sim.php';
+$sim = new WuRunCloud\Harness\Sim($url);
+$sim->reset(['tokens' => [$token], 'basic' => [['key' => $key, 'secret' => $secret]]]);
 // Server 11668 / app 940300 (default state) carries the permanent GET faults; 11667 answers GETs normally.
 $other = '/api/%s/servers/11668/webapps/940300/domains';
 // A 422 makes add_domain look the name up (GET, healthy) before throwing ValidationException.
-$control('POST', 'faults', ['method' => 'POST', 'path' => '/api/*/servers/11667/webapps/940288/domains', 'kind' => 'status', 'status' => 422]);
-$control('POST', 'faults', ['method' => 'GET', 'path' => sprintf($other, 'v3'), 'kind' => 'rate_limit', 'retry_after' => 0]);
-$control('POST', 'faults', ['method' => 'GET', 'path' => sprintf($other, 'v2'), 'kind' => 'redirect']);
-$control('POST', 'faults', ['method' => 'GET', 'path' => '/api/*/servers/11668/webapps/940300', 'kind' => 'malformed_json']);
+$sim->fault(['method' => 'POST', 'path' => '/api/*/servers/11667/webapps/940288/domains', 'kind' => 'status', 'status' => 422]);
+$sim->fault(['method' => 'GET', 'path' => sprintf($other, 'v3'), 'kind' => 'rate_limit', 'retry_after' => 0]);
+$sim->fault(['method' => 'GET', 'path' => sprintf($other, 'v2'), 'kind' => 'redirect']);
+$sim->fault(['method' => 'GET', 'path' => '/api/*/servers/11668/webapps/940300', 'kind' => 'malformed_json']);
 
 $v3 = ['api_token' => $token, 'server_id' => 11667, 'app_id' => 940288, 'base_url' => $url, 'timeout' => 5, 'retries' => 0];
 $v2 = ['api_key' => $key, 'api_secret' => $secret, 'server_id' => '11667', 'app_id' => '940288', 'base_url' => $url, 'timeout' => 5, 'retries' => 0];
