@@ -212,11 +212,11 @@ pub fn wu_runcloud_add_domain(
 ///
 /// * `config` - The RunCloud configuration array.
 /// * `domain` - The domain name; it is validated and normalised first.
-/// * `id` - RunCloud's id of the domain when known: one GET checks it still names this domain and the paginated lookup by name is skipped; a stale id, or one naming another domain, falls back to the lookup.
+/// * `id` - RunCloud's id of the domain when known (the one its add returned): that domain is removed only while it still has this name, which one GET checks first, and the paginated lookup by name is skipped. An id that is gone (404) or now names another domain removes nothing: it never falls back to a lookup by name, so a domain deleted and added again by hand (a new id) is never deleted through its old id.
 ///
 /// # Returns
 ///
-/// `['removed' => bool, 'id' => ?int]`; `removed` is false (no exception) when the domain was not there.
+/// `['removed' => bool, 'id' => ?int]`; `removed` is false (no exception) when the domain was not there, or, given an id, when that id no longer names it (`id` is then null).
 ///
 /// # Errors
 ///
