@@ -48,6 +48,7 @@ $plan = $smoke ? [
     'overhead_calls' => 200,
     'overhead_rounds' => 1,
     'callgrind_calls' => 0,
+    'syscall_calls' => 0,
     'memory_jobs' => 2,
     'memory_calls_per_job' => 200,
 ] : [
@@ -61,8 +62,9 @@ $plan = $smoke ? [
     // second one, by a few requests each, so the bounds are ~120 s and ~60 s (see README.md)
     'bulk_limits' => [1000 => 500, 10000 => 10000],
     'overhead_calls' => 2000,
-    'overhead_rounds' => 5,
+    'overhead_rounds' => 9,
     'callgrind_calls' => 200,
+    'syscall_calls' => 500,
     'memory_jobs' => 10,
     'memory_calls_per_job' => 10000,
 ];
@@ -529,6 +531,46 @@ if ($plan['callgrind_calls'] > 0) {
     }
 }
 
+// The kernel's share, which callgrind does not see: system calls per call, every thread
+// (`strace -f -c`, the same 0-call and N-call runs; counts only, its timings are strace's own).
+if ($plan['syscall_calls'] > 0) {
+    $n = $plan['syscall_calls'];
+    if (trim((string) shell_exec('command -v strace')) === '') {
+        $R['phases']['syscalls'] = ['not_run' => 'strace is not installed (scripts/deps.sh installs it)'];
+        say('  system calls: NOT measured, strace is not installed');
+    } else {
+        $stracePerCall = [];
+        foreach (['ours' => 'ours', 'curl' => 'curl', 'blocking' => 'blocking', 'inline' => 'inline'] as $mode) {
+            $counts = [];
+            foreach ([0, $n] as $calls) {
+                $file = "$out/strace.$mode.$calls";
+                $cmdFor = match ($mode) {
+                    'ours', 'curl' => array_merge($phpExt, ["$root/bench/worker/overhead.php", $ovCfg, $mode, (string) $calls]),
+                    default => $hoCmd($mode, $calls),
+                };
+                exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', array_merge(['strace', '-f', '-c', '-o', $file], $cmdFor))) . ' >/dev/null 2>&1', $o, $rc);
+                $counts[$calls] = [];
+                foreach (file($file) ?: [] as $l) {
+                    // "% time  seconds  usecs/call  calls  [errors]  syscall"
+                    if (preg_match('/^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?([a-z_0-9]+)\s*$/', $l, $m)) {
+                        if ($m[2] !== 'total') { $counts[$calls][$m[2]] = (int) $m[1]; }
+                    }
+                }
+            }
+            $per = [];
+            foreach ($counts[$n] as $sc => $c) {
+                $d = ($c - ($counts[0][$sc] ?? 0)) / $n;
+                if ($d >= 0.05) { $per[$sc] = round($d, 2); }
+            }
+            arsort($per);
+            check($per !== [], "strace counted system calls for $mode", json_encode(array_map('count', $counts)));
+            $stracePerCall[$mode] = ['calls' => $n, 'per_call' => $per, 'total' => round(array_sum($per), 2)];
+            say(sprintf('  system calls %-8s: %.1f per call (%s)', $mode, array_sum($per), implode(', ', array_map(fn($k, $v) => "$k $v", array_keys(array_slice($per, 0, 5)), array_slice($per, 0, 5)))));
+        }
+        $R['phases']['syscalls'] = $stracePerCall;
+    }
+}
+
 }
 
 // ---------------------------------------------------------------- phase 5: memory
@@ -546,13 +588,18 @@ foreach (['noext' => $fcgiNo, 'ext' => $fcgiExt] as $k => $f) {
 }
 $first = job($fcgiExt, $memScript, ['op' => 'calls', 'n' => '1']);
 $mem['after_first_call'] = $first;
+$sizes = [];
+if (preg_match('/^\s*(\d+)\s+(\d+)\s+(\d+)/m', (string) shell_exec('size ' . escapeshellarg($ext) . ' 2>/dev/null'), $sm)) {
+    $sizes = ['text' => (int) $sm[1], 'data' => (int) $sm[2], 'bss' => (int) $sm[3]];
+}
+$mem['ext_so'] = ['bytes' => filesize($ext)] + $sizes;
 $calls = 1;
 $series = [];
 for ($i = 0; $i < $plan['memory_jobs']; $i++) {
     $j = job($fcgiExt, $memScript, ['op' => 'calls', 'n' => (string) $plan['memory_calls_per_job']]);
     if (!$j['ok']) { check(false, 'memory: the calls job succeeded', (string) $j['error']); break; }
     $calls += $j['calls'];
-    $series[] = ['calls' => $calls, 'rss_kb' => $j['rss_kb'], 'rss_anon_kb' => $j['rss_anon_kb'], 'rss_file_kb' => $j['rss_file_kb'],
+    $series[] = ['calls' => $calls, 'rss_kb' => $j['rss_kb'], 'rss_anon_kb' => $j['rss_anon_kb'], 'rss_file_kb' => $j['rss_file_kb'], 'rss_ext_so_kb' => $j['rss_ext_so_kb'],
         'mem_before' => $j['mem_before'], 'mem_after' => $j['mem_after'], 'peak' => $j['peak']];
 }
 $mem['series'] = $series;

@@ -38,5 +38,19 @@ if ($op === 'calls') {
 $out['rss_kb'] = $status('VmRSS');
 $out['rss_anon_kb'] = $status('RssAnon');
 $out['rss_file_kb'] = $status('RssFile');
+// Where RssFile comes from: the resident pages of the extension's own file, and of every
+// other file this worker maps (PHP, libc, other extensions).
+$ext = $other = 0;
+$inExt = $file = false;
+foreach (file('/proc/self/smaps') ?: [] as $l) {
+    if (preg_match('/^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/', $l, $m)) {
+        $inExt = str_contains($m[1], 'wu_runcloud');
+        $file = str_starts_with($m[1], '/');
+    } elseif (preg_match('/^Rss:\s+(\d+) kB/', $l, $m) && $file) {
+        $inExt ? $ext += (int) $m[1] : $other += (int) $m[1];
+    }
+}
+$out['rss_ext_so_kb'] = $ext;
+$out['rss_other_files_kb'] = $other;
 $out['memory'] = memory_get_usage();
 echo json_encode($out);
