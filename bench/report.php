@@ -483,6 +483,11 @@ if ($mem && !empty($mem['series'])) {
     }
     $first = $mem['series'][0];
     $o[] = '';
+    $o[] = sprintf('From the first call to the end of the first batch (%s calls) RSS grew by %+d kB (the worker\'s own memory by %+d kB; what it is, most likely the allocator\'s arenas and buffers reaching their working size, '
+        . 'is not measured), so the first-call figure above is not yet the worker\'s steady state; after that batch it is flat.',
+        number_format($first['calls']), $first['rss_kb'] - $mem['after_first_call']['rss_kb'],
+        isset($first['rss_anon_kb'], $mem['after_first_call']['rss_anon_kb']) ? $first['rss_anon_kb'] - $mem['after_first_call']['rss_anon_kb'] : 0);
+    $o[] = '';
     $o[] = sprintf('Growth from %s to %s calls: **%+d kB**. `memory_get_usage()` before and after each batch of %s calls differed by: %s bytes (0 = unchanged).',
         number_format($first['calls']), number_format($last['calls']), $last['rss_kb'] - $first['rss_kb'], number_format($R['plan']['memory_calls_per_job']),
         implode(', ', array_unique(array_map(fn($s) => (string) ($s['mem_after'] - $s['mem_before']), $mem['series']))));
