@@ -13,6 +13,22 @@ $ms = static fn(?float $v): string => $v === null ? '—' : ($v >= 100 ? number_
 $num = static fn($v, int $d = 1): string => $v === null ? '—' : number_format((float) $v, $d);
 $ratio = static fn(?float $a, ?float $b): string => ($a === null || !$b) ? '—' : number_format($a / $b, 2) . '×';
 $m = $R['machine'] ?? [];
+/** min / median / max of one figure over rounds. */
+$spread = static function (array $rounds, string $key): array {
+    $v = array_column($rounds, $key);
+    sort($v);
+    $n = count($v);
+    return ['min' => $v[0], 'median' => $n % 2 ? $v[intdiv($n, 2)] : ($v[$n / 2 - 1] + $v[$n / 2]) / 2, 'max' => $v[$n - 1]];
+};
+/**
+ * The hand-off's CPU per call: the median over rounds of (blocking − inline) in the same
+ * round, which ran back to back, so a disturbed round does not pair with a quiet one.
+ */
+$handoffShare = static function (array $ho) use ($spread): ?float {
+    if (!isset($ho['blocking']['rounds'], $ho['inline']['rounds'])) { return null; }
+    $d = array_map(fn($b, $i) => ['d' => $b['cpu_us_per_call'] - $i['cpu_us_per_call']], $ho['blocking']['rounds'], $ho['inline']['rounds']);
+    return $spread($d, 'd')['median'];
+};
 $failed = array_values(array_filter($R['checks'], fn($c) => !$c['ok']));
 
 $o = [];
@@ -54,19 +70,27 @@ foreach ($R['phases']['bulk'] ?? [] as $b) {
             number_format($b['rate_limited']), number_format($b['missing']));
     }
 }
-if (isset($R['phases']['overhead']['ours'], $R['phases']['overhead']['curl'])) {
+if (isset($R['phases']['overhead']['ours']['rounds'], $R['phases']['overhead']['curl']['rounds'])) {
     $ov = $R['phases']['overhead'];
-    $hl[] = sprintf('Per call on a kept-alive loopback connection the extension costs %.1f µs of CPU against %.1f µs for PHP\'s curl (%s)%s — microseconds, against the milliseconds a round trip costs.',
-        $ov['ours']['cpu_us_per_call'], $ov['curl']['cpu_us_per_call'], $ratio($ov['ours']['cpu_us_per_call'], $ov['curl']['cpu_us_per_call']),
-        isset($R['phases']['callgrind']['ours']['ir_per_call'], $R['phases']['callgrind']['curl']['ir_per_call'])
-            ? sprintf('; %s vs %s instructions (%s)', number_format($R['phases']['callgrind']['ours']['ir_per_call']), number_format($R['phases']['callgrind']['curl']['ir_per_call']),
-                $ratio($R['phases']['callgrind']['ours']['ir_per_call'], $R['phases']['callgrind']['curl']['ir_per_call'])) : '');
+    $cgs = $R['phases']['callgrind'] ?? [];
+    $a = $spread($ov['ours']['rounds'], 'cpu_us_per_call');
+    $c = $spread($ov['curl']['rounds'], 'cpu_us_per_call');
+    $h = $handoffShare($R['phases']['handoff'] ?? []);
+    $hl[] = sprintf('Per call on a kept-alive loopback connection, median of %d alternated rounds: the extension %.1f µs of CPU, PHP\'s curl %.1f µs (**%s**; min %s, max %s)%s%s',
+        count($ov['ours']['rounds']), $a['median'], $c['median'], $ratio($a['median'], $c['median']), $ratio($a['min'], $c['min']), $ratio($a['max'], $c['max']),
+        isset($cgs['ours']['ir_per_call'], $cgs['curl']['ir_per_call'])
+            ? sprintf('; %s vs %s instructions (**%s**)', number_format($cgs['ours']['ir_per_call']), number_format($cgs['curl']['ir_per_call']), $ratio($cgs['ours']['ir_per_call'], $cgs['curl']['ir_per_call'])) : '',
+        $h !== null ? sprintf('. The blocking client\'s thread hand-off is %.1f µs of it (§4b, median; %.1f µs between the least disturbed rounds); without it about %s of curl (%s from the least disturbed rounds); the alternative without it is proposed in §4d, not switched to.',
+            $h, $hm = $spread($R['phases']['handoff']['blocking']['rounds'], 'cpu_us_per_call')['min'] - $spread($R['phases']['handoff']['inline']['rounds'], 'cpu_us_per_call')['min'],
+            $ratio($a['median'] - $h, $c['median']), $ratio($a['min'] - $hm, $c['min'])) : '.');
 }
 if (!empty($R['phases']['memory']['series'])) {
     $mm = $R['phases']['memory'];
     $lastS = end($mm['series']);
-    $hl[] = sprintf('Memory: loading the extension adds %s kB to an idle php-fpm worker, the first call %s kB more; after %s calls RSS is %s kB (%+d kB since the first batch) and `memory_get_usage()` is unchanged.',
-        number_format($mm['idle_ext']['rss_kb'] - $mm['idle_noext']['rss_kb']), number_format($mm['after_first_call']['rss_kb'] - $mm['idle_ext']['rss_kb']),
+    $f = $mm['after_first_call'];
+    $hl[] = sprintf('Memory: loading the extension adds %s kB to an idle php-fpm worker; the first call %s kB more, of which %s kB is the worker\'s own memory (RssAnon) and %s kB pages of the extension\'s code mapped from the page cache, shared with every worker (RssFile); after %s calls RSS is %s kB (%+d kB since the first batch) and `memory_get_usage()` is unchanged.',
+        number_format($mm['idle_ext']['rss_kb'] - $mm['idle_noext']['rss_kb']), number_format($f['rss_kb'] - $mm['idle_ext']['rss_kb']),
+        isset($f['rss_anon_kb']) ? number_format($f['rss_anon_kb'] - $mm['idle_ext']['rss_anon_kb']) : '?', isset($f['rss_file_kb']) ? number_format($f['rss_file_kb'] - $mm['idle_ext']['rss_file_kb']) : '?',
         number_format($lastS['calls']), number_format($lastS['rss_kb']), $lastS['rss_kb'] - $mm['series'][0]['rss_kb']);
 }
 if ($hl) {
@@ -154,6 +178,11 @@ foreach ($R['phases']['per_op'] ?? [] as $ph) {
             $n, $n, $n, number_format($rqB), $tB / 1000, number_format($rqO), $tO / 1000, $ratio($tO, $tB), number_format($rqP), $tP / 1000, $ratio($tP, $tB), $ratio((float) $rqP, (float) $rqB),
             $redeploys($ph['baseline']), $redeploys($ph['ours']), $redeploys($pl));
         $o[] = '';
+        $o[] = 'Removal with a stored id stays at **2 requests** (GET the id, then DELETE it), by decision: RunCloud\'s app-scoped path makes an id of another app harmless (404), '
+            . 'but nothing in `shared/reference/runcloud-api.md` says an id of this app still names the domain it named when we added it, and `DELETE …/domains/{id}` answers with the deleted object '
+            . '(§4.5), so a lone DELETE would learn which domain it removed only after removing it. Deleting a domain the plugin did not add is never acceptable (issue 11), so the id is checked first; '
+            . 'an id that is gone or names another domain removes nothing. Both requests are on the kept-alive connection, and the cost does not grow with the app (§2).';
+        $o[] = '';
     }
     $newConn = [];
     foreach ($ph['ours_jobs'] ?? [] as $i => $j) { if ($j[5] > 0) { $newConn[] = sprintf('job %d (%s %s, %s ms)', $i + 1, $j[0], $j[1], $ms($j[2])); } }
@@ -228,58 +257,185 @@ if ($bulk) {
 }
 
 // ---- 4
-$o[] = '## 4. Per-call overhead of the extension vs PHP\'s curl';
+$o[] = '## 4. Per-call cost of the extension vs PHP\'s curl';
 $o[] = '';
 $ov = $R['phases']['overhead'] ?? [];
-if ($ov) {
+$cg = $R['phases']['callgrind'] ?? [];
+$ho = $R['phases']['handoff'] ?? [];
+if (isset($ov['ours']['rounds'], $ov['curl']['rounds'])) {
+    $load = $R['phases']['overhead_load'] ?? [];
     $o[] = sprintf('The same lookup (`GET …/domains?page=1&perPage=40`, decode, find `network.test`) %s times on one kept-alive HTTPS connection straight to the simulator '
-        . '(no proxy, no latency), after one untimed warm-up call: `wu_runcloud_find_domain()` vs a reused PHP curl handle doing the same work. '
-        . 'CPU = user + system time of the PHP process (all threads, getrusage); the simulator runs in its own process and is not counted. '
-        . 'The machine is shared with other work, so the two sides alternate over %d rounds (a fresh process each) and the table shows each side\'s least disturbed round; '
-        . 'CPU µs/call of every round: ours %s, curl %s. The instruction counts below do not depend on that noise.',
-        number_format($ov['ours']['calls']), $ov['ours']['rounds'] ?? 1,
-        implode(' / ', array_map(fn($v) => number_format($v, 1), $ov['ours']['cpu_us_per_call_rounds'] ?? [$ov['ours']['cpu_us_per_call']])),
-        implode(' / ', array_map(fn($v) => number_format($v, 1), $ov['curl']['cpu_us_per_call_rounds'] ?? [$ov['curl']['cpu_us_per_call']])));
+        . '(no proxy, no latency), after one untimed warm-up call: `wu_runcloud_find_domain($config, …)` (the configuration array passed on every call, as the plugin does) '
+        . 'vs a reused PHP curl handle doing the same work (every page, `json_decode`, case-insensitive match, status checked). CPU = user + system time of the PHP process '
+        . '(every thread, getrusage); the simulator runs in its own process and is not counted. The two sides alternate over %d rounds, a fresh process each, '
+        . 'on a machine shared with other work: load average (1, 5, 15 min) %s at the start of this phase and %s at its end.',
+        number_format($ov['ours']['rounds'][0]['calls']), count($ov['ours']['rounds']), $load['start'] ?? '?', $load['end'] ?? '?');
     $o[] = '';
-    $o[] = '| | CPU µs/call | user µs | system µs | wall µs/call | requests | new connections |';
+    $o[] = '| | CPU µs/call: min / median / max | user / system µs (median round) | wall µs/call (median) | context switches/call | requests | new connections |';
     $o[] = '|---|---|---|---|---|---|---|';
+    $med = [];
     foreach (['ours' => 'extension', 'curl' => 'PHP curl (reused handle)'] as $k => $label) {
-        $v = $ov[$k];
-        $o[] = sprintf('| %s | %.1f | %.1f | %.1f | %.1f | %s | %d |', $label, $v['cpu_us_per_call'], $v['user_us_per_call'], $v['sys_us_per_call'], $v['wall_us_per_call'], number_format($v['requests']), $v['connections']);
+        $rs = $ov[$k]['rounds'];
+        $c = $spread($rs, 'cpu_us_per_call');
+        $med[$k] = $c;
+        usort($rs, fn($a, $b) => $a['cpu_us_per_call'] <=> $b['cpu_us_per_call']);
+        $mid = $rs[intdiv(count($rs) - 1, 2)];
+        $o[] = sprintf('| %s | %.1f / **%.1f** / %.1f | %.1f / %.1f | %.1f | %.2f | %s | %d |', $label, $c['min'], $c['median'], $c['max'], $mid['user_us_per_call'], $mid['sys_us_per_call'],
+            $spread($rs, 'wall_us_per_call')['median'], $spread($rs, 'context_switches_per_call')['median'], number_format(end($rs)['requests']), end($rs)['connections']);
     }
-    $o[] = sprintf('| **extension / curl** | **%s** | | | **%s** | | |', $ratio($ov['ours']['cpu_us_per_call'], $ov['curl']['cpu_us_per_call']), $ratio($ov['ours']['wall_us_per_call'], $ov['curl']['wall_us_per_call']));
-    $o[] = '';
-    $o[] = sprintf('Both user time (%.1f vs %.1f µs) and system time (%.1f vs %.1f µs) are higher for the extension, while its instruction count below is only %s curl\'s: '
-        . 'part of the gap is thread switching — reqwest\'s blocking client hands every request to its runtime thread and waits for the answer, which PHP\'s curl, '
-        . 'running in the calling thread, does not do (our reading of the figures, not separately measured).',
-        $ov['ours']['user_us_per_call'], $ov['curl']['user_us_per_call'], $ov['ours']['sys_us_per_call'], $ov['curl']['sys_us_per_call'],
-        isset($R['phases']['callgrind']['ours']['ir_per_call'], $R['phases']['callgrind']['curl']['ir_per_call'])
-            ? $ratio($R['phases']['callgrind']['ours']['ir_per_call'], $R['phases']['callgrind']['curl']['ir_per_call']) : 'a fraction of');
+    $pair = array_map(fn($a, $b) => $a['cpu_us_per_call'] / $b['cpu_us_per_call'], $ov['ours']['rounds'], $ov['curl']['rounds']);
+    sort($pair);
+    $o[] = sprintf('| **extension / curl** | %s / **%s** / %s (each round with its own curl round: %s–%s) | | | | | |', $ratio($med['ours']['min'], $med['curl']['min']),
+        $ratio($med['ours']['median'], $med['curl']['median']), $ratio($med['ours']['max'], $med['curl']['max']), number_format($pair[0], 2) . '×', number_format(end($pair), 2) . '×');
     $o[] = '';
 }
-$cg = $R['phases']['callgrind'] ?? [];
-if ($cg) {
-    $o[] = sprintf('Instruction counts (`valgrind --tool=callgrind`, whole PHP process, every thread): a run with 0 calls and a run with %d calls after the same warm-up; '
-        . 'per call = difference ÷ %d.', $cg['ours']['calls'], $cg['ours']['calls']);
+if (isset($cg['ours']['ir_per_call'], $cg['curl']['ir_per_call'])) {
+    $th = $cg['ours']['profile']['threads'] ?? [];
+    $o[] = sprintf('Instructions (`valgrind --tool=callgrind --separate-threads=yes`, every thread): a run with 0 calls and a run with %d calls after the same warm-up; '
+        . 'per call = difference ÷ %d. Unlike CPU time they do not depend on the machine\'s load, and unlike CPU time they do not include the kernel '
+        . '(system calls, context switches).', $cg['ours']['calls'], $cg['ours']['calls']);
     $o[] = '';
-    $o[] = '| | instructions, 0 calls | instructions, with calls | instructions per call |';
+    $o[] = '| | instructions per call | of which the PHP thread | of which the HTTP runtime thread |';
     $o[] = '|---|---|---|---|';
-    foreach (['ours' => 'extension', 'curl' => 'PHP curl'] as $k => $label) {
-        $v = $cg[$k];
-        $o[] = sprintf('| %s | %s | %s | %s |', $label, number_format((float) $v['ir_startup']), number_format((float) $v['ir_total']), $v['ir_per_call'] === null ? '—' : number_format($v['ir_per_call']));
-    }
-    $o[] = sprintf('| **extension / curl** | | | **%s** |', $ratio($cg['ours']['ir_per_call'], $cg['curl']['ir_per_call']));
+    $o[] = sprintf('| extension | %s | %s | %s |', number_format($cg['ours']['ir_per_call']), isset($th[1]) ? number_format($th[1]['total']) : '—', isset($th[2]) ? number_format($th[2]['total']) : '—');
+    $o[] = sprintf('| PHP curl | %s | %s | — |', number_format($cg['curl']['ir_per_call']), number_format($cg['curl']['ir_per_call']));
+    $o[] = sprintf('| **extension / curl** | **%s** | | |', $ratio($cg['ours']['ir_per_call'], $cg['curl']['ir_per_call']));
     $o[] = '';
-    if (!empty($cg['ours']['top_per_call'])) {
-        $o[] = 'Where the extension\'s instructions per call go (self cost, top 10, from the same two profiles):';
+}
+
+$before = json_decode((string) @file_get_contents(__DIR__ . '/history/profile-daf824f.json'), true);
+if (isset($cg['ours']['profile']['threads'])) {
+    $now = $cg['ours']['profile']['threads'];
+    $o[] = '### 4a. Where the extension\'s instructions go';
+    $o[] = '';
+    $o[] = 'Self cost per call of every function in the two profiles, grouped by what the code does (`bench/lib/Callgrind.php`: by function name, so code inlined into a function counts '
+        . 'where it was inlined). The PHP thread runs the binding, our client and the blocking half of reqwest; the HTTP runtime thread is reqwest\'s: hyper, rustls and tokio. '
+        . ($before ? sprintf('"Before" is the same measurement of the extension before issue 18 (commit %s, %s, %s; `bench/history/profile-%s.json`).', $before['commit'], $before['measured'], 'no LTO', $before['commit']) : '');
+    $o[] = '';
+    $groups = [];
+    foreach ([$now, $before['threads'] ?? []] as $threads) {
+        foreach ($threads as $t) { foreach ($t['groups'] as $g => $v) { $groups[$g] = ($groups[$g] ?? 0) + $v; } }
+    }
+    arsort($groups);
+    $o[] = $before ? '| what | before: PHP thread | before: runtime thread | now: PHP thread | now: runtime thread |' : '| what | PHP thread | runtime thread |';
+    $o[] = $before ? '|---|---|---|---|---|' : '|---|---|---|';
+    $cell = static fn(array $threads, int $n, string $g): string => isset($threads[$n]['groups'][$g]) ? number_format($threads[$n]['groups'][$g]) : '—';
+    foreach (array_keys($groups) as $g) {
+        $o[] = $before
+            ? sprintf('| %s | %s | %s | %s | %s |', $g, $cell($before['threads'], 1, $g), $cell($before['threads'], 2, $g), $cell($now, 1, $g), $cell($now, 2, $g))
+            : sprintf('| %s | %s | %s |', $g, $cell($now, 1, $g), $cell($now, 2, $g));
+    }
+    $tot = static fn(array $threads, int $n): string => isset($threads[$n]) ? '**' . number_format($threads[$n]['total']) . '**' : '—';
+    $o[] = $before
+        ? sprintf('| **total** | %s | %s | %s | %s |', $tot($before['threads'], 1), $tot($before['threads'], 2), $tot($now, 1), $tot($now, 2))
+        : sprintf('| **total** | %s | %s |', $tot($now, 1), $tot($now, 2));
+    $o[] = '';
+    $o[] = 'In the runtime thread, "URLs and headers" is reqwest itself: its redirect layer and its response each parse the request URL again (`Url::parse(&uri.to_string())`) on every request, '
+        . 'whatever the redirect policy. There is no logging on this path (no `log`/`tracing` call shows in either thread).';
+    $o[] = '';
+    foreach ([1 => 'PHP thread', 2 => 'runtime thread'] as $n => $label) {
+        if (empty($now[$n]['top'])) { continue; }
+        $o[] = "Costliest functions now, $label (self instructions per call):";
         $o[] = '';
         $o[] = '| instructions/call | function |';
         $o[] = '|---|---|';
-        foreach ($cg['ours']['top_per_call'] as $fn => $v) {
+        foreach ($now[$n]['top'] as $fn => $v) {
             $o[] = sprintf('| %s | `%s` |', number_format($v), str_replace('|', '\\|', preg_replace('/ \[.*\/([^\/\]]+)\]$/', ' [$1]', $fn)));
         }
         $o[] = '';
     }
+}
+
+if (isset($ho['blocking']['rounds'], $ho['inline']['rounds'])) {
+    $b = $spread($ho['blocking']['rounds'], 'cpu_us_per_call');
+    $i = $spread($ho['inline']['rounds'], 'cpu_us_per_call');
+    $o[] = '### 4b. The blocking client\'s thread hand-off';
+    $o[] = '';
+    $o[] = sprintf('`crates/runcloud/examples/handoff.rs` sends the same GET %s times on one kept-alive connection with reqwest configured as the extension configures it, two ways: '
+        . 'through `reqwest::blocking::Client` (what the extension uses: every request goes to the client\'s runtime thread over a channel, the caller parks, the answer and its body come back the same way) '
+        . 'and through `reqwest::Client` on a current-thread tokio runtime driven by the calling thread (no second thread). Nothing else differs; both read the whole body. '
+        . 'Same rounds, alternated with the rows above.', number_format($ho['blocking']['rounds'][0]['calls']));
+    $o[] = '';
+    $o[] = '| transport alone | CPU µs/call: min / median / max | wall µs/call (median) | context switches/call | instructions/call |';
+    $o[] = '|---|---|---|---|---|';
+    foreach (['blocking' => 'blocking client (runtime thread)', 'inline' => 'async client, runtime in the calling thread'] as $k => $label) {
+        $c = $k === 'blocking' ? $b : $i;
+        $o[] = sprintf('| %s | %.1f / **%.1f** / %.1f | %.1f | %.2f | %s |', $label, $c['min'], $c['median'], $c['max'], $spread($ho[$k]['rounds'], 'wall_us_per_call')['median'],
+            $spread($ho[$k]['rounds'], 'context_switches_per_call')['median'], isset($cg[$k]['ir_per_call']) ? number_format($cg[$k]['ir_per_call']) : '—');
+    }
+    $o[] = '';
+    if (isset($med['ours'], $med['curl'])) {
+        $share = $handoffShare($ho);
+        $o[] = sprintf('The hand-off costs **%.1f µs of CPU per request** (median over rounds of blocking − inline in the same round)%s and %.1f more context switches, against %.1f µs for the whole extension call: '
+            . '**%.0f %%** of it. Without it the extension would cost about %.1f µs, **%s** of curl\'s %.1f µs (an estimate from two measurements, not a measured build).',
+            $share, isset($cg['blocking']['ir_per_call'], $cg['inline']['ir_per_call']) ? sprintf(' (%s instructions; the rest is the kernel\'s: futex wake-ups and thread switches)', number_format($cg['blocking']['ir_per_call'] - $cg['inline']['ir_per_call'])) : '',
+            $spread($ho['blocking']['rounds'], 'context_switches_per_call')['median'] - $spread($ho['inline']['rounds'], 'context_switches_per_call')['median'],
+            $med['ours']['median'], 100 * $share / $med['ours']['median'], $med['ours']['median'] - $share, $ratio($med['ours']['median'] - $share, $med['curl']['median']), $med['curl']['median']);
+        $o[] = '';
+        $o[] = sprintf('The same from each side\'s least disturbed round (min): hand-off %.1f µs (%.1f − %.1f), the extension %.1f µs against curl\'s %.1f µs (%s); without the hand-off about %.1f µs, **%s** of curl. '
+            . 'The machine is shared, so the rounds are noisy (every round is in `results.json`); the min is the figure least inflated by other work, the median the one that includes it.',
+            $b['min'] - $i['min'], $b['min'], $i['min'], $med['ours']['min'], $med['curl']['min'], $ratio($med['ours']['min'], $med['curl']['min']),
+            $med['ours']['min'] - ($b['min'] - $i['min']), $ratio($med['ours']['min'] - ($b['min'] - $i['min']), $med['curl']['min']));
+        $o[] = '';
+    }
+}
+
+$sc = $R['phases']['syscalls'] ?? [];
+if (isset($sc['not_run'])) {
+    $o[] = '### 4c. System calls per call';
+    $o[] = '';
+    $o[] = 'NOT measured in this run: ' . $sc['not_run'] . '.';
+    $o[] = '';
+} elseif (isset($sc['ours'], $sc['curl'])) {
+    $cols = ['ours' => 'extension', 'curl' => 'PHP curl', 'blocking' => 'probe: blocking client', 'inline' => 'probe: async client in the calling thread'];
+    $cols = array_filter($cols, fn($k) => isset($sc[$k]), ARRAY_FILTER_USE_KEY);
+    $names = [];
+    foreach ($cols as $k => $_) { foreach ($sc[$k]['per_call'] as $n => $v) { $names[$n] = max($names[$n] ?? 0, $v); } }
+    arsort($names);
+    $o[] = '### 4c. System calls per call';
+    $o[] = '';
+    $o[] = sprintf('The kernel\'s share, which callgrind does not see: `strace -f -c` (every thread) on a run with 0 calls and one with %d calls of the same loops as above; '
+        . 'per call = difference ÷ %d, counts only (strace\'s own timings are not the calls\' cost).', $sc['ours']['calls'], $sc['ours']['calls']);
+    $o[] = '';
+    $o[] = '| system call | ' . implode(' | ', $cols) . ' |';
+    $o[] = '|---|' . str_repeat('---|', count($cols));
+    foreach (array_keys($names) as $n) {
+        $o[] = "| `$n` | " . implode(' | ', array_map(fn($k) => isset($sc[$k]['per_call'][$n]) ? number_format($sc[$k]['per_call'][$n], 2) : '—', array_keys($cols))) . ' |';
+    }
+    $o[] = '| **total** | ' . implode(' | ', array_map(fn($k) => '**' . number_format($sc[$k]['total'], 1) . '**', array_keys($cols))) . ' |';
+    $o[] = '';
+    $o[] = 'Reading it: `epoll_wait`, `futex` and the `write`s to the runtime\'s eventfd are the hand-off (the request goes to the runtime thread, which is woken; the caller parks on a futex until the answer and then the body are handed back); '
+        . 'curl polls its one socket in the calling thread. `statx` is ours: a configuration with `ca_file` (the benchmark\'s, for the simulator\'s CA) checks the file\'s size and mtime on every call so that a replaced CA file builds a new client; '
+        . 'a configuration without `ca_file`, as in production, makes no such call. `getpid` is ours too: the fork check that keeps a child from using its parent\'s client.';
+    $o[] = '';
+}
+
+if (isset($med['ours'], $med['curl'])) {
+    $hoShare = $handoffShare($ho);
+    $o[] = '### 4d. What is left above curl, and the alternative (proposed, not switched)';
+    $o[] = '';
+    $o[] = sprintf('In this run the extension costs **%s** of curl\'s CPU per call (median), so the target of 1.0× is **%s**. ', $ratio($med['ours']['median'], $med['curl']['median']),
+        $med['ours']['median'] <= $med['curl']['median'] ? 'met' : 'not met')
+        . (isset($cg['ours']['ir_per_call'], $cg['curl']['ir_per_call']) ? sprintf('It executes %s of curl\'s instructions (§4), so the excess is not more instructions but what they cost where they run: ', $ratio($cg['ours']['ir_per_call'], $cg['curl']['ir_per_call'])) : '')
+        . 'two threads instead of one, every request and its answer crossing between them with wake-ups in the kernel (§4b, §4c), and (our reading, not measured) the cache misses of work split over two threads. '
+        . ($hoShare !== null ? sprintf('Measured apart, the hand-off is %.1f µs per call, %.0f %% of the extension\'s median. ', $hoShare, 100 * $hoShare / $med['ours']['median']) : '')
+        . 'What is ours and was removed (§4a, "before" vs "now"): the `Value` tree walked twice (now decoded straight into typed structs), the per-call origin, `Authorization` header and rate-limit key '
+        . '(now once per configuration), the `$config` array parsed again on every call of a request (now kept for an equal array), result arrays built through an intermediate value (now straight into zvals), '
+        . 'UTS #46 on plain ASCII names; the biggest item left in the runtime thread, "URLs and headers", is reqwest parsing the request URL again in its redirect layer and its response, which no setting of ours avoids.';
+    $o[] = '';
+    $o[] = 'The alternative: **`reqwest::Client` (async) on a current-thread tokio runtime owned by the worker and driven by `block_on` in the calling PHP thread**, the transport the "async client in the calling thread" rows above measure. Trade-offs:';
+    $o[] = '';
+    $o[] = '- **CPU**: no thread hand-off'
+        . (isset($ho['inline']['rounds']) ? sprintf(' (transport alone %.1f vs %.1f µs per call, %.2f vs %.2f context switches)', $spread($ho['inline']['rounds'], 'cpu_us_per_call')['median'], $spread($ho['blocking']['rounds'], 'cpu_us_per_call')['median'],
+            $spread($ho['inline']['rounds'], 'context_switches_per_call')['median'], $spread($ho['blocking']['rounds'], 'context_switches_per_call')['median']) : '')
+        . '; one context switch per call, as curl.';
+    $o[] = '- **fork**: no thread to lose in a forked child. The pid check stays (the runtime\'s epoll and eventfd descriptors would be shared with the parent), but a child rebuilds a runtime instead of leaking a client whose thread it does not have.';
+    $o[] = '- **memory**: no runtime thread (its stack and its share of the allocator\'s arenas).';
+    $o[] = '- **signals**: no second thread to shield with a blocked signal mask; PHP\'s signals (SIGPROF for `max_execution_time`, SIGTERM from php-fpm) land on the PHP thread as they do during a curl call, and `epoll_wait` interrupted by them is restarted by tokio. The hardening lifecycle tests (fork, recycle, reload, signals, timeouts) must be run against it.';
+    $o[] = '- **idle connections**: the runtime runs only during a call, so a kept-alive connection the server closes between two calls is noticed at the next call rather than at once. The pool drops it then, but a request already written to it fails; with reqwest\'s retries off this must be classified as retryable for an idempotent request, or the connection checked before use. Today\'s runtime thread sees the close immediately.';
+    $o[] = '- **timeouts**: the same (`reqwest`\'s timeout and tokio\'s timer run in the calling thread during `block_on`).';
+    $o[] = '- **design**: ARCHITECTURE.md and PRODUCT name reqwest\'s blocking client; the change is confined to `crates/runcloud/src/client.rs` (building the client and sending one attempt) and is a decision for the project, not made silently here.';
+    $o[] = '';
 }
 
 // ---- 5
@@ -292,17 +448,45 @@ if ($mem && !empty($mem['series'])) {
         . 'after three idle requests, then in the worker with the extension after the first API call (client and connection created lazily) and after each batch of calls '
         . '(`wu_runcloud_find_domain`, keep-alive loopback HTTPS, one FastCGI request per batch).';
     $o[] = '';
-    $o[] = '| | RSS (kB) |';
-    $o[] = '|---|---|';
-    $o[] = sprintf('| idle worker, without the extension | %s |', number_format($mem['idle_noext']['rss_kb']));
-    $o[] = sprintf('| idle worker, with the extension loaded | %s (**+%s kB** for loading it) |', number_format($mem['idle_ext']['rss_kb']), number_format($mem['idle_ext']['rss_kb'] - $mem['idle_noext']['rss_kb']));
-    $o[] = sprintf('| after the first API call | %s (+%s kB for the client, its runtime thread and TLS state) |', number_format($mem['after_first_call']['rss_kb']), number_format($mem['after_first_call']['rss_kb'] - $mem['idle_ext']['rss_kb']));
-    foreach ($mem['series'] as $i => $s) {
+    $o[] = '| | RSS (kB) | of which RssAnon: the worker\'s own (kB) | of which RssFile: mapped files, shared (kB) |';
+    $o[] = '|---|---|---|---|';
+    $row = static fn(string $label, array $j, string $extra = ''): string => sprintf('| %s | %s%s | %s | %s |', $label, number_format($j['rss_kb']), $extra,
+        isset($j['rss_anon_kb']) ? number_format($j['rss_anon_kb']) : '—', isset($j['rss_file_kb']) ? number_format($j['rss_file_kb']) : '—');
+    $d = static fn(array $a, array $b, string $k): string => isset($a[$k], $b[$k]) ? sprintf('%+d', $a[$k] - $b[$k]) : '?';
+    $o[] = $row('idle worker, without the extension', $mem['idle_noext']);
+    $o[] = $row('idle worker, with the extension loaded', $mem['idle_ext'], sprintf(' (**%s kB** for loading it)', $d($mem['idle_ext'], $mem['idle_noext'], 'rss_kb')));
+    $o[] = $row('after the first API call', $mem['after_first_call'], sprintf(' (**%s kB**: %s kB own, %s kB shared code)', $d($mem['after_first_call'], $mem['idle_ext'], 'rss_kb'),
+        $d($mem['after_first_call'], $mem['idle_ext'], 'rss_anon_kb'), $d($mem['after_first_call'], $mem['idle_ext'], 'rss_file_kb')));
+    foreach ($mem['series'] as $i => $sr) {
         if ($i === 0 || $i === count($mem['series']) - 1 || $i === intdiv(count($mem['series']), 2)) {
-            $o[] = sprintf('| after %s calls | %s |', number_format($s['calls']), number_format($s['rss_kb']));
+            $o[] = $row('after ' . number_format($sr['calls']) . ' calls', $sr);
         }
     }
+    $o[] = '';
+    $o[] = 'The first call builds the HTTP client (its runtime thread, rustls with the platform\'s root certificates), makes the TLS handshake and runs the request path for the first time. '
+        . 'RssAnon is memory only this worker has. RssFile is the extension\'s code and read-only data being mapped as it first runs (by default the kernel also maps up to 64 KiB of already cached pages around each page a process faults in): '
+        . 'the same page-cache pages in every worker of the pool, counted in each worker\'s RSS but held once by the machine.';
+    $f = $mem['after_first_call'];
+    $i0 = $mem['idle_ext'];
+    if (isset($f['rss_ext_so_kb'], $i0['rss_ext_so_kb'], $f['rss_anon_kb'], $i0['rss_anon_kb'])) {
+        $firstKb = $f['rss_kb'] - $i0['rss_kb'];
+        $so = $mem['ext_so'] ?? [];
+        $o[] = '';
+        $o[] = sprintf('**Target (≤ 2,048 kB above an idle worker with the extension loaded): %s.** Of the first call\'s %s kB, %s kB are resident pages of `libwu_runcloud.so` itself '
+            . '(%s kB of its %s kB of code%s are mapped once idle, %s kB after the first call) and %s kB the worker\'s own memory (RssAnon: the client, its runtime thread\'s stack as far as it is touched, '
+            . 'the connection\'s buffers and TLS state, the allocator\'s arenas); the rest, about %s kB, pages of other mapped files (libc, PHP). The part that is not shared, RssAnon, is within the target; '
+            . 'the code is not: the TLS stack (rustls, aws-lc and the certificate checks of the handshake), hyper, tokio and serde are mapped as they first run, in every worker, though the machine holds them once.',
+            $firstKb <= 2048 ? 'met' : 'not met in RSS', number_format($firstKb), number_format($f['rss_ext_so_kb'] - $i0['rss_ext_so_kb']),
+            number_format($i0['rss_ext_so_kb']), isset($so['text']) ? number_format(intdiv($so['text'], 1024)) : '?', isset($so['bytes']) ? sprintf(' (the file is %s kB)', number_format(intdiv($so['bytes'], 1024))) : '',
+            number_format($f['rss_ext_so_kb']), number_format($f['rss_anon_kb'] - $i0['rss_anon_kb']),
+            number_format($firstKb - ($f['rss_ext_so_kb'] - $i0['rss_ext_so_kb']) - ($f['rss_anon_kb'] - $i0['rss_anon_kb'])));
+    }
     $first = $mem['series'][0];
+    $o[] = '';
+    $o[] = sprintf('From the first call to the end of the first batch (%s calls) RSS grew by %+d kB (the worker\'s own memory by %+d kB; what it is, most likely the allocator\'s arenas and buffers reaching their working size, '
+        . 'is not measured), so the first-call figure above is not yet the worker\'s steady state; after that batch it is flat.',
+        number_format($first['calls']), $first['rss_kb'] - $mem['after_first_call']['rss_kb'],
+        isset($first['rss_anon_kb'], $mem['after_first_call']['rss_anon_kb']) ? $first['rss_anon_kb'] - $mem['after_first_call']['rss_anon_kb'] : 0);
     $o[] = '';
     $o[] = sprintf('Growth from %s to %s calls: **%+d kB**. `memory_get_usage()` before and after each batch of %s calls differed by: %s bytes (0 = unchanged).',
         number_format($first['calls']), number_format($last['calls']), $last['rss_kb'] - $first['rss_kb'], number_format($R['plan']['memory_calls_per_job']),

@@ -15,7 +15,7 @@ packages=(
   mariadb-server mariadb-client nginx wordpress
   chromium chromium-driver phpunit
   curl ca-certificates procps iproute2 python3
-  valgrind
+  valgrind strace
   mmdebstrap zip unzip binutils
 )
 
