@@ -57,7 +57,7 @@ else
   why=$(cat /tmp/wu-wp-cli-why.$$)
   wp_cli_exclude=(--exclude-group wp-cli)
   for s in "${suites[@]}"; do
-    case "$s" in subdomain|hardening) not_run+=("the WP-CLI tests of $s ($why)") ;; esac
+    case "$s" in subdomain|hardening|no-extension) not_run+=("the WP-CLI tests of $s ($why)") ;; esac
   done
 fi
 rm -f /tmp/wu-wp-cli-why.$$

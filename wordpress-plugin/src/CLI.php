@@ -117,13 +117,14 @@ class CLI {
 			\WP_CLI::error('--force only applies to --prune.');
 		}
 		delete_site_transient(Domain_Sync::WILDCARD_CACHE); // an explicit sync looks afresh
-		$bar    = \WP_CLI\Utils\make_progress_bar($dry_run ? 'Previewing the sync' : 'Syncing with RunCloud', 2);
-		$result = Reconciler::run($dry_run, $prune, !empty($assoc['force']), null, static function (string $message, int $more = 0) use ($bar): void {
+		$title  = $dry_run ? 'Previewing the sync' : 'Syncing with RunCloud';
+		$bar    = \WP_CLI\Utils\make_progress_bar($title, 2);
+		$result = Reconciler::run($dry_run, $prune, !empty($assoc['force']), null, static function (string $message, int $more = 0) use ($bar, $title): void {
 			if ($more > 0) {
 				$bar->setTotal($bar->total() + $more);
 				return;
 			}
-			$bar->tick(1, $message);
+			$bar->tick(1, "{$title}: {$message}");
 		});
 		$bar->finish();
 		if (is_wp_error($result)) {
@@ -161,7 +162,9 @@ class CLI {
 		if (!empty($result['failed'])) {
 			\WP_CLI::error($summary);
 		}
-		\WP_CLI::success($summary);
+		if (($assoc['format'] ?? 'table') === 'table') {
+			\WP_CLI::success($summary); // other formats are read by scripts: only the list
+		}
 	}
 
 	/**
@@ -272,7 +275,7 @@ class CLI {
 			$hold = Settings::held();
 			\WP_CLI::error(sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $hold ? $hold['message'] : ''));
 		}
-		if ($row && in_array($row->status, Queue::ACTIVE, true)) {
+		if ($outcome === 'busy' && $row && in_array($row->status, Queue::ACTIVE, true)) {
 			// Not claimed here: another worker is on this domain right now (this row or one
 			// before it); the queue runs it in order.
 			\WP_CLI::warning(sprintf('%s %s: %s (#%d): another worker is working on this domain; the queue runs it in order.', $op, $domain, $row->status, $id));

@@ -168,7 +168,9 @@ class CLI_Queue {
 			}
 			$outcome = Worker::run_now($id);
 			$op      = Queue::get($id);
-			if ($outcome === 'held' || $op === null) {
+			if ($outcome === 'busy' && $op !== null && in_array($op->status, Queue::WAITING, true)) {
+				\WP_CLI::warning(sprintf('#%d: another worker is working on %s; the queue runs it in order.', $id, $op->domain !== '' ? $op->domain : 'this app'));
+			} elseif ($outcome === 'held' || $op === null) {
 				$hold = Settings::held();
 				\WP_CLI::warning(sprintf('#%d: not sent: %s', $id, $hold !== null ? $hold['message'] : $outcome));
 				++$errors;

@@ -229,6 +229,7 @@ final class Network_Admin {
 				'preview'     => get_site_transient('wu_runcloud_preview_' . get_current_user_id()),
 				'domains'     => Domain_Status::view_counts(Domain_Status::counts()),
 				'ops'         => Queue::counts(),
+				'problems'    => Queue::page(['statuses' => Queue::PROBLEMS, 'per_page' => 5]),
 			];
 		} elseif ($tab === 'log') {
 			$data['log'] = function_exists('wu_log_add') ? null : Log::recent(50);

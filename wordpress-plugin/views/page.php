@@ -202,6 +202,22 @@ $wu_rc_tabs = [
 			</a></li>
 		</ul>
 
+		<?php if ($data['problems']) : ?>
+			<h2><?php esc_html_e('Needs attention', 'wu-runcloud'); ?></h2>
+			<table class="widefat striped wu-runcloud-problems">
+				<tbody>
+				<?php foreach ($data['problems'] as $wu_rc_op) : ?>
+					<tr>
+						<td><?php echo esc_html('#' . $wu_rc_op->id . ' ' . $wu_rc_op->op . ' ' . ($wu_rc_op->domain !== '' ? $wu_rc_op->domain : '-')); ?></td>
+						<td><?php echo esc_html($wu_rc_op->status === 'failed' ? __('failed (will not retry)', 'wu-runcloud') : __('retrying', 'wu-runcloud')); ?></td>
+						<td><?php echo Network_Admin::one_line((string) $wu_rc_op->last_error); // phpcs:ignore WordPress.Security.EscapeOutput -- escaped by one_line() ?></td>
+					</tr>
+				<?php endforeach; ?>
+				</tbody>
+			</table>
+			<p><a href="<?php echo esc_url(Network_Admin::page_url(['tab' => 'operations', 'view' => 'attention'])); ?>"><?php esc_html_e('All operations needing attention', 'wu-runcloud'); ?></a></p>
+		<?php endif; ?>
+
 		<h2><?php esc_html_e('Sync now', 'wu-runcloud'); ?></h2>
 		<p><?php esc_html_e('Adds every WordPress hostname missing in RunCloud and removes domains this plugin added that WordPress no longer has, once two syncs in a row found them unused, and at most the larger of 5 and 10 % of them per run. Domains added by hand in RunCloud, primary domains and domains any site, mapping or pending add still uses are never removed.', 'wu-runcloud'); ?></p>
 		<form method="post" action="<?php echo esc_url($wu_rc_post); ?>" style="display:inline">

@@ -31,6 +31,9 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	/** @var array<int, array{0:string,1:callable,2:int}> filters added by a test, removed in tearDown */
 	private array $test_filters = [];
 
+	/** @var array<string, string>|null credentials set by set_credentials(), also given to WP-CLI */
+	private ?array $credentials = null;
+
 	protected function setUp(): void {
 		parent::setUp();
 		global $wpdb;
@@ -63,12 +66,25 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	}
 
 	protected function tearDown(): void {
+		if ($this->credentials !== null) {
+			Settings::set_credential_source(null);
+			$this->credentials = null;
+		}
 		foreach ($this->test_filters as [$hook, $callback, $priority]) {
 			remove_filter($hook, $callback, $priority);
 		}
 		$this->test_filters = [];
 		$_POST = $_GET = $_REQUEST = [];
 		parent::tearDown();
+	}
+
+	/**
+	 * Credentials other than the wp-config constants (constant => value, '' or absent for
+	 * undefined), here and in the WP-CLI runs of this test (lib/wp-cli-require.php).
+	 */
+	protected function set_credentials(array $credentials): void {
+		$this->credentials = $credentials;
+		Settings::set_credential_source(static fn($constant) => (string) ($credentials[$constant] ?? ''));
 	}
 
 	protected function add_test_filter(string $hook, callable $callback, int $priority = 10, int $args = 1): void {
@@ -286,7 +302,7 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	 * reports as not run when the phar is missing.
 	 *
 	 * @param array $env  More environment (SHELL_PIPE=0 shows the progress bar; WU_TEST_BARRIER
-	 *                    and WU_TEST_PARK_ON park it, lib/barrier.php).
+	 *                    and WU_TEST_PARK_ON park it; the others lib/wp-cli-require.php reads).
 	 * @param string $host The network (by its domain) the command runs on.
 	 * @return array{exit:int, stdout:string, stderr:string} stderr without WordPress core's and
 	 *               WP-CLI's own deprecation notices (ours stay, so tests can see them)
@@ -295,12 +311,16 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		$phar = (string) getenv('WU_TEST_WP_CLI');
 		$this->assertNotSame('', $phar, 'WU_TEST_WP_CLI is not set: run the wp-cli tests through tests/wordpress/run.sh, which verifies the phar');
 		$command = array_merge([
-			PHP_BINARY, '-d', 'extension=' . $this->loaded_extension(), $phar,
+			PHP_BINARY, ...(extension_loaded('wu_runcloud') ? ['-d', 'extension=' . $this->loaded_extension()] : []), $phar,
 			'--path=' . getenv('WU_TEST_WP_DIR'),
 			'--url=http://' . ($host !== '' ? $host : (getenv('WU_TEST_DOMAIN') ?: 'network.test')) . '/',
 			'--allow-root',
+			'--no-color',
 			'--require=' . __DIR__ . '/wp-cli-require.php',
 		], $args);
+		if ($this->credentials !== null) {
+			$env += ['WU_TEST_CREDENTIAL_SOURCE' => (string) json_encode($this->credentials)];
+		}
 		$env  = $env + getenv();
 		$proc = proc_open($command, [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
 		$this->assertIsResource($proc, 'Could not start WP-CLI');

@@ -158,9 +158,8 @@ final class NetworkAdminTest extends TestCase {
 	private function page(array $query = []): string {
 		wp_set_current_user(1);
 		$_GET = $_REQUEST = $query + ['page' => 'wu-runcloud'];
-		Plugin::instance()->admin = new Network_Admin(); // a fresh request: its table is built for this tab
 		ob_start();
-		Plugin::instance()->admin->render_page();
+		(new Network_Admin())->render_page(); // a fresh request: its table is built for this tab
 		return (string) ob_get_clean();
 	}
 
