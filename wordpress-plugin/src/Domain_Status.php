@@ -115,6 +115,11 @@ final class Domain_Status {
 	 * FROM ... of every domain of a network: the union of its names (n), their row in the
 	 * domains table (t) and the latest operation when it still matters (o). A newer operation
 	 * that was not set aside replaces an older one, whatever its status.
+	 *
+	 * o and z are looked up by domain (index domain_op), whatever the table statistics say:
+	 * right after many rows were written, the optimizer otherwise joins the few waiting and
+	 * failing operations to every name by comparing strings (0.2 s instead of 0.07 s at
+	 * 10,000 domains).
 	 */
 	private static function from_sql(int $network_id): string {
 		global $wpdb;
@@ -132,8 +137,8 @@ final class Domain_Status {
 				UNION SELECT domain FROM {$ops} WHERE network_id = %d AND domain <> '' AND op IN ({$listed}) AND status IN ('" . implode("','", array_merge(Queue::ACTIVE, Queue::PROBLEMS)) . "')
 			) n
 			LEFT JOIN {$domains} t ON t.network_id = %d AND t.server_id = %d AND t.app_id = %d AND t.domain = n.domain
-			LEFT JOIN {$ops} o ON o.network_id = %d AND o.domain = n.domain AND o.op IN ({$listed}) AND o.status IN ({$matters})
-				AND NOT EXISTS (SELECT 1 FROM {$ops} z WHERE z.network_id = o.network_id AND z.domain = o.domain AND z.id > o.id AND z.op IN ({$listed}) AND z.status NOT IN ({$aside}))",
+			LEFT JOIN {$ops} o FORCE INDEX (domain_op) ON o.network_id = %d AND o.domain = n.domain AND o.op IN ({$listed}) AND o.status IN ({$matters})
+				AND NOT EXISTS (SELECT 1 FROM {$ops} z FORCE INDEX (domain_op) WHERE z.network_id = o.network_id AND z.domain = o.domain AND z.id > o.id AND z.op IN ({$listed}) AND z.status NOT IN ({$aside}))",
 			$network_id, $main, $network_id, $server, $app, $network_id, $network_id, $server, $app, $network_id
 		);
 	}
