@@ -26,6 +26,13 @@ $wu_rc_tabs = [
 	.wu-runcloud .wu-rc-state-failing, .wu-runcloud .wu-rc-op-failed { color: #b32d2e; font-weight: 600; }
 	.wu-runcloud .wu-rc-state-live, .wu-runcloud .wu-rc-state-wildcard { color: #007017; }
 	.wu-runcloud .wu-rc-summary li { display: inline-block; margin-right: 1.5em; }
+	.wu-runcloud .wu-runcloud-domains .column-domain { width: 22%; }
+	.wu-runcloud .wu-runcloud-domains .column-state, .wu-runcloud .wu-runcloud-domains .column-last { width: 12%; }
+	.wu-runcloud .wu-runcloud-domains .column-runcloud, .wu-runcloud .wu-runcloud-domains .column-ours, .wu-runcloud .wu-runcloud-domains .column-site { width: 7%; }
+	.wu-runcloud .wu-runcloud-operations .column-id, .wu-runcloud .wu-runcloud-operations .column-attempts, .wu-runcloud .wu-runcloud-operations .column-http, .wu-runcloud .wu-runcloud-operations .column-network { width: 5%; }
+	.wu-runcloud .wu-runcloud-operations .column-op, .wu-runcloud .wu-runcloud-operations .column-status { width: 8%; }
+	.wu-runcloud .wu-runcloud-operations .column-domain { width: 18%; }
+	.wu-runcloud .wu-runcloud-operations .column-next, .wu-runcloud .wu-runcloud-operations .column-updated { width: 11%; }
 </style>
 <div class="wrap wu-runcloud">
 	<h1><?php esc_html_e('RunCloud', 'wu-runcloud'); ?></h1>
