@@ -32,7 +32,8 @@
 # WP-CLI: the cli suite, and the tests of group wp-cli in the others, run the real `wp` (the
 # phar tests/lib/wp-cli.sh verifies: ../shared/tools/wp-cli.phar or WU_WP_CLI_PHAR, SHA-512
 # checked) against the test network. Without it they do not run: the cli suite is skipped,
-# the others exclude that group, the script says so and exits 77 unless a suite failed.
+# the others exclude that group, the script says so and exits 77 unless a suite failed. A phar
+# that does not match its checksum fails the run.
 #
 # Environment: WU_RUNCLOUD_EXT (default target/debug/libwu_runcloud.so),
 # RUNCLOUD_SIM_BIN (default target/debug/runcloud-sim), WU_UM_FRAMEWORKS, KEEP=1 keeps the
@@ -51,16 +52,21 @@ export WU_UM_FRAMEWORKS=${WU_UM_FRAMEWORKS:-$root/../shared/ultimate-multisite}
 releases=$(php -r 'require "tests/wordpress/compat/release.php"; foreach (wu_compat_release_dirs() as $v => $d) { echo "$v $d\n"; }')
 not_run=() run_suites=()
 wp_cli_exclude=()
-if wp_cli=$(tests/lib/wp-cli.sh phar 2>/tmp/wu-wp-cli-why.$$); then
+wp_cli_rc=0
+wp_cli=$(tests/lib/wp-cli.sh phar 2>/tmp/wu-wp-cli-why.$$) || wp_cli_rc=$?
+why=$(cat /tmp/wu-wp-cli-why.$$)
+rm -f /tmp/wu-wp-cli-why.$$
+if [ "$wp_cli_rc" = 0 ]; then
   export WU_TEST_WP_CLI=$wp_cli
+elif [ "$wp_cli_rc" != 77 ]; then
+  echo "tests/wordpress: FAILED: $why" >&2
+  exit 1
 else
-  why=$(cat /tmp/wu-wp-cli-why.$$)
   wp_cli_exclude=(--exclude-group wp-cli)
   for s in "${suites[@]}"; do
     case "$s" in subdomain|hardening|no-extension) not_run+=("the WP-CLI tests of $s ($why)") ;; esac
   done
 fi
-rm -f /tmp/wu-wp-cli-why.$$
 for s in "${suites[@]}"; do
   case "$s" in
     cli)
