@@ -112,15 +112,19 @@ final class Site_Health {
 	}
 
 	public static function extension(): array {
-		if (!Settings::extension_loaded()) {
+		return self::extension_result(Settings::extension_loaded() ? (string) wu_runcloud_version() : null, WU_RUNCLOUD_PLUGIN_VERSION);
+	}
+
+	/** The extension check for an extension of $version (null: not loaded) and the plugin's release. */
+	public static function extension_result(?string $version, string $plugin_version): array {
+		if ($version === null) {
 			return self::result('critical', __('The wu_runcloud PHP extension is not loaded', 'wu-runcloud'), Settings::extension_missing_message(), self::page_action());
 		}
-		$version = (string) wu_runcloud_version();
-		if ($version !== WU_RUNCLOUD_PLUGIN_VERSION) {
+		if ($version !== $plugin_version) {
 			return self::result(
 				'recommended',
 				/* translators: 1: the extension's version, 2: the plugin's version */
-				sprintf(__('The wu_runcloud PHP extension %1$s is not the plugin\'s release %2$s', 'wu-runcloud'), $version, WU_RUNCLOUD_PLUGIN_VERSION),
+				sprintf(__('The wu_runcloud PHP extension %1$s is not the plugin\'s release %2$s', 'wu-runcloud'), $version, $plugin_version),
 				__('The plugin and the extension of one release are tested together. Install the extension of the plugin\'s release (make install, then reload php-fpm).', 'wu-runcloud'),
 				self::page_action()
 			);

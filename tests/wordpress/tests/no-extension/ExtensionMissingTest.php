@@ -67,6 +67,20 @@ final class ExtensionMissingTest extends TestCase {
 		$this->assertSame(1, $run['exit'], self::transcript($run));
 	}
 
+	public function test_site_health_says_the_extension_is_missing_and_the_tables_still_render(): void {
+		$results = \WU_RunCloud\Site_Health::results();
+		$this->assertSame('critical', $results['wu_runcloud_extension']['status']);
+		$this->assertStringStartsWith('The wu_runcloud PHP extension is not loaded', $results['wu_runcloud_extension']['message']);
+		$this->assertSame('not loaded', \WU_RunCloud\Site_Health::configuration()['extension'][1]);
+		do_action('wu_add_domain', 'waiting.example.com', 1);
+		wp_set_current_user(1);
+		$_GET = $_REQUEST = ['page' => 'wu-runcloud', 'tab' => 'domains'];
+		ob_start();
+		(new \WU_RunCloud\Network_Admin())->render_page();
+		$html = (string) ob_get_clean();
+		$this->assertMatchesRegularExpression('#waiting\.example\.com.*wu-rc-state-queued">Queued#s', $html, 'Recorded, waiting for the extension');
+	}
+
 	public function test_the_settings_page_renders_and_says_the_extension_is_missing(): void {
 		wp_set_current_user(1);
 		ob_start();

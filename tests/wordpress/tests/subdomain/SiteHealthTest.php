@@ -56,6 +56,17 @@ final class SiteHealthTest extends TestCase {
 		$this->assertSame([], $this->api_requests(), 'Site Health never calls RunCloud: it reads the last Test Connection');
 	}
 
+	public function test_the_extension_check_is_critical_without_it_and_recommended_for_another_release(): void {
+		$this->assertSame('good', Site_Health::extension_result('0.1.0', '0.1.0')['status']);
+		$other = Site_Health::extension_result('0.2.0', '0.1.0');
+		$this->assertSame('recommended', $other['status']);
+		$this->assertSame('The wu_runcloud PHP extension 0.2.0 is not the plugin\'s release 0.1.0', $other['label']);
+		$missing = Site_Health::extension_result(null, '0.1.0');
+		$this->assertSame('critical', $missing['status']);
+		$this->assertSame(Settings::extension_missing_message(), $missing['message'], 'The one wording of a missing extension');
+		$this->assertSame(Site_Health::extension_result(wu_runcloud_version(), WU_RUNCLOUD_PLUGIN_VERSION), Site_Health::extension(), 'The live check is that decision on the loaded extension');
+	}
+
 	public function test_untested_credentials_are_recommended_and_a_refused_test_is_critical_in_the_extensions_words(): void {
 		$this->assertSame('recommended', $this->site_health()['wu_runcloud_credentials']['status'], 'Never tested');
 		Settings::set_credential_source(static fn($c) => ['WU_RUNCLOUD_API_TOKEN' => 'revoked-token', 'WU_RUNCLOUD_SERVER_ID' => '11667', 'WU_RUNCLOUD_APP_ID' => '940288'][$c] ?? '');
