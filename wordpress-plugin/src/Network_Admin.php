@@ -126,7 +126,8 @@ final class Network_Admin {
 		}
 		if (!$this->table instanceof $class) {
 			require_once ABSPATH . 'wp-admin/includes/class-wp-list-table.php';
-			$this->table = new $class(['screen' => get_current_screen()]);
+			// Outside a real page request (WP-CLI, tests, the benchmark) there may be no screen yet.
+			$this->table = new $class(['screen' => get_current_screen() ?? 'settings_page_' . self::PAGE . '-network']);
 			$this->table->prepare_items();
 		}
 		return $this->table;
