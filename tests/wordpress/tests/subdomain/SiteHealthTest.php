@@ -175,7 +175,6 @@ final class SiteHealthTest extends TestCase {
 		foreach ($secrets as $constant => $secret) {
 			$this->assertStringNotContainsString($secret, $copied, "{$constant}'s value appears in Site Health");
 		}
-		file_put_contents((getenv('WU_HARDENING_ARTIFACTS') ?: sys_get_temp_dir()) . '/site-health-info.txt', \WP_Debug_Data::format($info, 'debug'));
 	}
 
 	public function test_an_api_url_carrying_a_user_and_password_is_shown_without_them(): void {
