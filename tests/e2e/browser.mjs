@@ -5,7 +5,10 @@
 //
 // Story: log in -> Settings -> RunCloud -> enable the integration -> Test Connection (success,
 // then with RunCloud refusing the token) -> create a site and map a custom domain to it in
-// core's Sites screen -> run the queue -> the status table shows the domain in RunCloud.
+// core's Sites screen -> run the queue -> the Domains table shows the domain live in RunCloud
+// -> search it -> a site created while RunCloud refuses domains shows in the Failing view,
+// its error in one line that unfolds on a click -> the bulk action Retry now, the queue runs
+// -> it is live and nothing needs attention -> Site Health shows our checks.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -149,16 +152,108 @@ try {
   check(inRunCloud.includes(mapped), `RunCloud received the mapped domain ${mapped}`, `app domains: ${inRunCloud.join(', ')}`);
   check(!inRunCloud.includes(`shop.${domain}`), `the site's former subdomain shop.${domain} is not left in RunCloud`, `app domains: ${inRunCloud.join(', ')}`);
 
+  const domainsUrl = `${settingsUrl}&tab=domains`;
+  const runCron = async () => {
+    const r = await page.goto(`${base}/wp-cron.php`);
+    return r && r.status();
+  };
+  // wp-cron.php answers before it runs the events (fastcgi_finish_request): look until the
+  // domain's row says what the queue run should have made of it.
+  const stateAfterCron = async (name, want) => {
+    let cells = {};
+    for (let i = 0; i < 10; i++) {
+      if (i % 3 === 0) check(await runCron() === 200, `wp-cron.php answers 200 (${name})`);
+      await page.waitForTimeout(300);
+      await page.goto(domainsUrl);
+      cells = await cellsOf(name);
+      if (cells.state === want) break;
+    }
+    return cells;
+  };
+  const rowOf = (name) => page.locator('table.wu-runcloud-domains tbody tr', { hasText: name });
+  const cellsOf = async (name) => Object.fromEntries(await Promise.all(['state', 'runcloud', 'ours'].map(
+    async (col) => [col, ((await rowOf(name).first().locator(`td.column-${col}`).innerText().catch(() => '')) || '').trim()])));
+
+  // 7. The Domains tab: a WP_List_Table with views, the mapped domain live.
   await page.goto(settingsUrl);
-  const row = page.locator('table.wu-runcloud-status tbody tr', { hasText: mapped });
-  const rowText = (await row.count()) ? (await row.first().innerText()).replace(/\s+/g, ' ') : '';
-  check(rowText !== '', `the status table lists ${mapped}`, `table: ${(await page.locator('table.wu-runcloud-status').innerText()).replace(/\s+/g, ' ')}`);
-  const cells = (await row.count()) ? await row.first().locator('td').allInnerTexts() : [];
-  check(cells[1]?.trim() === 'yes' && /^yes/.test(cells[2]?.trim() || '') && cells[3]?.trim() === 'yes',
-    'its row says: in WordPress yes, in RunCloud yes (with the RunCloud id), added by this plugin yes', `row: ${rowText}`);
+  await Promise.all([page.waitForNavigation(), page.locator('.wu-rc-tabs a', { hasText: 'Domains' }).click()]);
+  check((await rowOf(mapped).count()) === 1, `the Domains table lists ${mapped}`,
+    `table: ${(await page.locator('table.wu-runcloud-domains').innerText().catch(() => '')).replace(/\s+/g, ' ')}`);
+  let cells = await cellsOf(mapped);
+  check(cells.state === 'Live' && /^#\d+$/.test(cells.runcloud) && cells.ours === 'yes',
+    'its row says: Live, with its RunCloud id, added by this plugin', JSON.stringify(cells));
+  const views = (await page.locator('ul.subsubsub').innerText()).replace(/\s+/g, ' ');
+  check(/All \(\d+\)/.test(views) && /Live \(\d+\)/.test(views) && /Waiting for DNS \(0\)/.test(views) && /Failing \(0\)/.test(views) && /Not ours \(\d+\)/.test(views),
+    'the views all / live / waiting for DNS / failing / not ours show their counts', views);
+  await snap('domains-table');
+
+  // 8. Search by domain.
+  await page.fill('#wu-rc-domains-search-input', 'shop-e2e');
+  await Promise.all([page.waitForNavigation(), page.click('#search-submit')]);
+  const found = await page.locator('table.wu-runcloud-domains tbody tr').allInnerTexts();
+  check(found.length === 1 && found[0].includes(mapped), 'searching "shop-e2e" finds exactly the mapped domain', found.join(' | '));
+  await snap('domains-search');
+
+  // 9. A site created while RunCloud refuses new domains: the Failing view, its error in one line.
+  const refused = `refused.${domain}`;
+  await simCall('POST', '/_sim/faults', { method: 'POST', path: '/api/*/servers/*/webapps/*/domains', kind: 'status', status: 422 });
+  await page.goto(`${base}/wp-admin/network/site-new.php`);
+  await page.fill('#site-address', 'refused');
+  await page.fill('#site-title', 'Refused');
+  await page.fill('#admin-email', `admin@${domain}`);
+  await Promise.all([page.waitForNavigation(), page.click('#add-site')]);
+  check((await stateAfterCron(refused, 'Failing')).state === 'Failing', `the queue ran the add of ${refused}, and RunCloud refused it`);
+  await Promise.all([page.waitForNavigation(), page.locator('ul.subsubsub a', { hasText: 'Failing' }).click()]);
+  check(new URL(page.url()).searchParams.get('view') === 'failing', 'the Failing view is a link', page.url());
+  cells = await cellsOf(refused);
+  check(cells.state === 'Failing', `the Failing view lists ${refused}`, JSON.stringify(cells));
+  const error = rowOf(refused).first().locator('.wu-rc-oneline');
+  const errorText = (await error.textContent() || '').trim();
+  check(/RunCloud refused adding domain .* with HTTP 422/.test(errorText), 'its last error is RunCloud\'s refusal in the extension\'s words', errorText);
+  const folded = await error.evaluate((e) => [getComputedStyle(e).whiteSpace, e.getBoundingClientRect().height]);
+  await error.click();
+  const unfolded = await error.evaluate((e) => [getComputedStyle(e).whiteSpace, e.getBoundingClientRect().height]);
+  check(folded[0] === 'nowrap' && unfolded[0] === 'normal' && unfolded[1] > folded[1],
+    'the error shows in one line, and in full on a click', `before ${folded}, after ${unfolded}`);
+  await snap('domains-failing-view');
+
+  // 10. Bulk action: Retry now on the failing domain, once RunCloud accepts it again.
+  await simCall('DELETE', '/_sim/faults');
+  await rowOf(refused).first().locator('input[type="checkbox"][name="domains[]"]').check();
+  await page.selectOption('#wu-rc-bulk-top', 'retry');
+  await Promise.all([page.waitForNavigation(), page.click('#wu-rc-apply-top')]);
+  const bulkNotice = (await page.locator('.wu-runcloud .notice').first().textContent().catch(() => '') || '').trim();
+  check(/1 operation will be retried by the next worker run/.test(bulkNotice), 'the bulk action confirms what it did', bulkNotice);
+  check(new URL(page.url()).searchParams.get('view') === 'failing', 'and comes back to the view it was applied on', page.url());
+  await snap('bulk-retry');
+  cells = await stateAfterCron(refused, 'Live');
+  check(cells.state === 'Live' && cells.ours === 'yes', `after the retry (run by WP-Cron) ${refused} is live`, JSON.stringify(cells));
+  check(/Failing \(0\)/.test(await page.locator('ul.subsubsub').innerText()), 'and nothing is failing');
+  await snap('domains-after-retry');
+
+  // 11. Operations and Log tabs.
+  await page.goto(`${settingsUrl}&tab=operations&view=attention`);
+  check(/Needs attention \(0\)/.test(await page.locator('ul.subsubsub').innerText()), 'the Operations tab: nothing needs attention');
+  await page.goto(`${settingsUrl}&tab=operations`);
+  check((await page.locator('table.wu-runcloud-operations tbody tr', { hasText: mapped }).count()) >= 1, 'the Operations table lists the add of the mapped domain');
+  await snap('operations-table');
+  await page.goto(`${settingsUrl}&tab=log`);
   const log = (await page.locator('table.wu-runcloud-log').innerText().catch(() => '')).replace(/\s+/g, ' ');
-  check(log.includes(mapped) && /added/.test(log), 'the recent log shows the add', `log: ${log.slice(0, 400)}`);
-  await snap('status-table');
+  check(log.includes(mapped) && /added/.test(log), 'the Log tab shows the add', `log: ${log.slice(0, 400)}`);
+
+  // 12. Tools -> Site Health lists our checks (on the main site, where super admins see it).
+  // The last Test Connection (step 4) was the refused one: that is what Site Health reports.
+  await page.goto(`${base}/wp-admin/site-health.php`);
+  await page.waitForFunction(() => /The wu_runcloud PHP extension/.test(document.body.textContent || ''), null, { timeout: 30000 }).catch(() => {});
+  const health = ((await page.locator('body').textContent()) || '').replace(/\s+/g, ' ');
+  check(/The wu_runcloud PHP extension \S+ is loaded/.test(health) && /RunCloud refused the last Test Connection/.test(health),
+    'Site Health shows the RunCloud checks: the extension loaded, the refused Test Connection', health.slice(0, 600));
+  const item = page.locator('.health-check-accordion-trigger', { hasText: 'RunCloud refused the last Test Connection' }).first();
+  await item.click().catch(() => {});
+  const panel = ((await page.locator(`#${await item.getAttribute('aria-controls').catch(() => 'none')}`).textContent().catch(() => '')) || '').replace(/\s+/g, ' ');
+  check(/RunCloud rejected the v3 API token \(WU_RUNCLOUD_API_TOKEN\) with HTTP 401/.test(panel) && /Run Test Connection on Settings/.test(panel),
+    'its description is the failure in the extension\'s words, with the action link', panel.slice(0, 400));
+  await snap('site-health');
 
   check(pageErrors.length === 0, 'no JavaScript errors on any page', pageErrors.join(' | '));
 } catch (e) {
