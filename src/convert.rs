@@ -9,6 +9,7 @@ use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
 use runcloud::api::domains::Domain;
 use runcloud::api::servers::Named;
 use runcloud::api::ssl::Outcome;
+use runcloud::checks::{DnsCheck, HttpsCheck};
 use runcloud::operations::{AddResult, Connection, Removed, SyncResult};
 use runcloud::value::Value;
 
@@ -133,12 +134,48 @@ fn named(n: &Named) -> Value {
     Value::map(vec![("id", id(n.id)), ("name", Value::str(&n.name))])
 }
 
-/// `['action' => …, 'message' => …]`: the `ssl` entry of add and sync results.
+/// `['action' => …, 'message' => …]`: the `ssl` entry of add and sync results, plus
+/// `failed_domains` and `retry_after` (Unix seconds or null) for a failed issuance.
 fn ssl_short(o: &Outcome) -> Value {
     Value::map(vec![
         ("action", Value::str(o.action.as_str())),
         ("message", Value::str(&o.message)),
+        ("failed_domains", names(&o.failed_domains)),
+        ("retry_after", opt_id(o.retry_after)),
     ])
+}
+
+fn ips(list: &[std::net::IpAddr]) -> Value {
+    Value::List(list.iter().map(|a| Value::str(&a.to_string())).collect())
+}
+
+impl ToPhp for DnsCheck {
+    fn to_value(&self) -> Value {
+        Value::map(vec![
+            ("domain", Value::str(&self.domain)),
+            ("status", Value::str(self.status)),
+            ("addresses", ips(&self.addresses)),
+            ("expected", ips(&self.expected)),
+            ("reason", Value::str(&self.reason)),
+        ])
+    }
+}
+
+impl ToPhp for HttpsCheck {
+    fn to_value(&self) -> Value {
+        let text = |v: &Option<String>| v.as_deref().map_or(Value::Null, Value::str);
+        Value::map(vec![
+            ("domain", Value::str(&self.domain)),
+            ("status", Value::str(self.status)),
+            ("not_after", text(&self.not_after)),
+            ("issuer", text(&self.issuer)),
+            (
+                "address",
+                self.address.map_or(Value::Null, |a| Value::str(&a.to_string())),
+            ),
+            ("reason", Value::str(&self.reason)),
+        ])
+    }
 }
 
 impl ToPhp for Domain {
@@ -199,6 +236,8 @@ impl ToPhp for Outcome {
             ("action", Value::str(self.action.as_str())),
             ("message", Value::str(&self.message)),
             ("certificate_id", opt_id(self.certificate_id)),
+            ("failed_domains", names(&self.failed_domains)),
+            ("retry_after", opt_id(self.retry_after)),
         ])
     }
 }

@@ -69,6 +69,7 @@ pub enum Action {
     ReadDomainCertificate { name: String },
     RedeployDomainCertificate { name: String },
     InstallDomainCertificate { name: String },
+    ReadDnsHint { name: String },
 }
 
 impl Action {
@@ -109,6 +110,9 @@ impl Action {
             }
             Action::InstallDomainCertificate { name } => {
                 format!("installing a Let's Encrypt certificate for domain {name}")
+            }
+            Action::ReadDnsHint { name } => {
+                format!("reading RunCloud's DNS records for domain {name}")
             }
         }
     }

@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::api::domains::{self, Added, Domain};
 use crate::api::servers::{self, Named};
 use crate::api::ssl::{self, Outcome, SslAction};
+use crate::checks::{self, DnsCheck, HttpsCheck};
 use crate::client::Session;
 use crate::config::Config;
 use crate::domain_name;
@@ -131,7 +132,14 @@ macro_rules! nothing_to_redact {
         }
     )*};
 }
-nothing_to_redact!(Connection, Vec<Domain>, Option<Domain>, Removed);
+nothing_to_redact!(
+    Connection,
+    Vec<Domain>,
+    Option<Domain>,
+    Removed,
+    DnsCheck,
+    HttpsCheck
+);
 
 /// Runs an operation and redacts whatever it returns.
 fn redacted<T: Redact>(config: &Config, op: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
@@ -283,6 +291,27 @@ pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<R
 
 pub fn redeploy_ssl(config: &Config) -> Result<Outcome, Error> {
     redacted(config, || ssl::redeploy_app(&Session::new(config)?))
+}
+
+/// Where `domain` points compared with the server (`domain_id`: RunCloud's id of the
+/// domain, to add RunCloud's DNS hint for it).
+pub fn check_dns(config: &Config, domain: &str, domain_id: Option<i64>) -> Result<DnsCheck, Error> {
+    redacted(config, || {
+        let id = match domain_id {
+            Some(i) if i <= 0 => {
+                return Err(Error::InvalidArgument(format!(
+                    "invalid domain id {i}: RunCloud ids are positive integers"
+                )));
+            }
+            other => other.map(|i| i as u64),
+        };
+        checks::check_dns(config, domain, id)
+    })
+}
+
+/// Which certificate `domain`'s HTTPS port serves.
+pub fn check_https(config: &Config, domain: &str) -> Result<HttpsCheck, Error> {
+    redacted(config, || checks::check_https(config, domain))
 }
 
 /// What a sync will do, decided from the current domain list alone (pure, unit-tested).
