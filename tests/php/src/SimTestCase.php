@@ -105,7 +105,7 @@ abstract class SimTestCase extends TestCase
         return [
             'servers' => [
                 [
-                    'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
+                    'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '127.0.0.1',
                     'webapps' => array_merge([
                         array_merge(['id' => self::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'basic'], $networkApp),
                     ], $extraApps),

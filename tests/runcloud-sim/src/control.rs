@@ -150,6 +150,10 @@ pub fn handle(
             crate::issuance::finish_due(&mut inner);
             Ok(json_response(200, &json!(inner.orders)))
         }
+        ("GET", ["info"]) => Ok(json_response(
+            200,
+            sim.info.get().unwrap_or(&Value::Null),
+        )),
         ("GET", ["clock"]) => Ok(clock_json()),
         ("POST", ["clock"]) => advance_clock(sim, body),
         ("GET", ["tls"]) => Ok(json_response(200, &json!(sim.lock().tls_overrides))),

@@ -173,6 +173,7 @@ async fn serve(args: Args, state: State) {
         "https_port": https_port,
         "sites_ca_file": ca_path.display().to_string(),
     });
+    let _ = sim.info.set(first_line.clone());
     // Handlers first: whoever reads the first line may signal us at once, and a signal that
     // arrived before them would kill the process instead of stopping it gracefully.
     use tokio::signal::unix::{SignalKind, signal};

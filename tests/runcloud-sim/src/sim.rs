@@ -304,6 +304,8 @@ pub struct Inner {
 pub struct Sim {
     inner: Mutex<Inner>,
     pub base_url: String,
+    /// What the first line says (`GET /_sim/info`), set once everything listens.
+    pub info: std::sync::OnceLock<Value>,
 }
 
 pub enum RateCheck {
@@ -340,6 +342,7 @@ impl Sim {
                 tls_overrides: HashMap::new(),
             }),
             base_url,
+            info: std::sync::OnceLock::new(),
         }
     }
 

@@ -456,7 +456,7 @@ fn default_servers() -> Vec<SeedServer> {
         SeedServer {
             id: 11667,
             name: Some("web-01".into()),
-            ip_address: Some("203.0.113.10".into()),
+            ip_address: Some("127.0.0.1".into()),
             webapps: Some(vec![SeedApp {
                 id: 940288,
                 name: Some("network".into()),
@@ -470,7 +470,7 @@ fn default_servers() -> Vec<SeedServer> {
         SeedServer {
             id: 11668,
             name: Some("web-02".into()),
-            ip_address: Some("203.0.113.11".into()),
+            ip_address: Some("127.0.0.2".into()),
             webapps: Some(vec![SeedApp {
                 id: 940300,
                 name: Some("other".into()),
@@ -516,7 +516,7 @@ impl State {
                 Server {
                     id: s.id,
                     name: s.name.unwrap_or_else(|| format!("server-{}", s.id)),
-                    ip_address: s.ip_address.unwrap_or_else(|| "203.0.113.10".into()),
+                    ip_address: s.ip_address.unwrap_or_else(|| "127.0.0.1".into()),
                     created_at: now,
                     webapps: BTreeMap::new(),
                     names: HashMap::new(),
