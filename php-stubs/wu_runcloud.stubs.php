@@ -191,11 +191,12 @@ namespace {
      * instead. A certificate RunCloud shows as pending is not ordered again.
      *
      * @param array $config The RunCloud configuration array.
-     * @return array `['action' => 'redeployed'|'pending'|'failed'|'skipped'|'none', 'message' => string, 'certificate_id' => ?int, 'failed_domains' => string[], 'retry_after' => ?int]`; `'none'` when the app has no certificate, `'skipped'` in advanced SSL mode, `'pending'` when the order reached RunCloud (or may have) and is not finished, `'failed'` when Let's Encrypt refused it: `failed_domains` are the names RunCloud's reason names, `retry_after` (Unix seconds) when a rate limit says when to try again.
+     * @param array $options `domains` (domain name => RunCloud id): in advanced SSL mode without AutoSSL, the domains whose own certificates are installed or reissued (one order each); ignored in basic mode, where one order covers every name.
+     * @return array `['action' => 'redeployed'|'pending'|'failed'|'skipped'|'none', 'message' => string, 'certificate_id' => ?int, 'failed_domains' => string[], 'retry_after' => ?int]`; `'none'` when the app has no certificate, `'skipped'` in advanced SSL mode with AutoSSL or without `domains`, `'pending'` when the order reached RunCloud (or may have) and is not finished, `'failed'` when Let's Encrypt refused it: `failed_domains` are the names RunCloud's reason names, `retry_after` (Unix seconds) when a rate limit says when to try again.
      * @throws \Exception \WuRunCloud\ValidationException when RunCloud refuses the redeploy, with its message.
      * @throws \Exception \WuRunCloud\RunCloudException subclasses for configuration, credentials, ids and transport.
      */
-    function wu_runcloud_redeploy_ssl(array $config): array {}
+    function wu_runcloud_redeploy_ssl(array $config, array $options = []): array {}
 
     /**
      * Removes a domain from the web application. Idempotent.

@@ -131,6 +131,10 @@ write_wp_extra_config() {
     echo "define('WU_RUNCLOUD_SERVER_ID', '11667');"
     echo "define('WU_RUNCLOUD_APP_ID', '940288');"
     echo "define('WU_RUNCLOUD_API_URL', '$sim_url');"
+    # The DNS gate and HTTPS checks ask the simulator's DNS server and HTTPS port (loopback only).
+    echo "define('WU_RUNCLOUD_DNS_SERVERS', '$("$root/tests/lib/sim.sh" info "$dir/sim" dns)');"
+    echo "define('WU_RUNCLOUD_HTTPS_PORT', $("$root/tests/lib/sim.sh" info "$dir/sim" https_port));"
+    echo "define('WU_RUNCLOUD_CA_FILE', '$("$root/tests/lib/sim.sh" info "$dir/sim" sites_ca_file)');"
   } >"$f"
 }
 

@@ -208,12 +208,13 @@ pub fn wu_runcloud_remove_domain(
 /// # Arguments
 ///
 /// * `config` - The RunCloud configuration array.
+/// * `options` - `domains` (domain name => RunCloud id): in advanced SSL mode without AutoSSL, the domains whose own certificates are installed or reissued (one order each); ignored in basic mode, where one order covers every name.
 ///
 /// # Returns
 ///
 /// `['action' => 'redeployed'|'pending'|'failed'|'skipped'|'none', 'message' => string, 'certificate_id' => ?int,
 /// 'failed_domains' => string[], 'retry_after' => ?int]`; `'none'` when the app has no certificate, `'skipped'`
-/// in advanced SSL mode, `'pending'` when the order reached RunCloud (or may have) and is not finished,
+/// in advanced SSL mode with AutoSSL or without `domains`, `'pending'` when the order reached RunCloud (or may have) and is not finished,
 /// `'failed'` when Let's Encrypt refused it: `failed_domains` are the names RunCloud's reason
 /// names, `retry_after` (Unix seconds) when a rate limit says when to try again.
 ///
@@ -223,8 +224,13 @@ pub fn wu_runcloud_remove_domain(
 /// \WuRunCloud\RunCloudException subclasses for configuration, credentials, ids and transport.
 #[php_function]
 #[php(name = "wu_runcloud_redeploy_ssl")]
-pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
-    run(config, operations::redeploy_ssl)
+#[php(defaults(options = Options::empty()))]
+pub fn wu_runcloud_redeploy_ssl(
+    config: &ZendHashTable,
+    options: Options,
+) -> PhpResult<ZBox<ZendHashTable>> {
+    let domains = operations::redeploy_domains(Some(&options.0)).map_err(to_php)?;
+    run(config, |cfg| operations::redeploy_ssl(cfg, &domains))
 }
 
 /// Reconciles the web application's domains with the list wanted: lists once, adds what is
@@ -234,7 +240,7 @@ pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHa
 ///
 /// * `config` - The RunCloud configuration array.
 /// * `wanted` - The list of domain names that must be on the app.
-/// * `options` - `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains).
+/// * `options` - `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains), `redeploy_ssl` (bool, default true: order the certificate once at the end; false leaves it to a later `wu_runcloud_redeploy_ssl`).
 ///
 /// # Returns
 ///

@@ -37,6 +37,16 @@ class CLI {
 		ksort($counts);
 		$this->say('line', 'Operations: ' . ($counts ? implode(', ', array_map(static fn($k, $v) => "{$k}={$v}", array_keys($counts), $counts)) : 'none'));
 		$this->say('line', sprintf('Tracked domains in RunCloud: %d', Domains::count()));
+		$target = Settings::target();
+		if ($target !== null) {
+			$order = array_keys(Domain_State::labels());
+			$all   = Domain_State::in_stages($order, $target, (int) apply_filters('wu_runcloud_cli_status_domains', 500));
+			uasort($all, static fn($a, $b) => [array_search($a['stage'], $order, true), $a['domain']] <=> [array_search($b['stage'], $order, true), $b['domain']]);
+			foreach ($all as $state) {
+				$failing = in_array($state['stage'], [Domain_State::DNS_GAVE_UP, Domain_State::CERT_FAILED, Domain_State::HTTPS_FAILED, Domain_State::DNS_MOVED], true);
+				$this->say($failing ? 'warning' : 'line', sprintf('%s: %s', $state['domain'], Domain_State::describe($state)));
+			}
+		}
 		$hold = Settings::held();
 		if ($hold !== null) {
 			$this->say('warning', $hold['message']);

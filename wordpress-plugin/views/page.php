@@ -187,12 +187,13 @@ $wu_rc_yes_no = static function ($value): string {
 			<th><?php esc_html_e('In WordPress', 'wu-runcloud'); ?></th>
 			<th><?php esc_html_e('In RunCloud', 'wu-runcloud'); ?></th>
 			<th><?php esc_html_e('Added by this plugin', 'wu-runcloud'); ?></th>
+			<th><?php esc_html_e('Stage', 'wu-runcloud'); ?></th>
 			<th><?php esc_html_e('Last result', 'wu-runcloud'); ?></th>
 			<th><?php esc_html_e('Last error', 'wu-runcloud'); ?></th>
 		</tr></thead>
 		<tbody>
 		<?php if (!$wu_rc_rows) : ?>
-			<tr><td colspan="6"><?php esc_html_e('No domains besides the network\'s main domain.', 'wu-runcloud'); ?></td></tr>
+			<tr><td colspan="7"><?php esc_html_e('No domains besides the network\'s main domain.', 'wu-runcloud'); ?></td></tr>
 		<?php endif; ?>
 		<?php foreach ($wu_rc_rows as $wu_rc_row) : ?>
 			<tr>
@@ -200,6 +201,7 @@ $wu_rc_yes_no = static function ($value): string {
 				<td><?php echo esc_html($wu_rc_yes_no($wu_rc_row['in_wp'])); ?></td>
 				<td><?php echo esc_html($wu_rc_yes_no($wu_rc_row['in_runcloud'])); ?><?php echo $wu_rc_row['runcloud_id'] ? ' (#' . esc_html((string) $wu_rc_row['runcloud_id']) . ')' : ''; ?></td>
 				<td><?php echo esc_html($wu_rc_yes_no($wu_rc_row['managed'])); ?></td>
+				<td class="wu-runcloud-stage" data-stage="<?php echo esc_attr($wu_rc_row['stage']); ?>"><?php if ($wu_rc_row['stage'] !== '') : ?><strong><?php echo esc_html($wu_rc_row['stage_label']); ?></strong><?php echo $wu_rc_row['stage_note'] !== '' ? '<br>' . esc_html($wu_rc_row['stage_note']) : ''; ?><?php endif; ?></td>
 				<td><?php echo esc_html(trim($wu_rc_row['last_op'] . ' ' . $wu_rc_row['last_result'] . ($wu_rc_row['last_status'] ? ' (HTTP ' . $wu_rc_row['last_status'] . ')' : ''))); ?></td>
 				<td><?php echo esc_html($wu_rc_row['last_error']); ?></td>
 			</tr>

@@ -50,6 +50,9 @@ pub struct SyncOptions {
     pub dry_run: bool,
     pub prune: Vec<String>,
     pub www: bool,
+    /// Order the certificate for the added domains at the end (default true). A caller that
+    /// orders certificates elsewhere (a background worker) passes false.
+    pub redeploy_ssl: bool,
 }
 
 impl SyncOptions {
@@ -77,10 +80,12 @@ impl SyncOptions {
                 }
             },
         };
+        let redeploy_ssl = bool_opt(v, "redeploy_ssl")?.unwrap_or(true);
         Ok(SyncOptions {
             dry_run,
             prune,
             www,
+            redeploy_ssl,
         })
     }
 }
@@ -289,8 +294,36 @@ pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<R
     })
 }
 
-pub fn redeploy_ssl(config: &Config) -> Result<Outcome, Error> {
-    redacted(config, || ssl::redeploy_app(&Session::new(config)?))
+/// Options of `wu_runcloud_redeploy_ssl`: `domains`, name => RunCloud id, whose own
+/// certificates are installed or reissued in advanced SSL mode.
+pub fn redeploy_domains(v: Option<&Value>) -> Result<Vec<(u64, String)>, Error> {
+    let Some(list) = v.and_then(|v| v.get("domains")) else {
+        return Ok(Vec::new());
+    };
+    let bad = |why: String| {
+        Error::InvalidArgument(format!(
+            "invalid option domains: expected domain name => RunCloud id, {why}"
+        ))
+    };
+    match list {
+        Value::Null => Ok(Vec::new()),
+        Value::List(items) if items.is_empty() => Ok(Vec::new()),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(name, id)| {
+                let name = domain_name::normalize(name).map_err(|e| bad(e.to_string()))?;
+                match id {
+                    Value::Int(i) if *i > 0 => Ok((*i as u64, name)),
+                    other => Err(bad(format!("got {} for {name}", show(other)))),
+                }
+            })
+            .collect(),
+        other => Err(bad(format!("got {}", other.type_name()))),
+    }
+}
+
+pub fn redeploy_ssl(config: &Config, domains: &[(u64, String)]) -> Result<Outcome, Error> {
+    redacted(config, || ssl::redeploy_app(&Session::new(config)?, domains))
 }
 
 /// Where `domain` points compared with the server (`domain_id`: RunCloud's id of the
@@ -455,6 +488,12 @@ pub fn sync(
                 Outcome::new(
                     SslAction::Skipped,
                     "no domain was added: nothing to redeploy",
+                    None,
+                )
+            } else if !options.redeploy_ssl {
+                Outcome::new(
+                    SslAction::Skipped,
+                    "redeploy_ssl is false: the certificate was not redeployed",
                     None,
                 )
             } else {

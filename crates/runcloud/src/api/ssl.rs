@@ -343,14 +343,22 @@ fn order_basic(session: &Session<'_>, cert: &Certificate, patch: bool) -> Outcom
     }
 }
 
-/// Redeploys the app-wide certificate (`wu_runcloud_redeploy_ssl`, and once after a sync).
-pub fn redeploy_app(session: &Session<'_>) -> Result<Outcome, Error> {
+/// Redeploys the app-wide certificate (`wu_runcloud_redeploy_ssl`, and once after a sync);
+/// in advanced mode without AutoSSL, installs or reissues the certificates of `domains`
+/// (`(RunCloud id, name)`, the domains added since the last redeploy).
+pub fn redeploy_app(session: &Session<'_>, domains: &[(u64, String)]) -> Result<Outcome, Error> {
     Ok(match plan(session)? {
         Plan::PerDomain { auto_ssl: true } => Outcome::new(SslAction::Skipped, AUTO_SSL, None),
+        Plan::PerDomain { auto_ssl: false } if !domains.is_empty() => combine(
+            domains
+                .iter()
+                .map(|(id, name)| (name.clone(), per_domain(session, *id, name)))
+                .collect(),
+        ),
         Plan::PerDomain { auto_ssl: false } => Outcome::new(
             SslAction::Skipped,
             format!(
-                "{} uses advanced SSL (one certificate per domain): certificates are installed per domain when a domain is added",
+                "{} uses advanced SSL (one certificate per domain): certificates are installed per domain: name the domains to cover",
                 session.config.app()
             ),
             None,
