@@ -188,6 +188,7 @@ final class Domain_Sync {
 	 * domains on: certificate pending, or the failing step with RunCloud's reason.
 	 */
 	private static function redeploy(object $op, array $config, array $target): void {
+		Queue::absorb_waiting_redeploys($op);
 		$awaiting = Domain_State::in_stages(Domain_State::AWAITING_HTTPS, $target);
 		$ids      = [];
 		foreach (array_keys($awaiting) as $domain) {
@@ -242,7 +243,12 @@ final class Domain_Sync {
 			return;
 		}
 		// redeployed, pending (RunCloud is issuing), skipped (AutoSSL issues it): see what is served.
-		foreach (array_keys($awaiting) as $domain) {
+		// A domain already found not live waits for a real new issuance before it is checked as
+		// pending again, so "pending" or "skipped" answers never cycle into more orders.
+		foreach ($awaiting as $domain => $state) {
+			if ($state['stage'] === Domain_State::HTTPS_FAILED && $action !== 'redeployed') {
+				continue;
+			}
 			Domain_State::set($target, $domain, Domain_State::CERT_PENDING, $action === 'redeployed' ? '' : $message, ['checks' => 0]);
 		}
 		Queue::enqueue('check_https', '', 0, 'after-redeploy', self::https_check_delay($action === 'redeployed'), ['network_id' => (int) $op->network_id]);

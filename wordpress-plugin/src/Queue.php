@@ -232,6 +232,24 @@ final class Queue {
 	}
 
 	/**
+	 * A redeploy about to order covers every domain added before now: other redeploys waiting
+	 * already (a failed one retried, a reconcile's) would only order the same names again —
+	 * a duplicate certificate, 5 of which a week Let's Encrypt allows. They are superseded.
+	 * Rows enqueued from now on have higher ids and still run.
+	 *
+	 * @return int How many were absorbed.
+	 */
+	public static function absorb_waiting_redeploys(object $op): int {
+		global $wpdb;
+		$table = self::table();
+		$max   = (int) $wpdb->get_var("SELECT MAX(id) FROM {$table}");
+		return (int) $wpdb->query($wpdb->prepare(
+			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, last_error = %s, updated_at = %d WHERE op = 'redeploy_ssl' AND id <> %d AND id <= %d AND status IN (" . self::in(self::WAITING) . ')',
+			sprintf('covered by redeploy #%d', (int) $op->id), time(), (int) $op->id, $max
+		));
+	}
+
+	/**
 	 * Record the outcome of a claimed row.
 	 *
 	 * @param string        $status  done | skipped
