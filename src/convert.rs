@@ -146,7 +146,7 @@ fn ssl_short(o: &Outcome) -> Value {
 }
 
 fn ips(list: &[std::net::IpAddr]) -> Value {
-    Value::List(list.iter().map(|a| Value::str(&a.to_string())).collect())
+    Value::List(list.iter().map(|a| Value::str(a.to_string())).collect())
 }
 
 impl ToPhp for DnsCheck {
@@ -171,7 +171,8 @@ impl ToPhp for HttpsCheck {
             ("issuer", text(&self.issuer)),
             (
                 "address",
-                self.address.map_or(Value::Null, |a| Value::str(&a.to_string())),
+                self.address
+                    .map_or(Value::Null, |a| Value::str(a.to_string())),
             ),
             ("reason", Value::str(&self.reason)),
         ])

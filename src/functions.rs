@@ -328,7 +328,10 @@ pub fn wu_runcloud_check_dns(
 /// \WuRunCloud\InvalidArgumentException for an invalid name or configuration (an unreadable `ca_file`), before any connection.
 #[php_function]
 #[php(name = "wu_runcloud_check_https")]
-pub fn wu_runcloud_check_https(config: &ZendHashTable, domain: &str) -> PhpResult<ZBox<ZendHashTable>> {
+pub fn wu_runcloud_check_https(
+    config: &ZendHashTable,
+    domain: &str,
+) -> PhpResult<ZBox<ZendHashTable>> {
     run(config, |cfg| operations::check_https(cfg, domain))
 }
 

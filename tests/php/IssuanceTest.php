@@ -193,4 +193,50 @@ final class IssuanceTest extends SimTestCase
         $this->sim->fault(['path' => '/api/**', 'kind' => 'no_api_access']);
         $this->assertThrows('WuRunCloud\AuthenticationException', 403, ['HTTP 403', 'Business and Enterprise plans', 'plan does not have access'], fn () => wu_runcloud_test_connection($this->v3()));
     }
+
+    public function test_a_worker_orders_the_next_batch_in_one_request_once_the_last_order_is_done_and_a_404_refreshes_it(): void
+    {
+        // A credential of its own: the route this worker remembers is per credential and app.
+        $this->sim->reset(array_merge($this->stateWith(), ['tokens' => ['route-token']]));
+        $cfg = $this->v3(['api_token' => 'route-token', 'ssl_timeout' => 1]);
+        $this->assertSame('redeployed', wu_runcloud_redeploy_ssl($cfg)['action']);
+        $this->assertCount(2, $this->sim->requestLines(), 'GET ssl/advanced, PATCH');
+        // Within ssl_timeout of the last order the certificate is read first (it may be pending).
+        $this->sim->clearRequests();
+        wu_runcloud_redeploy_ssl($cfg);
+        $this->assertCount(2, $this->sim->requestLines());
+        usleep(1_100_000);
+        $this->sim->clearRequests();
+        $r = wu_runcloud_redeploy_ssl($cfg);
+        $this->assertSame('redeployed', $r['action'], $r['message']);
+        $this->assertSame(1, count($this->sim->requestLines()), 'one request per batch: ' . implode(', ', $this->sim->requestLines()));
+        // The certificate is replaced in RunCloud (a new id): the remembered one answers 404,
+        // which orders nothing, and the certificate is read again.
+        $old = $r['certificate_id'];
+        $this->sim->reset(array_merge($this->stateWith(['domains' => ['x.example.com', 'y.example.com']]), ['tokens' => ['route-token']]));
+        usleep(1_100_000);
+        $r = wu_runcloud_redeploy_ssl($cfg);
+        $this->assertSame('redeployed', $r['action'], $r['message']);
+        $this->assertNotSame($old, $r['certificate_id']);
+        $this->assertCount(1, $this->sim->orders(), 'exactly one order');
+        $lines = $this->sim->requestLines();
+        $this->assertMatchesRegularExpression('#^PATCH .*/ssl/advanced/' . $old . '/redeploy$#', $lines[0]);
+        $this->assertSame(['GET', 'PUT'], [strtok($lines[1], ' '), strtok($lines[2], ' ')], implode(', ', $lines));
+    }
+
+    public function test_redeploy_ssl_orders_the_named_domains_certificates_in_advanced_mode_and_refuses_bad_options(): void
+    {
+        $this->sim->reset($this->stateWith(['ssl' => 'advanced', 'auto_ssl' => false]));
+        $a = wu_runcloud_add_domain($this->v3(), 'own-a.example.com', ['redeploy_ssl' => false]);
+        $b = wu_runcloud_add_domain($this->v3(), 'own-b.example.com', ['redeploy_ssl' => false]);
+        $r = wu_runcloud_redeploy_ssl($this->v3(), ['domains' => ['own-a.example.com' => $a['id'], 'own-b.example.com' => $b['id']]]);
+        $this->assertSame('redeployed', $r['action'], $r['message']);
+        $this->assertSame([['own-a.example.com'], ['own-b.example.com']], array_column($this->sim->orders(), 'names'));
+        $this->assertSame('skipped', wu_runcloud_redeploy_ssl($this->v3())['action'], 'nothing named: nothing ordered');
+        $this->sim->clearRequests();
+        foreach ([['domains' => 'own-a.example.com'], ['domains' => ['own-a.example.com' => 'seven']], ['domains' => ['bad name' => 3]], ['domains' => ['own-a.example.com' => 0]]] as $bad) {
+            $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['invalid option domains'], fn () => wu_runcloud_redeploy_ssl($this->v3(), $bad));
+        }
+        $this->assertNoRequest('bad options');
+    }
 }

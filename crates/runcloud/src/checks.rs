@@ -14,9 +14,7 @@ use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use hickory_resolver::config::{
-    LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig,
-};
+use hickory_resolver::config::{LookupIpStrategy, NameServerConfig, ResolveHosts, ResolverConfig};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::{Resolver, TokioResolver};
@@ -115,8 +113,9 @@ pub fn is_cdn(ip: IpAddr) -> bool {
 }
 
 /// The server's addresses per credential and server, kept by this worker for a while.
-static EXPECTED: Lazy<Mutex<HashMap<u64, (Instant, Vec<IpAddr>)>>> =
-    Lazy::new(|| Mutex::new(HashMap::new()));
+type Expected = HashMap<u64, (Instant, Vec<IpAddr>)>;
+
+static EXPECTED: Lazy<Mutex<Expected>> = Lazy::new(|| Mutex::new(HashMap::new()));
 
 fn expected_key(config: &Config) -> u64 {
     let mut h = DefaultHasher::new();
@@ -241,7 +240,10 @@ fn resolve(config: &Config, name: &str) -> Result<Vec<IpAddr>, String> {
             .map_err(|e| format!("could not set up the resolver: {e}"))?;
         let whole = DNS_TIMEOUT * (config.dns_servers.len().max(1) as u32 + 1);
         match tokio::time::timeout(whole, resolver.lookup_ip(format!("{name}."))).await {
-            Err(_) => Err(format!("no answer from {servers} within {} s", whole.as_secs())),
+            Err(_) => Err(format!(
+                "no answer from {servers} within {} s",
+                whole.as_secs()
+            )),
             Ok(Err(e)) => Err(dns_failure(&e, name, &servers)),
             Ok(Ok(lookup)) => {
                 let mut out: Vec<IpAddr> = Vec::new();
@@ -281,7 +283,9 @@ pub fn check_dns(config: &Config, domain: &str, domain_id: Option<u64>) -> Resul
                 (
                     "proxied",
                     addrs,
-                    format!("{name} resolves to Cloudflare's proxy; its origin cannot be seen from DNS"),
+                    format!(
+                        "{name} resolves to Cloudflare's proxy; its origin cannot be seen from DNS"
+                    ),
                 )
             } else {
                 let odd = addrs
@@ -318,12 +322,15 @@ pub fn check_dns(config: &Config, domain: &str, domain_id: Option<u64>) -> Resul
     })
 }
 
+type Seen = (Vec<u8>, Result<(), rustls::Error>);
+
 /// Hands every check to the platform verifier but lets the handshake finish, keeping its
 /// verdict and the certificate: a certificate that fails is exactly what is to be reported.
 #[derive(Debug)]
 struct Verdict {
     inner: rustls_platform_verifier::Verifier,
-    seen: Mutex<Option<(Vec<u8>, Result<(), rustls::Error>)>>,
+    /// The served certificate (DER) and the verifier's verdict on it.
+    seen: Mutex<Option<Seen>>,
 }
 
 impl ServerCertVerifier for Verdict {
@@ -396,8 +403,10 @@ pub fn check_https(config: &Config, domain: &str) -> Result<HttpsCheck, Error> {
             })?);
         }
     }
-    let verifier = rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
-        .map_err(|e| Error::client_setup(&format!("the TLS verifier could not load its roots: {e}")))?;
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone()).map_err(
+            |e| Error::client_setup(&format!("the TLS verifier could not load its roots: {e}")),
+        )?;
     let verdict = Arc::new(Verdict {
         inner: verifier,
         seen: Mutex::new(None),
@@ -405,7 +414,13 @@ pub fn check_https(config: &Config, domain: &str) -> Result<HttpsCheck, Error> {
 
     let addrs = match resolve(config, &name) {
         Ok(a) if !a.is_empty() => a,
-        Ok(_) => return Ok(unreachable(&name, None, format!("{name} has no A or AAAA record"))),
+        Ok(_) => {
+            return Ok(unreachable(
+                &name,
+                None,
+                format!("{name} has no A or AAAA record"),
+            ));
+        }
         Err(reason) => return Ok(unreachable(&name, None, reason)),
     };
     // IPv4 first: what most of RunCloud's servers have.
@@ -440,9 +455,15 @@ pub fn check_https(config: &Config, domain: &str) -> Result<HttpsCheck, Error> {
         let _ = conn.complete_io(&mut sock);
         Ok::<(), std::io::Error>(())
     })();
-    let seen = verdict.seen.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let seen = verdict
+        .seen
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take();
     let Some((der, result)) = seen else {
-        let why = handshake.err().map_or("no certificate".to_string(), |e| e.to_string());
+        let why = handshake
+            .err()
+            .map_or("no certificate".to_string(), |e| e.to_string());
         return Ok(unreachable(
             &name,
             Some(addr),
@@ -453,13 +474,16 @@ pub fn check_https(config: &Config, domain: &str) -> Result<HttpsCheck, Error> {
     let (status, reason) = match result {
         Ok(()) => ("valid", String::new()),
         Err(rustls::Error::InvalidCertificate(e)) => match e {
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-                ("expired", format!("the certificate served for {name} has expired"))
-            }
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => (
-                "name_mismatch",
-                format!("the certificate served at {addr} does not cover {name}"),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => (
+                "expired",
+                format!("the certificate served for {name} has expired"),
             ),
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                (
+                    "name_mismatch",
+                    format!("the certificate served at {addr} does not cover {name}"),
+                )
+            }
             other => (
                 "untrusted",
                 format!("the certificate served for {name} is not trusted: {other:?}"),
@@ -534,8 +558,12 @@ mod der {
         let mut sets = name;
         while let Some((_, set, rest)) = tlv(sets) {
             sets = rest;
-            let Some((_, attr, _)) = tlv(set) else { continue };
-            let Some((0x06, id, value)) = tlv(attr) else { continue };
+            let Some((_, attr, _)) = tlv(set) else {
+                continue;
+            };
+            let Some((0x06, id, value)) = tlv(attr) else {
+                continue;
+            };
             if id == oid {
                 let (_, v, _) = tlv(value)?;
                 return Some(String::from_utf8_lossy(v).into_owned());
@@ -571,10 +599,22 @@ mod tests {
 
     #[test]
     fn cloudflare_ranges_cover_their_edges_and_nothing_next_to_them() {
-        for ip in ["104.16.0.1", "104.23.255.255", "172.67.1.1", "2606:4700::1", "2a06:98c7::1"] {
+        for ip in [
+            "104.16.0.1",
+            "104.23.255.255",
+            "172.67.1.1",
+            "2606:4700::1",
+            "2a06:98c7::1",
+        ] {
             assert!(is_cdn(ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["104.15.255.255", "104.32.0.0", "127.0.0.1", "2a06:98d0::1", "::1"] {
+        for ip in [
+            "104.15.255.255",
+            "104.32.0.0",
+            "127.0.0.1",
+            "2a06:98d0::1",
+            "::1",
+        ] {
             assert!(!is_cdn(ip.parse().unwrap()), "{ip}");
         }
     }

@@ -160,7 +160,9 @@ impl Defaults {
     ) -> Defaults {
         let b = Defaults::BUILT_IN;
         Defaults {
-            ssl_timeout: ssl_timeout.and_then(seconds_in_range).unwrap_or(b.ssl_timeout),
+            ssl_timeout: ssl_timeout
+                .and_then(seconds_in_range)
+                .unwrap_or(b.ssl_timeout),
             timeout: timeout.and_then(seconds_in_range).unwrap_or(b.timeout),
             connect_timeout: connect_timeout
                 .and_then(seconds_in_range)

@@ -686,10 +686,16 @@ mod tests {
         );
         let m = worded(403, Action::ReadSslMode, None, "v2");
         assert!(
-            m.contains("Business and Enterprise plans") && m.contains("allow-list is answered with 401"),
+            m.contains("Business and Enterprise plans")
+                && m.contains("allow-list is answered with 401"),
             "{m}"
         );
-        let m = worded(522, Action::CountDomains, Some("a non-JSON body (text/html)"), "v3");
+        let m = worded(
+            522,
+            Action::CountDomains,
+            Some("a non-JSON body (text/html)"),
+            "v3",
+        );
         assert!(
             m.contains("Cloudflare in front of RunCloud answered HTTP 522 (connection to the origin timed out)"),
             "{m}"

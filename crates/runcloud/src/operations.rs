@@ -323,7 +323,9 @@ pub fn redeploy_domains(v: Option<&Value>) -> Result<Vec<(u64, String)>, Error> 
 }
 
 pub fn redeploy_ssl(config: &Config, domains: &[(u64, String)]) -> Result<Outcome, Error> {
-    redacted(config, || ssl::redeploy_app(&Session::new(config)?, domains))
+    redacted(config, || {
+        ssl::redeploy_app(&Session::new(config)?, domains)
+    })
 }
 
 /// Where `domain` points compared with the server (`domain_id`: RunCloud's id of the

@@ -388,7 +388,10 @@ mod tests {
                 "{f:?} may have placed an order"
             );
             assert!(
-                matches!(policy().decide(f, 0, Duration::ZERO, None, 0.5), Decision::Retry(_)),
+                matches!(
+                    policy().decide(f, 0, Duration::ZERO, None, 0.5),
+                    Decision::Retry(_)
+                ),
                 "{f:?} is retried for other requests"
             );
         }
@@ -400,7 +403,10 @@ mod tests {
             Failure::Status(523),
         ] {
             assert!(
-                matches!(p.decide(f, 0, Duration::ZERO, None, 0.5), Decision::Retry(_)),
+                matches!(
+                    p.decide(f, 0, Duration::ZERO, None, 0.5),
+                    Decision::Retry(_)
+                ),
                 "{f:?} never reached RunCloud"
             );
         }

@@ -527,7 +527,14 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
                 ssl_id,
                 names,
             );
-            let body = inner.state.app(s, w).unwrap().basic_cert.as_ref().unwrap().to_json();
+            let body = inner
+                .state
+                .app(s, w)
+                .unwrap()
+                .basic_cert
+                .as_ref()
+                .unwrap()
+                .to_json();
             issuing(body, order)
         }
         UpdateSsl(s, w, c) => {
@@ -562,7 +569,14 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
             let body = if matches!(route, AdvancedRedeploy(..)) {
                 json!({ "message": "SSL certificate has been successfully redeployed." })
             } else {
-                inner.state.app(s, w).unwrap().basic_cert.as_ref().unwrap().to_json()
+                inner
+                    .state
+                    .app(s, w)
+                    .unwrap()
+                    .basic_cert
+                    .as_ref()
+                    .unwrap()
+                    .to_json()
             };
             issuing(body, order)
         }

@@ -150,10 +150,7 @@ pub fn handle(
             crate::issuance::finish_due(&mut inner);
             Ok(json_response(200, &json!(inner.orders)))
         }
-        ("GET", ["info"]) => Ok(json_response(
-            200,
-            sim.info.get().unwrap_or(&Value::Null),
-        )),
+        ("GET", ["info"]) => Ok(json_response(200, sim.info.get().unwrap_or(&Value::Null))),
         ("GET", ["clock"]) => Ok(clock_json()),
         ("POST", ["clock"]) => advance_clock(sim, body),
         ("GET", ["tls"]) => Ok(json_response(200, &json!(sim.lock().tls_overrides))),
@@ -349,8 +346,16 @@ fn set_config(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> 
         ));
     }
     for (key, value, allowed) in [
-        ("dns_default", &patch.dns_default, &["server", "nxdomain"][..]),
-        ("issuance_mode", &patch.issuance_mode, &["sync", "async"][..]),
+        (
+            "dns_default",
+            &patch.dns_default,
+            &["server", "nxdomain"][..],
+        ),
+        (
+            "issuance_mode",
+            &patch.issuance_mode,
+            &["sync", "async"][..],
+        ),
         (
             "no_ssl_answer",
             &patch.no_ssl_answer,

@@ -225,7 +225,10 @@ pub async fn handle(
             {
                 redirect_to_login()
             }
-            _ if inner.config.trailing_slash == "redirect" && path.len() > 1 && path.ends_with('/') => {
+            _ if inner.config.trailing_slash == "redirect"
+                && path.len() > 1
+                && path.ends_with('/') =>
+            {
                 let mut target = format!("{}{}", sim.base_url, path.trim_end_matches('/'));
                 if let Some(q) = query {
                     target.push('?');
@@ -296,12 +299,8 @@ pub async fn handle(
             }
         })
         .await;
-        let (status, body) = finished.unwrap_or_else(|_| {
-            (
-                500,
-                serde_json::json!({"message": "Server Error"}),
-            )
-        });
+        let (status, body) =
+            finished.unwrap_or_else(|_| (500, serde_json::json!({"message": "Server Error"})));
         let mut body = serde_json::to_vec(&body).unwrap();
         if kind == Some(FaultKind::TruncatedJson) {
             body.truncate(body.len() / 2);

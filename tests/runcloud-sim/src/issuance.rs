@@ -332,7 +332,6 @@ pub fn answer_body(inner: &Inner, id: u64, placed: Value) -> Value {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -162,8 +162,7 @@ async fn serve(args: Args, state: State) {
         .await
         .unwrap_or_else(|e| fail(format!("cannot listen for HTTPS: {e}")));
     let https_port = sites.local_addr().unwrap().port();
-    let sites_acceptor =
-        tls::sites_acceptor(sim.clone(), ca.clone()).unwrap_or_else(|e| fail(e));
+    let sites_acceptor = tls::sites_acceptor(sim.clone(), ca.clone()).unwrap_or_else(|e| fail(e));
     tokio::spawn(serve_sites(sites, sites_acceptor));
     let first_line = serde_json::json!({
         "url": url,
@@ -245,7 +244,8 @@ async fn serve_sites(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor)
                 return;
             };
             let mut buf = [0u8; 4096];
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), tls.read(&mut buf)).await;
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(2), tls.read(&mut buf)).await;
             let _ = tls
                 .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 21\r\nconnection: close\r\n\r\nserved by RunCloud.\r\n")
                 .await;

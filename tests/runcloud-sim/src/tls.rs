@@ -71,7 +71,12 @@ impl Ca {
     }
 
     /// A leaf for `names` (DNS names or IP addresses), valid between the two Unix times.
-    fn leaf(&self, names: &[String], not_before: i64, not_after: i64) -> Result<CertifiedKey, String> {
+    fn leaf(
+        &self,
+        names: &[String],
+        not_before: i64,
+        not_after: i64,
+    ) -> Result<CertifiedKey, String> {
         let key = KeyPair::generate().map_err(err)?;
         let mut params = CertificateParams::new(Vec::<String>::new()).map_err(err)?;
         for n in names {

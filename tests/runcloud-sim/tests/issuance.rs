@@ -29,7 +29,9 @@ fn add(sim: &Sim, name: &str) -> u64 {
 }
 
 fn basic_id(sim: &Sim) -> u64 {
-    call(sim, Method::GET, "/ssl", None).1["id"].as_u64().unwrap()
+    call(sim, Method::GET, "/ssl", None).1["id"]
+        .as_u64()
+        .unwrap()
 }
 
 fn orders(sim: &Sim) -> Vec<Value> {
@@ -69,7 +71,11 @@ fn a_synchronous_issuance_answers_when_done_and_an_abandoned_call_still_places_e
     let t = Instant::now();
     let (status, cert) = call(&sim, Method::PUT, &format!("/ssl/{id}"), Some(json!({})));
     assert_eq!(status, 200, "{cert}");
-    assert!(t.elapsed() >= Duration::from_millis(1400), "{:?}", t.elapsed());
+    assert!(
+        t.elapsed() >= Duration::from_millis(1400),
+        "{:?}",
+        t.elapsed()
+    );
     assert_eq!(cert["status"], "issued");
 
     // A caller that gives up after 200 ms: RunCloud goes on, the order is finished anyway.
@@ -78,7 +84,11 @@ fn a_synchronous_issuance_answers_when_done_and_an_abandoned_call_still_places_e
         .build()
         .unwrap();
     let err = impatient
-        .put(format!("{}/api/v3{}", sim.url, app_path(&format!("/ssl/{id}"))))
+        .put(format!(
+            "{}/api/v3{}",
+            sim.url,
+            app_path(&format!("/ssl/{id}"))
+        ))
         .bearer_auth("sim-token")
         .json(&json!({}))
         .send();
@@ -89,12 +99,16 @@ fn a_synchronous_issuance_answers_when_done_and_an_abandoned_call_still_places_e
     let all = orders(&sim);
     assert_eq!(all.len(), 2, "{all:?}");
     assert_eq!(all[1]["status"], "issued");
-    assert_eq!(all[1]["duplicate"], true, "same names, already issued: {all:?}");
+    assert_eq!(
+        all[1]["duplicate"], true,
+        "same names, already issued: {all:?}"
+    );
     assert_eq!(call(&sim, Method::GET, "/ssl", None).1["status"], "issued");
 }
 
 #[test]
-fn basic_ssl_fails_the_whole_order_naming_the_unpointed_names_and_keeps_serving_the_old_certificate() {
+fn basic_ssl_fails_the_whole_order_naming_the_unpointed_names_and_keeps_serving_the_old_certificate()
+ {
     let sim = Sim::start_with(&["--rate-limit", "off"]);
     add(&sim, "good.example.com");
     add(&sim, "shop.example.com");
@@ -118,7 +132,10 @@ fn basic_ssl_fails_the_whole_order_naming_the_unpointed_names_and_keeps_serving_
     );
     let order = &orders(&sim)[0];
     assert_eq!(order["status"], "failed");
-    assert_eq!(order["failing"], json!(["shop.example.com", "moved.example.com"]));
+    assert_eq!(
+        order["failing"],
+        json!(["shop.example.com", "moved.example.com"])
+    );
     let (_, cert) = call(&sim, Method::GET, "/ssl", None);
     assert_eq!(cert["status"], "failed");
     assert!(cert["statusMessage"].as_str().unwrap().contains("NXDOMAIN"));
@@ -134,32 +151,61 @@ fn basic_ssl_fails_the_whole_order_naming_the_unpointed_names_and_keeps_serving_
     let names = sim.get("/redeploys")[0]["names"].clone();
     assert_eq!(
         names,
-        json!(["network.test", "good.example.com", "shop.example.com", "moved.example.com"])
+        json!([
+            "network.test",
+            "good.example.com",
+            "shop.example.com",
+            "moved.example.com"
+        ])
     );
 }
 
 #[test]
 fn advanced_ssl_fails_only_the_certificate_of_the_unpointed_domain() {
     let sim = Sim::start_with(&["--rate-limit", "off"]);
-    call(&sim, Method::POST, "/ssl/advanced", Some(json!({"advancedSSL": true, "autoSSL": false})));
+    call(
+        &sim,
+        Method::POST,
+        "/ssl/advanced",
+        Some(json!({"advancedSSL": true, "autoSSL": false})),
+    );
     let good = add(&sim, "good.example.com");
     let bad = add(&sim, "bad.example.com");
-    sim.post("/dns", json!({"name": "bad.example.com", "fail": "servfail"}));
+    sim.post(
+        "/dns",
+        json!({"name": "bad.example.com", "fail": "servfail"}),
+    );
     let body = json!({"provider": "letsencrypt", "enableHttp": true, "enableHsts": false, "authorizationMethod": "http-01", "environment": "live"});
-    let (s1, _) = call(&sim, Method::POST, &format!("/domains/{good}/ssl"), Some(body.clone()));
-    let (s2, b2) = call(&sim, Method::POST, &format!("/domains/{bad}/ssl"), Some(body));
+    let (s1, _) = call(
+        &sim,
+        Method::POST,
+        &format!("/domains/{good}/ssl"),
+        Some(body.clone()),
+    );
+    let (s2, b2) = call(
+        &sim,
+        Method::POST,
+        &format!("/domains/{bad}/ssl"),
+        Some(body),
+    );
     assert_eq!(s1, 200);
     assert_eq!(s2, 422);
     assert!(b2["message"].as_str().unwrap().contains("SERVFAIL"), "{b2}");
     let (_, c1) = call(&sim, Method::GET, &format!("/domains/{good}/ssl"), None);
     let (_, c2) = call(&sim, Method::GET, &format!("/domains/{bad}/ssl"), None);
-    assert_eq!((c1["status"].as_str(), c2["status"].as_str()), (Some("issued"), Some("failed")));
+    assert_eq!(
+        (c1["status"].as_str(), c2["status"].as_str()),
+        (Some("issued"), Some("failed"))
+    );
 }
 
 #[test]
 fn an_asynchronous_issuance_is_pending_until_the_clock_passes_it() {
     let sim = Sim::start_with(&["--rate-limit", "off"]);
-    sim.post("/config", json!({"issuance_mode": "async", "issuance_ms": 90_000}));
+    sim.post(
+        "/config",
+        json!({"issuance_mode": "async", "issuance_ms": 90_000}),
+    );
     let id = basic_id(&sim);
     let t = Instant::now();
     let (status, cert) = call(&sim, Method::PUT, &format!("/ssl/{id}"), Some(json!({})));
@@ -172,7 +218,8 @@ fn an_asynchronous_issuance_is_pending_until_the_clock_passes_it() {
 }
 
 #[test]
-fn lets_encrypt_refuses_a_sixth_duplicate_in_a_week_saying_when_to_retry_and_forgets_after_seven_days() {
+fn lets_encrypt_refuses_a_sixth_duplicate_in_a_week_saying_when_to_retry_and_forgets_after_seven_days()
+ {
     let sim = Sim::start_with(&["--rate-limit", "off"]);
     sim.post("/config", json!({"le_limits": true}));
     let id = basic_id(&sim);
@@ -192,7 +239,10 @@ fn lets_encrypt_refuses_a_sixth_duplicate_in_a_week_saying_when_to_retry_and_for
     let (status, _) = call(&sim, Method::PUT, &format!("/ssl/{id}"), Some(json!({})));
     assert_eq!(status, 200, "the week is over");
     // Settable status for how RunCloud relays it.
-    sim.post("/config", json!({"le_duplicate_limit": 1, "le_error_status": 400}));
+    sim.post(
+        "/config",
+        json!({"le_duplicate_limit": 1, "le_error_status": 400}),
+    );
     let (status, _) = call(&sim, Method::PUT, &format!("/ssl/{id}"), Some(json!({})));
     assert_eq!(status, 400);
 }
@@ -203,15 +253,27 @@ fn get_ssl_without_a_certificate_answers_in_each_known_shape_on_both_versions() 
     let id = basic_id(&sim);
     call(&sim, Method::DELETE, &format!("/ssl/{id}"), None);
     assert_eq!(call(&sim, Method::GET, "/ssl", None), (200, json!({})));
-    for (style, status) in [("message_200", 200), ("message_404", 404), ("message_422", 422)] {
+    for (style, status) in [
+        ("message_200", 200),
+        ("message_404", 404),
+        ("message_422", 422),
+    ] {
         sim.post("/config", json!({"no_ssl_answer": style}));
         let v3 = call(&sim, Method::GET, "/ssl", None);
         let v2 = json(sim.v2(Method::GET, &app_path("/ssl")).send().unwrap());
         for got in [v3, v2] {
-            assert_eq!(got, (status, json!({"message": "SSL not installed!"})), "{style}");
+            assert_eq!(
+                got,
+                (status, json!({"message": "SSL not installed!"})),
+                "{style}"
+            );
         }
     }
-    let (status, adv) = json(sim.v2(Method::GET, &app_path("/ssl/advanced")).send().unwrap());
+    let (status, adv) = json(
+        sim.v2(Method::GET, &app_path("/ssl/advanced"))
+            .send()
+            .unwrap(),
+    );
     assert_eq!(status, 200, "GET ssl/advanced exists on v2");
     assert_eq!(adv["advancedSSL"], false);
 }
@@ -219,11 +281,17 @@ fn get_ssl_without_a_certificate_answers_in_each_known_shape_on_both_versions() 
 #[test]
 fn a_plan_without_api_access_is_a_403_and_cloudflare_answers_with_its_own_html() {
     let sim = Sim::start();
-    sim.post("/faults", json!({"path": "/api/**", "kind": "no_api_access", "times": 1}));
+    sim.post(
+        "/faults",
+        json!({"path": "/api/**", "kind": "no_api_access", "times": 1}),
+    );
     let resp = sim.v3(Method::GET, "/ping").send().unwrap();
     assert_eq!(resp.status().as_u16(), 403);
     assert!(resp.text().unwrap().contains("plan does not have access"));
-    sim.post("/faults", json!({"path": "/api/**", "kind": "cloudflare", "status": 524, "times": 1}));
+    sim.post(
+        "/faults",
+        json!({"path": "/api/**", "kind": "cloudflare", "status": 524, "times": 1}),
+    );
     let resp = sim.v3(Method::GET, "/ping").send().unwrap();
     assert_eq!(resp.status().as_u16(), 524);
     assert_eq!(resp.headers()["server"], "cloudflare");
@@ -255,9 +323,18 @@ fn the_dns_server_answers_from_the_table_over_udp_and_tcp() {
     assert!(r.windows(4).any(|w| w == [127, 0, 0, 7]));
     let r = udp_query(&sim.dns, "shop.example.com", 28).unwrap();
     assert_eq!((rcode(&r), answers(&r)), (0, 2), "CNAME then AAAA");
-    assert_eq!(rcode(&udp_query(&sim.dns, "gone.example.com", 1).unwrap()), 3);
-    assert_eq!(rcode(&udp_query(&sim.dns, "broken.example.com", 1).unwrap()), 2);
-    assert!(udp_query(&sim.dns, "slow.example.com", 1).is_none(), "no answer at all");
+    assert_eq!(
+        rcode(&udp_query(&sim.dns, "gone.example.com", 1).unwrap()),
+        3
+    );
+    assert_eq!(
+        rcode(&udp_query(&sim.dns, "broken.example.com", 1).unwrap()),
+        2
+    );
+    assert!(
+        udp_query(&sim.dns, "slow.example.com", 1).is_none(),
+        "no answer at all"
+    );
     // Not in the table: the default server's address.
     let r = udp_query(&sim.dns, "network.test", 1).unwrap();
     assert_eq!((rcode(&r), answers(&r)), (0, 1));
@@ -285,14 +362,21 @@ fn the_dns_server_answers_from_the_table_over_udp_and_tcp() {
         .json(&json!({"name": "x.example.com", "a": ["127.0.0.1"], "fail": "nxdomain"}))
         .send()
         .unwrap();
-    assert_eq!(bad.status().as_u16(), 400, "addresses and a failure at once");
+    assert_eq!(
+        bad.status().as_u16(),
+        400,
+        "addresses and a failure at once"
+    );
 }
 
 fn https_get(sim: &Sim, name: &str) -> Result<u16, String> {
     let ca = std::fs::read(&sim.sites_ca_file).unwrap();
     let client = reqwest::blocking::Client::builder()
         .tls_certs_only(reqwest::Certificate::from_pem_bundle(&ca).unwrap())
-        .resolve(name, format!("127.0.0.1:{}", sim.https_port).parse().unwrap())
+        .resolve(
+            name,
+            format!("127.0.0.1:{}", sim.https_port).parse().unwrap(),
+        )
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
@@ -306,7 +390,11 @@ fn https_get(sim: &Sim, name: &str) -> Result<u16, String> {
 #[test]
 fn the_https_port_serves_exactly_the_names_of_the_last_successful_issuance() {
     let sim = Sim::start_with(&["--rate-limit", "off"]);
-    assert_eq!(https_get(&sim, "network.test"), Ok(200), "the seeded certificate");
+    assert_eq!(
+        https_get(&sim, "network.test"),
+        Ok(200),
+        "the seeded certificate"
+    );
     add(&sim, "new.example.com");
     assert!(
         https_get(&sim, "new.example.com").is_err(),
@@ -315,12 +403,21 @@ fn the_https_port_serves_exactly_the_names_of_the_last_successful_issuance() {
     let id = basic_id(&sim);
     call(&sim, Method::PUT, &format!("/ssl/{id}"), Some(json!({})));
     assert_eq!(https_get(&sim, "new.example.com"), Ok(200));
-    sim.post("/tls", json!({"name": "new.example.com", "serve": "expired"}));
+    sim.post(
+        "/tls",
+        json!({"name": "new.example.com", "serve": "expired"}),
+    );
     let e = https_get(&sim, "new.example.com").unwrap_err();
     assert!(e.contains("Expired"), "{e}");
-    sim.post("/tls", json!({"name": "new.example.com", "serve": "untrusted"}));
+    sim.post(
+        "/tls",
+        json!({"name": "new.example.com", "serve": "untrusted"}),
+    );
     assert!(https_get(&sim, "new.example.com").is_err());
-    sim.post("/tls", json!({"name": "new.example.com", "serve": "normal"}));
+    sim.post(
+        "/tls",
+        json!({"name": "new.example.com", "serve": "normal"}),
+    );
     assert_eq!(https_get(&sim, "new.example.com"), Ok(200));
     assert!(sim.get("/counters")["https_handshakes"].as_u64().unwrap() >= 5);
 }

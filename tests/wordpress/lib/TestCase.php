@@ -67,7 +67,9 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		$this->reset_sim();
 
 		// No in-extension retries: the plugin's own backoff is what these tests observe.
-		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['retries' => 0, 'timeout' => 10.0, 'connect_timeout' => 5.0]);
+		// ssl_timeout far beyond a suite: a worker reuses a certificate's route only that long
+		// after its last order, so each test sees its own simulator state.
+		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['retries' => 0, 'timeout' => 10.0, 'connect_timeout' => 5.0, 'ssl_timeout' => 600.0]);
 		Settings::set_enabled(true);
 	}
 

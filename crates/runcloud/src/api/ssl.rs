@@ -18,6 +18,12 @@
 //! ("may still be issuing"). A certificate already pending is never ordered again; the caller
 //! decides later, from what the HTTPS port serves, whether a new order is needed.
 
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use once_cell::sync::Lazy;
 use reqwest::Method;
 use serde::Deserialize;
 use serde_json::json;
@@ -59,6 +65,8 @@ pub struct Outcome {
     pub failed_domains: Vec<String>,
     /// Let's Encrypt's "retry after" for a rate-limited order (Unix seconds, UTC).
     pub retry_after: Option<u64>,
+    /// The HTTP status of a refused order (a 404 means the certificate id is stale).
+    pub http_status: Option<u16>,
 }
 
 impl Outcome {
@@ -69,6 +77,7 @@ impl Outcome {
             certificate_id,
             failed_domains: Vec::new(),
             retry_after: None,
+            http_status: None,
         }
     }
 
@@ -76,6 +85,7 @@ impl Outcome {
     /// rate limit, when it may be tried again.
     pub fn failed(err: &Error) -> Self {
         let mut o = Outcome::new(SslAction::Failed, err.to_string(), None);
+        o.http_status = err.status();
         let said = err.runcloud_said();
         o.failed_domains = names_in(&said);
         o.retry_after = retry_after_in(&said);
@@ -123,7 +133,9 @@ impl Certificate {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Plan {
     /// Advanced SSL: one certificate per domain.
-    PerDomain { auto_ssl: bool },
+    PerDomain {
+        auto_ssl: bool,
+    },
     /// `PATCH /ssl/advanced/{id}/redeploy` (v3).
     AdvancedRedeploy(Certificate),
     /// `PUT /ssl/{id}`.
@@ -231,7 +243,9 @@ const AUTO_SSL: &str =
 fn already_pending(what: &str, id: u64) -> Outcome {
     Outcome::new(
         SslAction::Pending,
-        format!("{what} (id {id}) is already being issued (RunCloud shows it pending): not ordered again"),
+        format!(
+            "{what} (id {id}) is already being issued (RunCloud shows it pending): not ordered again"
+        ),
         Some(id),
     )
 }
@@ -255,7 +269,9 @@ fn judge_failure(
     match read_back() {
         Ok(Some(now)) if now.pending() => Outcome::new(
             SslAction::Pending,
-            format!("{e}; {what} shows pending: the order reached RunCloud and is being issued, so it was not ordered again"),
+            format!(
+                "{e}; {what} shows pending: the order reached RunCloud and is being issued, so it was not ordered again"
+            ),
             now.id.or(id),
         ),
         Ok(Some(now)) if before.is_some_and(|b| now.renewed_since(b)) => Outcome::new(
@@ -276,7 +292,9 @@ fn judge_failure(
         }
         Ok(now) => Outcome::new(
             SslAction::Pending,
-            format!("{e}; RunCloud may still be issuing {what}: it was not ordered again, and the next attempt reads it back before ordering"),
+            format!(
+                "{e}; RunCloud may still be issuing {what}: it was not ordered again, and the next attempt reads it back before ordering"
+            ),
             now.and_then(|c| c.id).or(id),
         ),
         Err(read) => {
@@ -316,14 +334,13 @@ fn order_basic(session: &Session<'_>, cert: &Certificate, patch: bool) -> Outcom
                 message: None,
                 status: None,
             });
-            let said = answer
-                .message
-                .map(|m| format!(": {m}"))
-                .unwrap_or_default();
+            let said = answer.message.map(|m| format!(": {m}")).unwrap_or_default();
             if answer.status.as_deref() == Some("pending") {
                 return Outcome::new(
                     SslAction::Pending,
-                    format!("ordered the reissue of {what} ({route}); RunCloud is issuing it (pending)"),
+                    format!(
+                        "ordered the reissue of {what} ({route}); RunCloud is issuing it (pending)"
+                    ),
                     Some(id),
                 );
             }
@@ -343,10 +360,70 @@ fn order_basic(session: &Session<'_>, cert: &Certificate, patch: bool) -> Outcom
     }
 }
 
+/// The app-wide certificate's route, kept by this worker after an order it saw finish, so the
+/// next batch's order is one request. It is used only once `ssl_timeout` has passed since
+/// that order (by then RunCloud is done issuing: no order can land on a pending certificate),
+/// and a 404 (the certificate was replaced) drops it.
+struct KnownRoute {
+    cert: Certificate,
+    patch: bool,
+    ordered: Instant,
+}
+
+static ROUTES: Lazy<Mutex<HashMap<u64, KnownRoute>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+
+fn route_key(session: &Session<'_>) -> u64 {
+    let c = session.config;
+    let mut h = DefaultHasher::new();
+    (&c.base_url, &c.auth, c.server_id, c.app_id).hash(&mut h);
+    h.finish()
+}
+
+fn routes() -> std::sync::MutexGuard<'static, HashMap<u64, KnownRoute>> {
+    ROUTES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Orders through the app's certificate and remembers the route when the order is done.
+fn order_and_remember(session: &Session<'_>, cert: &Certificate, patch: bool) -> Outcome {
+    let outcome = order_basic(session, cert, patch);
+    let mut known = routes();
+    if outcome.action == SslAction::Redeployed {
+        known.insert(
+            route_key(session),
+            KnownRoute {
+                cert: Certificate {
+                    id: outcome.certificate_id.or(cert.id),
+                    ..Certificate::default()
+                },
+                // The PATCH route fell back to PUT when RunCloud lacks it: the message says which.
+                patch: patch && outcome.message.contains("PATCH"),
+                ordered: Instant::now(),
+            },
+        );
+    } else {
+        known.remove(&route_key(session));
+    }
+    outcome
+}
+
+/// The remembered route, when it may be used without reading the certificate first.
+fn known_route(session: &Session<'_>) -> Option<(Certificate, bool)> {
+    let known = routes();
+    let r = known.get(&route_key(session))?;
+    (r.ordered.elapsed() >= session.config.ssl_timeout).then(|| (r.cert.clone(), r.patch))
+}
+
 /// Redeploys the app-wide certificate (`wu_runcloud_redeploy_ssl`, and once after a sync);
 /// in advanced mode without AutoSSL, installs or reissues the certificates of `domains`
 /// (`(RunCloud id, name)`, the domains added since the last redeploy).
 pub fn redeploy_app(session: &Session<'_>, domains: &[(u64, String)]) -> Result<Outcome, Error> {
+    if let Some((cert, patch)) = known_route(session) {
+        let outcome = order_and_remember(session, &cert, patch);
+        if outcome.http_status != Some(404) {
+            return Ok(outcome);
+        }
+        // The certificate was replaced: read it again (the 404 placed no order).
+    }
     Ok(match plan(session)? {
         Plan::PerDomain { auto_ssl: true } => Outcome::new(SslAction::Skipped, AUTO_SSL, None),
         Plan::PerDomain { auto_ssl: false } if !domains.is_empty() => combine(
@@ -363,13 +440,17 @@ pub fn redeploy_app(session: &Session<'_>, domains: &[(u64, String)]) -> Result<
             ),
             None,
         ),
-        Plan::AdvancedRedeploy(c) => order_basic(session, &c, true),
-        Plan::BasicRedeploy(c) => order_basic(session, &c, false),
+        Plan::AdvancedRedeploy(c) => order_and_remember(session, &c, true),
+        Plan::BasicRedeploy(c) => order_and_remember(session, &c, false),
         Plan::NoCertificate => no_certificate(session),
     })
 }
 
-fn read_domain(session: &Session<'_>, path: &str, name: &str) -> Result<Option<Certificate>, Error> {
+fn read_domain(
+    session: &Session<'_>,
+    path: &str,
+    name: &str,
+) -> Result<Option<Certificate>, Error> {
     let req = Request::get(
         path.to_string(),
         Action::ReadDomainCertificate {
@@ -457,8 +538,8 @@ pub fn after_add(session: &Session<'_>, added: &[(u64, String)]) -> Outcome {
                 .collect();
             combine(outcomes)
         }
-        Plan::AdvancedRedeploy(c) => order_basic(session, &c, true),
-        Plan::BasicRedeploy(c) => order_basic(session, &c, false),
+        Plan::AdvancedRedeploy(c) => order_and_remember(session, &c, true),
+        Plan::BasicRedeploy(c) => order_and_remember(session, &c, false),
         Plan::NoCertificate => no_certificate(session),
     }
 }
@@ -546,7 +627,10 @@ mod tests {
             mode_name(&Plan::AdvancedRedeploy(Certificate::default())),
             "basic"
         );
-        assert_eq!(mode_name(&Plan::BasicRedeploy(Certificate::default())), "basic");
+        assert_eq!(
+            mode_name(&Plan::BasicRedeploy(Certificate::default())),
+            "basic"
+        );
         assert_eq!(mode_name(&Plan::NoCertificate), "none");
     }
 
@@ -574,7 +658,10 @@ mod tests {
     #[test]
     fn lets_encrypts_words_give_the_failing_names_and_when_to_retry() {
         let said = "Let's Encrypt could not validate 2 of 3 names: shop.example.com: DNS problem: NXDOMAIN looking up A for shop.example.com - check that a DNS record exists for this domain; moved.example.com: 198.51.100.7: Invalid response from http://moved.example.com/.well-known/acme-challenge/x: 404";
-        assert_eq!(names_in(said), vec!["shop.example.com", "moved.example.com"]);
+        assert_eq!(
+            names_in(said),
+            vec!["shop.example.com", "moved.example.com"]
+        );
         let limited = "Error creating new order :: too many certificates (5) already issued for this exact set of identifiers in the last 168h0m0s, retry after 2026-12-10 10:00:00 UTC: see https://letsencrypt.org/docs/rate-limits/#new-certificates-per-exact-set-of-hostnames";
         assert!(names_in(limited).is_empty(), "{:?}", names_in(limited));
         assert_eq!(retry_after_in(limited), Some(1_796_896_800));
@@ -583,14 +670,21 @@ mod tests {
 
     #[test]
     fn a_certificate_is_renewed_when_its_dates_moved() {
-        let before: Certificate =
-            serde_json::from_value(serde_json::json!({"id": 1, "validUntil": "2027-01-01 00:00:00"})).unwrap();
+        let before: Certificate = serde_json::from_value(
+            serde_json::json!({"id": 1, "validUntil": "2027-01-01 00:00:00"}),
+        )
+        .unwrap();
         let same = before.clone();
-        let later: Certificate =
-            serde_json::from_value(serde_json::json!({"id": 1, "validUntil": "2027-03-01 00:00:00"})).unwrap();
+        let later: Certificate = serde_json::from_value(
+            serde_json::json!({"id": 1, "validUntil": "2027-03-01 00:00:00"}),
+        )
+        .unwrap();
         assert!(!same.renewed_since(&before));
         assert!(later.renewed_since(&before));
         let bare: Certificate = serde_json::from_value(serde_json::json!({"id": 1})).unwrap();
-        assert!(!bare.renewed_since(&before), "no dates: nothing proves a renewal");
+        assert!(
+            !bare.renewed_since(&before),
+            "no dates: nothing proves a renewal"
+        );
     }
 }

@@ -52,8 +52,13 @@ impl Sim {
             .to_string();
         let ca_file = first["ca_file"].as_str().map(str::to_string);
         let pid = first["pid"].as_u64().expect("first line has a pid") as u32;
-        let dns = first["dns"].as_str().expect("first line has dns").to_string();
-        let https_port = first["https_port"].as_u64().expect("first line has https_port") as u16;
+        let dns = first["dns"]
+            .as_str()
+            .expect("first line has dns")
+            .to_string();
+        let https_port = first["https_port"]
+            .as_u64()
+            .expect("first line has https_port") as u16;
         let sites_ca_file = first["sites_ca_file"]
             .as_str()
             .expect("first line has sites_ca_file")
