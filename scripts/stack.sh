@@ -311,7 +311,11 @@ up() {
   "$root/tests/lib/wp-install.sh" --dir "$dir/wordpress" --socket "$sock" --db wu_stack \
     --domain "$domain" --mode subdomain --extra-config "$dir/wp-config-extra.php" \
     --plugin "$root/wordpress-plugin" --activate --admin-password "$admin_pw"
-  if [ "$probe" = 1 ]; then cp "$root/tests/e2e/wu-e2e-probe.php" "$dir/wordpress/wu-e2e-probe.php"; fi
+  if [ "$probe" = 1 ]; then
+    cp "$root/tests/e2e/wu-e2e-probe.php" "$dir/wordpress/wu-e2e-probe.php"
+    # e2e only: no coalescing window before a certificate order or the HTTPS check after it
+    cp "$root/tests/e2e/wu-e2e-no-wait.php" "$dir/wordpress/wp-content/mu-plugins/wu-e2e-no-wait.php"
+  fi
   write_php_config
   start_fpm
   write_nginx_config

@@ -5,7 +5,10 @@
 //
 // Story: log in -> Settings -> RunCloud -> enable the integration -> Test Connection (success,
 // then with RunCloud refusing the token) -> create a site and map a custom domain to it in
-// core's Sites screen -> run the queue -> the status table shows the domain in RunCloud.
+// core's Sites screen -> run the queue -> the status table shows the domain in RunCloud and
+// HTTPS live -> a second domain mapped before its DNS points at the server waits ("waiting for
+// DNS", not added, the first keeps its certificate) -> its DNS is fixed -> it is added and
+// reaches HTTPS live within one check.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +27,7 @@ const base = env.STACK_URL;
 const domain = env.STACK_DOMAIN;
 const sim = env.STACK_SIM_URL;
 const mapped = 'shop-e2e-mapped.test';
+const early = 'early-e2e-mapped.test';
 const settingsUrl = `${base}/wp-admin/network/settings.php?page=wu-runcloud`;
 
 let passed = 0, failed = 0, shot = 0;
@@ -41,7 +45,7 @@ async function simCall(method, path, body) {
 }
 
 const profile = mkdtempSync(join(tmpdir(), 'wu-e2e-chromium-'));
-const hostRules = [`MAP ${domain} ${env.STACK_ADDR}`, `MAP *.${domain} ${env.STACK_ADDR}`, `MAP ${mapped} ${env.STACK_ADDR}`, 'MAP * ~NOTFOUND'].join(', ');
+const hostRules = [`MAP ${domain} ${env.STACK_ADDR}`, `MAP *.${domain} ${env.STACK_ADDR}`, `MAP ${mapped} ${env.STACK_ADDR}`, `MAP ${early} ${env.STACK_ADDR}`, 'MAP * ~NOTFOUND'].join(', ');
 let context;
 try {
   context = await chromium.launchPersistentContext(profile, {
@@ -159,6 +163,60 @@ try {
   const log = (await page.locator('table.wu-runcloud-log').innerText().catch(() => '')).replace(/\s+/g, ' ');
   check(log.includes(mapped) && /added/.test(log), 'the recent log shows the add', `log: ${log.slice(0, 400)}`);
   await snap('status-table');
+
+  // 7. Each domain's stage on the admin page: the certificate is ordered and HTTPS checked.
+  const stageOf = async (name) => {
+    await page.goto(settingsUrl);
+    const r = page.locator('table.wu-runcloud-status tbody tr', { hasText: name });
+    return (await r.count()) ? (await r.first().locator('td.wu-runcloud-stage').innerText()).replace(/\s+/g, ' ').trim() : '';
+  };
+  const cron = async () => { const r = await page.goto(`${base}/wp-cron.php`); return r && r.status(); };
+  let stage = '';
+  for (let i = 0; i < 6 && !/^HTTPS live/.test(stage); i++) {
+    await cron();
+    stage = await stageOf(mapped);
+  }
+  check(/^HTTPS live/.test(stage), `${mapped} reaches HTTPS live (certificate ordered, then seen served)`, `stage: ${stage}`);
+  await snap('https-live');
+
+  // 8. A domain mapped before its DNS points here waits; the other keeps its certificate.
+  await simCall('POST', '/_sim/dns', { name: early, fail: 'nxdomain' });
+  await page.goto(`${base}/wp-admin/network/site-new.php`);
+  await page.fill('#site-address', 'early');
+  await page.fill('#site-title', 'Early');
+  await page.fill('#admin-email', `admin@${domain}`);
+  await Promise.all([page.waitForNavigation(), page.click('#add-site')]);
+  const earlyEdit = await page.locator('a[href*="site-info.php?id="]').first().getAttribute('href');
+  await page.goto(new URL(earlyEdit, base).toString());
+  await page.fill('#url', `http://${early}`);
+  await Promise.all([page.waitForNavigation(), page.click('#submit')]);
+  for (let i = 0; i < 3; i++) await cron();
+  let apps = (await simCall('GET', '/_sim/servers/11667/webapps/940288/domains')).map((d) => d.name);
+  check(!apps.includes(early), `${early} is not added to RunCloud while its DNS does not point here`, `app domains: ${apps.join(', ')}`);
+  stage = await stageOf(early);
+  check(/^waiting for DNS/.test(stage) && /NXDOMAIN/.test(stage), `the Domains table shows ${early} waiting for DNS, with the reason`, `stage: ${stage}`);
+  await snap('waiting-for-dns');
+  const orders = await simCall('GET', '/_sim/orders');
+  check(orders.length > 0 && orders.every((o) => o.status === 'issued' && !o.names.includes(early)),
+    'no certificate order failed or included the unpointed domain', JSON.stringify(orders));
+  check(/^HTTPS live/.test(await stageOf(mapped)), `${mapped} keeps its certificate (still HTTPS live)`);
+
+  // 9. DNS fixed (Ultimate Multisite would fire its propagation hook): added, then HTTPS live.
+  await simCall('DELETE', '/_sim/dns');
+  const fired = await page.goto(`${base}/wu-e2e-probe.php?wp=1&op=dns-propagated&domain=${early}`);
+  check(fired && fired.status() === 200, 'the DNS-propagated hook fires through nginx', `status ${fired && fired.status()}`);
+  stage = '';
+  for (let i = 0; i < 6 && !/^HTTPS live/.test(stage); i++) {
+    await cron();
+    stage = await stageOf(early);
+  }
+  apps = (await simCall('GET', '/_sim/servers/11667/webapps/940288/domains')).map((d) => d.name);
+  check(apps.includes(early), `${early} is added once its DNS points here`, `app domains: ${apps.join(', ')}`);
+  check(/^HTTPS live/.test(stage), `${early} reaches HTTPS live`, `stage: ${stage}`);
+  const after = await simCall('GET', '/_sim/orders');
+  check(after.every((o) => o.status === 'issued') && after.filter((o) => o.duplicate).length === 0,
+    'every order issued, none a duplicate', JSON.stringify(after));
+  await snap('https-live-after-dns-fix');
 
   check(pageErrors.length === 0, 'no JavaScript errors on any page', pageErrors.join(' | '));
 } catch (e) {
