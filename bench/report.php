@@ -310,6 +310,27 @@ if ($mem && !empty($mem['series'])) {
     $o[] = '';
 }
 
+$iss = is_file(dirname($file) . '/issuance.json') ? json_decode((string) file_get_contents(dirname($file) . '/issuance.json'), true) : null;
+if (is_array($iss) && !empty($iss['results'])) {
+    $o[] = '## 6. Certificate orders per added domain, under each fault';
+    $o[] = '';
+    $o[] = sprintf('`bench/issuance.php` (ours only; `bench/out/run/issuance.json`): for each fault a fresh simulator, %d domains added one by one, each driven as the plugin\'s worker does: '
+        . 'add without SSL, one `wu_runcloud_redeploy_ssl()`, then `wu_runcloud_check_https()`; an order that failed is retried, one that is pending is checked again once RunCloud had its time '
+        . 'and re-ordered only if the name is still not served (at most 6 rounds). Issuance takes %d ms (synchronous unless said), the request budget 10 s, `ssl_timeout` 10 s, 3 retries, '
+        . 'unless the scenario changes one of them; a fault hits the first issuing request of each domain. The simulator counts every order Let\'s Encrypt got and flags as duplicate an order '
+        . 'for names already issued or being issued. Targets: **1.0** order per added domain, **0** duplicates.',
+        $iss['results'][0]['domains'], $iss['issuance_ms']);
+    $o[] = '';
+    $o[] = '| fault | orders per added domain | duplicate orders | failed orders | domains served over HTTPS | `redeploy_ssl` calls (actions) | seconds |';
+    $o[] = '|---|---|---|---|---|---|---|';
+    foreach ($iss['results'] as $r) {
+        $acts = implode(', ', array_map(static fn($k, $v) => "$k $v", array_keys($r['actions']), $r['actions']));
+        $o[] = sprintf('| %s | **%s** | **%d** | %d | %d of %d | %d (%s) | %s |', $r['scenario'], number_format((float) $r['orders_per_domain'], 2), $r['duplicates'],
+            $r['failed_orders'], $r['covered'], $r['domains'], $r['redeploy_calls'], $acts, number_format((float) $r['seconds'], 1));
+    }
+    $o[] = '';
+}
+
 $o[] = '## Limits of this benchmark';
 $o[] = '';
 $o[] = '- Loopback with an emulated RTT is not the Internet: no packet loss, no bandwidth limit, no congestion window growth; the proxy is a PHP process sharing the 2 CPUs with everything else. Both sides pay the same emulation.';
