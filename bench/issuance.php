@@ -50,7 +50,7 @@ foreach ($scenarios as $name => $s) {
     $proc = SimProcess::start(null, ['--rate-limit', 'off']);
     $sim = $proc->control();
     $sim->reset();
-    $sim->config(['issuance_ms' => $issuanceMs] + ($s['config'] ?? []));
+    $sim->config(($s['config'] ?? []) + ['issuance_ms' => $issuanceMs]);
     $info = $sim->info();
     $cfg = [
         'api_token' => 'sim-token', 'server_id' => Sim::SERVER, 'app_id' => Sim::APP, 'base_url' => $proc->url,

@@ -69,6 +69,14 @@ if (!empty($R['phases']['memory']['series'])) {
         number_format($mm['idle_ext']['rss_kb'] - $mm['idle_noext']['rss_kb']), number_format($mm['after_first_call']['rss_kb'] - $mm['idle_ext']['rss_kb']),
         number_format($lastS['calls']), number_format($lastS['rss_kb']), $lastS['rss_kb'] - $mm['series'][0]['rss_kb']);
 }
+$iss = is_file(dirname($file) . '/issuance.json') ? json_decode((string) file_get_contents(dirname($file) . '/issuance.json'), true) : null;
+if (is_array($iss) && !empty($iss['results'])) {
+    $perDomain = array_map(static fn($r) => (float) $r['orders_per_domain'], $iss['results']);
+    $range = min($perDomain) === max($perDomain) ? number_format(min($perDomain), 2) : number_format(min($perDomain), 2) . ' to ' . number_format(max($perDomain), 2);
+    $hl[] = sprintf('Certificate orders (§6): %s orders per added domain in each of %d scenarios (no fault, then one fault on the issuing request each), **%d duplicate orders**, %d of %d domains served over HTTPS.',
+        $range, count($iss['results']),
+        array_sum(array_column($iss['results'], 'duplicates')), array_sum(array_column($iss['results'], 'covered')), array_sum(array_column($iss['results'], 'domains')));
+}
 if ($hl) {
     $o[] = '## Summary';
     $o[] = '';
@@ -310,7 +318,6 @@ if ($mem && !empty($mem['series'])) {
     $o[] = '';
 }
 
-$iss = is_file(dirname($file) . '/issuance.json') ? json_decode((string) file_get_contents(dirname($file) . '/issuance.json'), true) : null;
 if (is_array($iss) && !empty($iss['results'])) {
     $o[] = '## 6. Certificate orders per added domain, under each fault';
     $o[] = '';

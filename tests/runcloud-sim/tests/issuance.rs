@@ -248,6 +248,66 @@ fn lets_encrypt_refuses_a_sixth_duplicate_in_a_week_saying_when_to_retry_and_for
 }
 
 #[test]
+fn lets_encrypt_refuses_the_51st_certificate_of_a_registered_domain_in_a_week_naming_it() {
+    let sim = Sim::start_with(&["--rate-limit", "off"]);
+    sim.post("/config", json!({"le_limits": true}));
+    call(
+        &sim,
+        Method::POST,
+        "/ssl/advanced",
+        Some(json!({"advancedSSL": true, "autoSSL": false})),
+    );
+    let body = json!({"provider": "letsencrypt", "enableHttp": true, "enableHsts": false, "authorizationMethod": "http-01", "environment": "live"});
+    // 50 different names (no duplicates) under one registered domain pass.
+    for n in 1..=50 {
+        let d = add(&sim, &format!("shop{n}.example.org"));
+        let (status, b) = call(
+            &sim,
+            Method::POST,
+            &format!("/domains/{d}/ssl"),
+            Some(body.clone()),
+        );
+        assert_eq!(status, 200, "certificate {n} of 50: {b}");
+    }
+    let d = add(&sim, "shop51.example.org");
+    let (status, b) = call(
+        &sim,
+        Method::POST,
+        &format!("/domains/{d}/ssl"),
+        Some(body.clone()),
+    );
+    assert_eq!(status, 422, "{b}");
+    let msg = b["message"].as_str().unwrap();
+    assert!(
+        msg.contains("too many certificates (50) already issued for \"example.org\"")
+            && msg.contains("retry after 20"),
+        "{msg}"
+    );
+    // Another registered domain is not held back by it.
+    let other = add(&sim, "shop.example.net");
+    let (status, b) = call(
+        &sim,
+        Method::POST,
+        &format!("/domains/{other}/ssl"),
+        Some(body.clone()),
+    );
+    assert_eq!(status, 200, "{b}");
+    sim.post("/clock", json!({"advance": 7 * 86_400 + 1}));
+    // The refused certificate may or may not exist as a failed one: redeploy it or install it.
+    let (_, cert) = call(&sim, Method::GET, &format!("/domains/{d}/ssl"), None);
+    let (status, b) = match cert["id"].as_u64() {
+        Some(id) => call(
+            &sim,
+            Method::PUT,
+            &format!("/domains/{d}/ssl/{id}"),
+            Some(json!({})),
+        ),
+        None => call(&sim, Method::POST, &format!("/domains/{d}/ssl"), Some(body)),
+    };
+    assert_eq!(status, 200, "the week is over: {b}");
+}
+
+#[test]
 fn get_ssl_without_a_certificate_answers_in_each_known_shape_on_both_versions() {
     let sim = Sim::start();
     let id = basic_id(&sim);
