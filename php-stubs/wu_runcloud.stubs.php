@@ -120,7 +120,7 @@ namespace {
      * @param array $config The RunCloud configuration array.
      * @param string $domain The domain name; it is validated and normalised first.
      * @param array $options `www` (bool, default false), `redirection` (`'none'`, `'www'` or `'non-www'`; default `'non-www'` when `www` is true, else `'none'`), `redeploy_ssl` (bool, default true).
-     * @return array `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'skipped'|'failed'|'none', 'message' => string]]`; `created` is false when the app already had the domain; its SSL is still handled (unless `redeploy_ssl` is false), since a retried add whose first answer was lost lands here. A failed redeploy does not undo the add: `ssl.action` is `'failed'` with RunCloud's message, the names it failed for (`failed_domains`) and, for Let's Encrypt's rate limit, when it may be tried again (`retry_after`, Unix seconds). `'pending'`: the order reached RunCloud and is not finished, or may have (no answer within `ssl_timeout`): it is not placed again.
+     * @return array `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'pending'|'skipped'|'failed'|'none', 'message' => string, 'failed_domains' => string[], 'retry_after' => int|null]]`; `created` is false when the app already had the domain; its SSL is still handled (unless `redeploy_ssl` is false), since a retried add whose first answer was lost lands here. A failed redeploy does not undo the add: `ssl.action` is `'failed'` with RunCloud's message, the names it failed for (`failed_domains`) and, for Let's Encrypt's rate limit, when it may be tried again (`retry_after`, Unix seconds). `'pending'`: the order reached RunCloud and is not finished, or may have (no answer within `ssl_timeout`): it is not placed again.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name, option or configuration, before any request.
      * @throws \Exception \WuRunCloud\ValidationException when RunCloud refuses the name, e.g. it is on another app of the server.
      * @throws \Exception \WuRunCloud\RunCloudException subclasses for other API and transport failures.
@@ -217,8 +217,8 @@ namespace {
      *
      * @param array $config The RunCloud configuration array.
      * @param array $wanted The list of domain names that must be on the app.
-     * @param array $options `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains).
-     * @return array `['added' => string[], 'removed' => string[], 'unchanged' => string[], 'failed' => [name => message], 'requests' => int, 'ids' => [name => int], 'ssl' => ['action' => string, 'message' => string]]`. Invalid names in `wanted` are reported in `failed`.
+     * @param array $options `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains), `redeploy_ssl` (bool, default true: order the certificate once at the end; false leaves it to a later `wu_runcloud_redeploy_ssl`).
+     * @return array `['added' => string[], 'removed' => string[], 'unchanged' => string[], 'failed' => [name => message], 'requests' => int, 'ids' => [name => int], 'ssl' => ['action' => string, 'message' => string, 'failed_domains' => string[], 'retry_after' => int|null]]`. Invalid names in `wanted` are reported in `failed`.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for a bad configuration, option or `wanted` entry type, before any request.
      * @throws \Exception \WuRunCloud\AuthenticationException, \WuRunCloud\NotFoundException or \WuRunCloud\TransportException when the list cannot be read, or credentials/ids fail midway.
      */

@@ -134,8 +134,9 @@ fn named(n: &Named) -> Value {
     Value::map(vec![("id", id(n.id)), ("name", Value::str(&n.name))])
 }
 
-/// `['action' => …, 'message' => …]`: the `ssl` entry of add and sync results, plus
-/// `failed_domains` and `retry_after` (Unix seconds or null) for a failed issuance.
+/// `['action' => …, 'message' => …, 'failed_domains' => […], 'retry_after' => …]`: the `ssl`
+/// entry of add and sync results; the last two are filled for a failed issuance (Unix
+/// seconds or null).
 fn ssl_short(o: &Outcome) -> Value {
     Value::map(vec![
         ("action", Value::str(o.action.as_str())),
@@ -296,7 +297,13 @@ mod tests {
         let ssl = Outcome::new(SslAction::Redeployed, "done", Some(3));
         assert_eq!(
             keys(&ssl.to_value()),
-            ["action", "message", "certificate_id"]
+            [
+                "action",
+                "message",
+                "certificate_id",
+                "failed_domains",
+                "retry_after"
+            ]
         );
         let sync = SyncResult {
             added: vec!["b.test".into()],
@@ -320,7 +327,10 @@ mod tests {
                 "ssl"
             ]
         );
-        assert_eq!(keys(v.get("ssl").unwrap()), ["action", "message"]);
+        assert_eq!(
+            keys(v.get("ssl").unwrap()),
+            ["action", "message", "failed_domains", "retry_after"]
+        );
         assert_eq!(
             Removed {
                 removed: false,

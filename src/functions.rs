@@ -147,7 +147,7 @@ pub fn wu_runcloud_find_domain(
 ///
 /// # Returns
 ///
-/// `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'skipped'|'failed'|'none', 'message' => string]]`;
+/// `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'pending'|'skipped'|'failed'|'none', 'message' => string, 'failed_domains' => string[], 'retry_after' => int|null]]`;
 /// `created` is false when the app already had the domain; its SSL is still handled (unless
 /// `redeploy_ssl` is false), since a retried add whose first answer was lost lands here. A failed redeploy does not undo
 /// the add: `ssl.action` is `'failed'` with RunCloud's message, the names it failed for
@@ -245,7 +245,7 @@ pub fn wu_runcloud_redeploy_ssl(
 /// # Returns
 ///
 /// `['added' => string[], 'removed' => string[], 'unchanged' => string[], 'failed' => [name => message],
-/// 'requests' => int, 'ids' => [name => int], 'ssl' => ['action' => string, 'message' => string]]`.
+/// 'requests' => int, 'ids' => [name => int], 'ssl' => ['action' => string, 'message' => string, 'failed_domains' => string[], 'retry_after' => int|null]]`.
 /// Invalid names in `wanted` are reported in `failed`.
 ///
 /// # Errors

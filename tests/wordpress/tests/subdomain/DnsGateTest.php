@@ -158,8 +158,17 @@ final class DnsGateTest extends TestCase {
 		$this->assertSame([], $this->domain_posts('never.example.com'));
 	}
 
-	public function test_a_slow_or_broken_resolver_keeps_its_domain_waiting_without_holding_up_the_others(): void {
-		$this->sim()->dns([['name' => 'hang.example.com', 'fail' => 'timeout']]);
+	/** @return array<string, array{0: string, 1: string}> */
+	public static function resolver_failures(): array {
+		return [
+			'resolver never answers' => ['timeout', 'no answer from 127.0.0.1:'],
+			'SERVFAIL'               => ['servfail', 'answered Server Failure'],
+		];
+	}
+
+	/** @dataProvider resolver_failures */
+	public function test_a_slow_or_broken_resolver_keeps_its_domain_waiting_without_holding_up_the_others(string $fail, string $reason): void {
+		$this->sim()->dns([['name' => 'hang.example.com', 'fail' => $fail]]);
 		foreach (['hang.example.com', 'one.example.com', 'two.example.com'] as $d) {
 			do_action('wu_add_domain', $d, 1);
 		}
@@ -167,7 +176,8 @@ final class DnsGateTest extends TestCase {
 		$this->assertCount(1, $this->domain_posts('one.example.com'));
 		$this->assertCount(1, $this->domain_posts('two.example.com'));
 		$this->assertSame('waiting', $this->ops('hang.example.com')[0]->status);
-		$this->assertStringContainsString('no answer from 127.0.0.1:', (string) Domain_State::of('hang.example.com')['note']);
+		$this->assertStringContainsString($reason, (string) Domain_State::of('hang.example.com')['note']);
+		$this->assertStringContainsString($reason, (string) $this->ops('hang.example.com')[0]->last_error);
 	}
 
 	public function test_a_live_domain_whose_dns_moves_away_is_flagged_by_the_daily_check(): void {
