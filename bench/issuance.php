@@ -39,9 +39,12 @@ $scenarios = [
     'issuance slower than ssl_timeout (answer never arrives)' => ['config' => ['issuance_ms' => 3 * $issuanceMs], 'client' => ['ssl_timeout' => $issuanceMs / 1000]],
     'asynchronous issuance (pending, then issued)' => ['config' => ['issuance_mode' => 'async']],
     'answer cut short after the order (truncated JSON)' => ['fault' => ['kind' => 'truncated_json']],
-    'HTTP 500 on the issuing request' => ['fault' => ['kind' => 'status', 'status' => 500]],
-    'connection reset on the issuing request' => ['fault' => ['kind' => 'reset']],
-    'Cloudflare 524 in front of RunCloud' => ['fault' => ['kind' => 'cloudflare', 'status' => 524]],
+    // The order reached RunCloud and is issued; only the answer is lost.
+    'HTTP 500 after RunCloud took the order' => ['fault' => ['kind' => 'status', 'status' => 500, 'after_order' => true]],
+    'connection reset after RunCloud took the order' => ['fault' => ['kind' => 'reset', 'after_order' => true]],
+    'Cloudflare 524 while RunCloud issues' => ['fault' => ['kind' => 'cloudflare', 'status' => 524, 'after_order' => true]],
+    // Refused before RunCloud: nothing was ordered, so a retry is safe.
+    'HTTP 500 before RunCloud took it' => ['fault' => ['kind' => 'status', 'status' => 500]],
     'Cloudflare 522 (RunCloud never reached)' => ['fault' => ['kind' => 'cloudflare', 'status' => 522]],
 ];
 

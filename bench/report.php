@@ -324,7 +324,7 @@ if (is_array($iss) && !empty($iss['results'])) {
     $o[] = sprintf('`bench/issuance.php` (ours only; `bench/out/run/issuance.json`): for each fault a fresh simulator, %d domains added one by one, each driven as the plugin\'s worker does: '
         . 'add without SSL, one `wu_runcloud_redeploy_ssl()`, then `wu_runcloud_check_https()`; an order that failed is retried, one that is pending is checked again once RunCloud had its time '
         . 'and re-ordered only if the name is still not served (at most 6 rounds). Issuance takes %d ms (synchronous unless said), the request budget 10 s, `ssl_timeout` 10 s, 3 retries, '
-        . 'unless the scenario changes one of them; a fault hits the first issuing request of each domain. The simulator counts every order Let\'s Encrypt got and flags as duplicate an order '
+        . 'unless the scenario changes one of them; a fault hits the first issuing request of each domain, either after RunCloud took the order (the order is issued, only the answer is lost: the case where a blind retry orders twice) or before (nothing was ordered). The simulator counts every order Let\'s Encrypt got and flags as duplicate an order '
         . 'for names already issued or being issued. Targets: **1.0** order per added domain, **0** duplicates.',
         $iss['results'][0]['domains'], $iss['issuance_ms']);
     $o[] = '';

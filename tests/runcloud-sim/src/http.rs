@@ -159,7 +159,7 @@ pub async fn handle(
     let version = split.as_ref().map(|(v, _)| *v);
     let (input, logged_body) = parse_body(content_type, &raw);
 
-    let (seq, fault, latency) = {
+    let (seq, mut fault, latency) = {
         let mut inner = sim.lock();
         inner.counters.requests += 1;
         if conn.counted_epoch.swap(inner.epoch, Ordering::Relaxed) != inner.epoch {
@@ -187,6 +187,8 @@ pub async fn handle(
         (seq, fault, inner.config.latency_ms)
     };
 
+    // A fault after the order lets the request through; it replaces the answer at the end.
+    let after = fault.take_if(|f| f.after_order);
     let kind = fault.as_ref().map(|f| f.kind);
     let ms = fault.as_ref().and_then(|f| f.ms);
     let extra = if kind == Some(FaultKind::Latency) {
@@ -209,7 +211,7 @@ pub async fn handle(
         _ => {}
     }
 
-    let (mut resp, rate, deferred) = {
+    let (mut resp, rate, mut deferred) = {
         let mut inner = sim.lock();
         let rate = inner.rate_check(&auth.key());
         // A synchronous issuance: answered when Let's Encrypt is done with its order.
@@ -285,6 +287,23 @@ pub async fn handle(
         };
         (resp, rate, deferred)
     };
+    if let Some(f) = &after {
+        if let Some((order, _, ms)) = deferred.take() {
+            // The caller never hears of it, but the order is issued all the same.
+            let task_sim = sim.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                let _ = crate::issuance::finish(&mut task_sim.lock(), order);
+            });
+        }
+        match fault_answer(f) {
+            Some(r) => resp = r,
+            None => {
+                set_linger_zero(conn.fd);
+                return Err(Dropped);
+            }
+        }
+    }
     if let Some((order, body, ms)) = deferred {
         // Its own task: RunCloud goes on issuing when the caller stops waiting.
         let task_sim = sim.clone();
@@ -450,6 +469,16 @@ pub fn fault_is_valid(f: &Fault) -> Result<(), String> {
     }
     if (f.kind == FaultKind::Message) != f.message.is_some() {
         return Err("message goes with, and only with, kind \"message\"".into());
+    }
+    if f.after_order
+        && !matches!(
+            f.kind,
+            FaultKind::Status | FaultKind::Cloudflare | FaultKind::Reset
+        )
+    {
+        return Err(
+            "after_order goes only with kind \"status\", \"cloudflare\" or \"reset\"".into(),
+        );
     }
     Ok(())
 }

@@ -175,6 +175,12 @@ pub struct Fault {
     /// The `message` of a `message` fault's answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `status`, `cloudflare` and `reset` only: the request reaches RunCloud first (an
+    /// issuing call places its order, which goes on being issued), then its answer is lost
+    /// to the fault — a proxy giving up (524), an error after the work was done, a dropped
+    /// connection.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_order: bool,
 }
 
 fn any_method() -> String {
@@ -458,6 +464,7 @@ mod tests {
             retry_after: None,
             times: None,
             message: None,
+            after_order: false,
         }
     }
 

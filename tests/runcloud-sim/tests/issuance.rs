@@ -366,6 +366,48 @@ fn a_plan_without_api_access_is_a_403_and_cloudflare_answers_with_its_own_html()
 }
 
 #[test]
+fn a_fault_after_the_order_loses_the_answer_but_the_order_is_placed_and_issued() {
+    let sim = Sim::start_with(&["--rate-limit", "off"]);
+    sim.post("/config", json!({"issuance_ms": 300}));
+    let id = basic_id(&sim);
+    let path = format!("/api/v3{}", app_path(&format!("/ssl/{id}")));
+    for (fault, answered) in [
+        (json!({"kind": "status", "status": 500}), Some(500)),
+        (json!({"kind": "cloudflare", "status": 524}), Some(524)),
+        (json!({"kind": "reset"}), None),
+    ] {
+        let before = orders(&sim).len();
+        let mut f = fault.clone();
+        f["method"] = json!("PUT");
+        f["path"] = json!(path);
+        f["times"] = json!(1);
+        f["after_order"] = json!(true);
+        sim.post("/faults", f);
+        let got = sim
+            .v3(Method::PUT, &app_path(&format!("/ssl/{id}")))
+            .json(&json!({}))
+            .send()
+            .map(|r| r.status().as_u16());
+        assert_eq!(got.ok(), answered, "{fault}");
+        let placed = orders(&sim);
+        assert_eq!(
+            placed.len(),
+            before + 1,
+            "the order reached Let's Encrypt: {fault}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+        assert_eq!(orders(&sim)[before]["status"], "issued", "{fault}");
+    }
+    let refused = sim
+        .client
+        .post(format!("{}/_sim/faults", sim.url))
+        .json(&json!({"path": "/api/**", "kind": "hang", "after_order": true}))
+        .send()
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 400);
+}
+
+#[test]
 fn the_dns_server_answers_from_the_table_over_udp_and_tcp() {
     let sim = Sim::start();
     sim.post(
