@@ -10,7 +10,7 @@
 // is retried, one that is pending is checked again once RunCloud had its time and re-ordered
 // only if the name is still not served. The simulator counts every order Let's Encrypt got
 // (`/_sim/orders`) and flags those whose names were already issued or being issued.
-// Exits non-zero when a domain ends up not served or the run breaks.
+// Exits non-zero when a domain ends up not served, an order was a duplicate, or the run breaks.
 declare(strict_types=1);
 
 require dirname(__DIR__) . '/tests/lib/php/SimProcess.php';
@@ -104,5 +104,9 @@ foreach ($scenarios as $name => $s) {
     printf("  %-58s %d orders for %d domains, %d duplicate, %d/%d served\n", $name, count($orders), $domainsPer, end($results)['duplicates'], $covered, $domainsPer);
 }
 file_put_contents($outFile, json_encode(['issuance_ms' => $issuanceMs, 'results' => $results], JSON_PRETTY_PRINT) . "\n");
-$broken = array_filter($results, static fn($r) => $r['covered'] !== $r['domains']);
+// A domain left unserved, or a duplicate order, is a broken run (and fails `make test`'s smoke).
+$broken = array_filter($results, static fn($r) => $r['covered'] !== $r['domains'] || $r['duplicates'] > 0);
+foreach ($broken as $r) {
+    fwrite(STDERR, sprintf("bench/issuance.php: %s: %d of %d domains served, %d duplicate orders\n", $r['scenario'], $r['covered'], $r['domains'], $r['duplicates']));
+}
 exit($broken === [] ? 0 : 1);
