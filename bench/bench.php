@@ -385,7 +385,7 @@ say('phase 3: bulk sync (backfill) against the rate-limit bound, then with the l
 $proxy->setRtt($plan['bulk_rtt']);
 // SSL mode "none" for the backfill: one basic certificate cannot cover 1,000+ names (100-SAN
 // limit), so a redeploy would fail by design; networks this size use wildcard/AutoSSL.
-$bulkState = ['servers' => [['id' => Sim::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
+$bulkState = ['servers' => [['id' => Sim::SERVER, 'name' => 'web-01', 'ipAddress' => '127.0.0.1',
     'webapps' => [['id' => Sim::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'none']]]]];
 $bulkRuns = [];
 foreach ($phaseOn('bulk') ? $plan['bulk_sizes'] : [] as $size) {

@@ -37,6 +37,12 @@ args=()
 # No conf.d: the orchestrator needs only curl and posix (pcntl is built in).
 status=0
 PHP_INI_SCAN_DIR= php -d extension=curl -d extension=posix bench/bench.php "${args[@]}" || status=$?
+# Certificate orders per added domain under each fault (ours only).
+echo "== certificate orders per added domain, under each fault (bench/issuance.php)"
+mkdir -p bench/out/run
+iss_out=bench/out/run/issuance.json
+[ "$smoke" = 1 ] && iss_out=bench/out/issuance-smoke.json
+PHP_INI_SCAN_DIR= php -d extension=curl -d extension="$WU_RUNCLOUD_EXT" bench/issuance.php "${args[@]}" "$iss_out" || status=$?
 if [ "$smoke" = 0 ] && [ -f bench/out/run/results.json ]; then
   php bench/report.php bench/out/run/results.json "$build_s" "bench/run.sh" > bench/RESULTS.md.new
   mv bench/RESULTS.md.new bench/RESULTS.md

@@ -120,12 +120,37 @@ namespace {
      * @param array $config The RunCloud configuration array.
      * @param string $domain The domain name; it is validated and normalised first.
      * @param array $options `www` (bool, default false), `redirection` (`'none'`, `'www'` or `'non-www'`; default `'non-www'` when `www` is true, else `'none'`), `redeploy_ssl` (bool, default true).
-     * @return array `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'skipped'|'failed'|'none', 'message' => string]]`; `created` is false when the app already had the domain; its SSL is still handled (unless `redeploy_ssl` is false), since a retried add whose first answer was lost lands here. A failed redeploy does not undo the add: `ssl.action` is `'failed'` with RunCloud's message.
+     * @return array `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'pending'|'skipped'|'failed'|'none', 'message' => string, 'failed_domains' => string[], 'retry_after' => int|null]]`; `created` is false when the app already had the domain; its SSL is still handled (unless `redeploy_ssl` is false), since a retried add whose first answer was lost lands here. A failed redeploy does not undo the add: `ssl.action` is `'failed'` with RunCloud's message, the names it failed for (`failed_domains`) and, for Let's Encrypt's rate limit, when it may be tried again (`retry_after`, Unix seconds). `'pending'`: the order reached RunCloud and is not finished, or may have (no answer within `ssl_timeout`): it is not placed again.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name, option or configuration, before any request.
      * @throws \Exception \WuRunCloud\ValidationException when RunCloud refuses the name, e.g. it is on another app of the server.
      * @throws \Exception \WuRunCloud\RunCloudException subclasses for other API and transport failures.
      */
     function wu_runcloud_add_domain(array $config, string $domain, array $options = []): array {}
+
+    /**
+     * Tells where a domain's DNS points compared with the RunCloud server, so a domain is added
+     * only once Let's Encrypt can validate it.
+     *
+     * @param array $config The RunCloud configuration array; `dns_servers` (list of `"ip:port"`, at most 8) replaces the system resolver.
+     * @param string $domain The domain name; it is validated and normalised first.
+     * @param int|null $domain_id RunCloud's id of the domain when it is on the app: RunCloud's DNS hint for it (v3) is added to `expected`.
+     * @return array `['domain' => string, 'status' => 'points_here'|'elsewhere'|'proxied'|'unresolved', 'addresses' => string[], 'expected' => string[], 'reason' => string]`. `addresses` are its A and AAAA addresses after CNAMEs; `expected` the server's `ipAddress` (read once per worker for 10 minutes) and the hint; `proxied` means every address is in Cloudflare's published ranges; `unresolved` (NXDOMAIN, no record, SERVFAIL, no answer, resolver unreachable) says why in `reason`. The hosts file is not read.
+     * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name, id or configuration, before any request.
+     * @throws \Exception \WuRunCloud\RunCloudException subclasses when the server's address cannot be read from RunCloud.
+     */
+    function wu_runcloud_check_dns(array $config, string $domain, ?int $domain_id = null): array {}
+
+    /**
+     * Tells which certificate a domain's HTTPS port really serves: connects to the name's
+     * address with SNI and verifies the certificate against the system's roots plus `ca_file`.
+     * Sends nothing after the handshake.
+     *
+     * @param array $config The RunCloud configuration array; `https_port` (default 443), `dns_servers`, `ca_file`, `connect_timeout` and `timeout` apply.
+     * @param string $domain The domain name; it is validated and normalised first.
+     * @return array `['domain' => string, 'status' => 'valid'|'name_mismatch'|'expired'|'untrusted'|'unreachable', 'not_after' => ?string, 'issuer' => ?string, 'address' => ?string, 'reason' => string]`; `not_after` is the served certificate's expiry (`YYYY-MM-DD HH:MM:SS`, UTC), `issuer` its issuer's common name.
+     * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name or configuration (an unreadable `ca_file`), before any connection.
+     */
+    function wu_runcloud_check_https(array $config, string $domain): array {}
 
     /**
      * Finds one domain of the web application by name (case-insensitive, IDN-aware, all pages).
@@ -159,15 +184,19 @@ namespace {
     function wu_runcloud_normalize_domain(string $domain): string {}
 
     /**
-     * Redeploys the web application's SSL certificate by the route matching the API version
-     * and the app's SSL mode.
+     * Orders the reissue of the web application's SSL certificate by the route matching the API
+     * version and the app's SSL mode — at most once. The order has its own budget (`ssl_timeout`,
+     * INI wu_runcloud.ssl_timeout, default 120 s) and is never retried after an attempt that may
+     * have reached RunCloud (a timeout, a broken connection, a 5xx): the certificate is read back
+     * instead. A certificate RunCloud shows as pending is not ordered again.
      *
      * @param array $config The RunCloud configuration array.
-     * @return array `['action' => 'redeployed'|'skipped'|'none', 'message' => string, 'certificate_id' => ?int]`; `'none'` when the app has no certificate, `'skipped'` in advanced SSL mode.
+     * @param array $options `domains` (domain name => RunCloud id): in advanced SSL mode without AutoSSL, the domains whose own certificates are installed or reissued (one order each); ignored in basic mode, where one order covers every name.
+     * @return array `['action' => 'redeployed'|'pending'|'failed'|'skipped'|'none', 'message' => string, 'certificate_id' => ?int, 'failed_domains' => string[], 'retry_after' => ?int]`; `'none'` when the app has no certificate, `'skipped'` in advanced SSL mode with AutoSSL or without `domains`, `'pending'` when the order reached RunCloud (or may have) and is not finished, `'failed'` when Let's Encrypt refused it: `failed_domains` are the names RunCloud's reason names, `retry_after` (Unix seconds) when a rate limit says when to try again.
      * @throws \Exception \WuRunCloud\ValidationException when RunCloud refuses the redeploy, with its message.
      * @throws \Exception \WuRunCloud\RunCloudException subclasses for configuration, credentials, ids and transport.
      */
-    function wu_runcloud_redeploy_ssl(array $config): array {}
+    function wu_runcloud_redeploy_ssl(array $config, array $options = []): array {}
 
     /**
      * Removes a domain from the web application. Idempotent.
@@ -188,8 +217,8 @@ namespace {
      *
      * @param array $config The RunCloud configuration array.
      * @param array $wanted The list of domain names that must be on the app.
-     * @param array $options `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains).
-     * @return array `['added' => string[], 'removed' => string[], 'unchanged' => string[], 'failed' => [name => message], 'requests' => int, 'ids' => [name => int], 'ssl' => ['action' => string, 'message' => string]]`. Invalid names in `wanted` are reported in `failed`.
+     * @param array $options `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains), `redeploy_ssl` (bool, default true: order the certificate once at the end; false leaves it to a later `wu_runcloud_redeploy_ssl`).
+     * @return array `['added' => string[], 'removed' => string[], 'unchanged' => string[], 'failed' => [name => message], 'requests' => int, 'ids' => [name => int], 'ssl' => ['action' => string, 'message' => string, 'failed_domains' => string[], 'retry_after' => int|null]]`. Invalid names in `wanted` are reported in `failed`.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for a bad configuration, option or `wanted` entry type, before any request.
      * @throws \Exception \WuRunCloud\AuthenticationException, \WuRunCloud\NotFoundException or \WuRunCloud\TransportException when the list cannot be read, or credentials/ids fail midway.
      */
@@ -198,7 +227,7 @@ namespace {
     /**
      * Checks the credentials, the server id and the app id, and reports what it found.
      *
-     * @param array $config `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries), `setting_names` (config key => the name the operator knows the setting by, e.g. `['server_id' => 'WU_RUNCLOUD_SERVER_ID']`: every message then says "check WU_RUNCLOUD_SERVER_ID"; labels of up to 100 letters, digits, spaces and `_-./()`, never values). Every function's `$config` is `#[\SensitiveParameter]`: traces show it as a `SensitiveParameterValue`.
+     * @param array $config `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries), `ssl_timeout` (seconds for one certificate issuance, never retried blindly; INI wu_runcloud.ssl_timeout, default 120), `dns_servers` (resolvers for `wu_runcloud_check_dns`/`check_https` instead of the system's: list of `"ip:port"`), `https_port` (the port `wu_runcloud_check_https` connects to; default 443), `setting_names` (config key => the name the operator knows the setting by, e.g. `['server_id' => 'WU_RUNCLOUD_SERVER_ID']`: every message then says "check WU_RUNCLOUD_SERVER_ID"; labels of up to 100 letters, digits, spaces and `_-./()`, never values). Every function's `$config` is `#[\SensitiveParameter]`: traces show it as a `SensitiveParameterValue`.
      * @return array `['api' => 'v3'|'v2', 'server' => ['id' => int, 'name' => string], 'app' => ['id' => int, 'name' => string], 'domains' => int, 'ssl_mode' => 'basic'|'advanced'|'none']`.
      * @throws \Exception \WuRunCloud\InvalidArgumentException for a bad configuration, before any request.
      * @throws \Exception \WuRunCloud\AuthenticationException when RunCloud rejects the credentials (401/403).

@@ -131,6 +131,10 @@ write_wp_extra_config() {
     echo "define('WU_RUNCLOUD_SERVER_ID', '11667');"
     echo "define('WU_RUNCLOUD_APP_ID', '940288');"
     echo "define('WU_RUNCLOUD_API_URL', '$sim_url');"
+    # The DNS gate and HTTPS checks ask the simulator's DNS server and HTTPS port (loopback only).
+    echo "define('WU_RUNCLOUD_DNS_SERVERS', '$("$root/tests/lib/sim.sh" info "$dir/sim" dns)');"
+    echo "define('WU_RUNCLOUD_HTTPS_PORT', $("$root/tests/lib/sim.sh" info "$dir/sim" https_port));"
+    echo "define('WU_RUNCLOUD_CA_FILE', '$("$root/tests/lib/sim.sh" info "$dir/sim" sites_ca_file)');"
   } >"$f"
 }
 
@@ -307,7 +311,11 @@ up() {
   "$root/tests/lib/wp-install.sh" --dir "$dir/wordpress" --socket "$sock" --db wu_stack \
     --domain "$domain" --mode subdomain --extra-config "$dir/wp-config-extra.php" \
     --plugin "$root/wordpress-plugin" --activate --admin-password "$admin_pw"
-  if [ "$probe" = 1 ]; then cp "$root/tests/e2e/wu-e2e-probe.php" "$dir/wordpress/wu-e2e-probe.php"; fi
+  if [ "$probe" = 1 ]; then
+    cp "$root/tests/e2e/wu-e2e-probe.php" "$dir/wordpress/wu-e2e-probe.php"
+    # e2e only: no coalescing window before a certificate order or the HTTPS check after it
+    cp "$root/tests/e2e/wu-e2e-no-wait.php" "$dir/wordpress/wp-content/mu-plugins/wu-e2e-no-wait.php"
+  fi
   write_php_config
   start_fpm
   write_nginx_config

@@ -9,6 +9,7 @@ use ext_php_rs::types::{ZendHashTable, Zval};
 use runcloud::api::domains::Domain;
 use runcloud::api::servers::Named;
 use runcloud::api::ssl::Outcome;
+use runcloud::checks::{DnsCheck, HttpsCheck};
 use runcloud::operations::{AddResult, Connection, Removed, SyncResult};
 use runcloud::value::Value;
 
@@ -209,15 +210,76 @@ fn named(n: &Named) -> PhpResult<Out<'_>> {
     )?))
 }
 
-/// `['action' => …, 'message' => …]`: the `ssl` entry of add and sync results.
+/// `['action' => …, 'message' => …, 'failed_domains' => […], 'retry_after' => …]`: the `ssl`
+/// entry of add and sync results; `failed_domains` and `retry_after` (Unix seconds or null)
+/// say what a failed issuance failed on and when Let's Encrypt takes the next order.
 fn ssl_short(o: &Outcome) -> PhpResult<Out<'_>> {
     Ok(Out::Array(assoc(
         [
             ("action", Out::Str(o.action.as_str())),
             ("message", Out::Str(&o.message)),
+            ("failed_domains", names(&o.failed_domains)?),
+            ("retry_after", opt_id(o.retry_after)),
         ],
-        2,
+        4,
     )?))
+}
+
+fn ips(list: &[std::net::IpAddr]) -> PhpResult<Out<'static>> {
+    Ok(Out::Array(list_owned(
+        list.iter().map(|a| a.to_string()),
+        list.len(),
+    )?))
+}
+
+/// A list of strings made for the answer (addresses), not borrowed from it.
+fn list_owned(
+    items: impl IntoIterator<Item = String>,
+    n: usize,
+) -> PhpResult<ZBox<ZendHashTable>> {
+    let mut ht = ZendHashTable::with_capacity(n as u32);
+    for v in items {
+        let mut z = Zval::new();
+        z.set_string(&v, false)?;
+        ht.push(z)?;
+    }
+    Ok(ht)
+}
+
+fn text(v: &Option<String>) -> Out<'_> {
+    v.as_deref().map_or(Out::Null, Out::Str)
+}
+
+impl ToPhp for DnsCheck {
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        assoc(
+            [
+                ("domain", Out::Str(&self.domain)),
+                ("status", Out::Str(self.status)),
+                ("addresses", ips(&self.addresses)?),
+                ("expected", ips(&self.expected)?),
+                ("reason", Out::Str(&self.reason)),
+            ],
+            5,
+        )
+    }
+}
+
+impl ToPhp for HttpsCheck {
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        let address = self.address.map(|a| a.to_string());
+        assoc(
+            [
+                ("domain", Out::Str(&self.domain)),
+                ("status", Out::Str(self.status)),
+                ("not_after", text(&self.not_after)),
+                ("issuer", text(&self.issuer)),
+                ("address", text(&address)),
+                ("reason", Out::Str(&self.reason)),
+            ],
+            6,
+        )
+    }
 }
 
 impl ToPhp for Domain {
@@ -295,8 +357,10 @@ impl ToPhp for Outcome {
                 ("action", Out::Str(self.action.as_str())),
                 ("message", Out::Str(&self.message)),
                 ("certificate_id", opt_id(self.certificate_id)),
+                ("failed_domains", names(&self.failed_domains)?),
+                ("retry_after", opt_id(self.retry_after)),
             ],
-            3,
+            5,
         )
     }
 }

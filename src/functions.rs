@@ -109,7 +109,7 @@ pub fn wu_runcloud_normalize_domain(domain: &str) -> PhpResult<String> {
 ///
 /// # Arguments
 ///
-/// * `config` - `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries), `setting_names` (config key => the name the operator knows the setting by, e.g. `['server_id' => 'WU_RUNCLOUD_SERVER_ID']`: every message then says "check WU_RUNCLOUD_SERVER_ID"; labels of up to 100 letters, digits, spaces and `_-./()`, never values). Every function's `$config` is `#[\SensitiveParameter]`: traces show it as a `SensitiveParameterValue`.
+/// * `config` - `api_token` (v3) or `api_key` + `api_secret` (v2), `server_id`, `app_id` (ints or numeric strings); optional `base_url` (API root without /api/vN, default https://manage.runcloud.io; http only for loopback), `ca_file`, `timeout` (seconds for one API request, its retries and backoff included; INI wu_runcloud.timeout), `connect_timeout` (seconds; INI wu_runcloud.connect_timeout), `retries` (retries per API request; INI wu_runcloud.retries), `ssl_timeout` (seconds for one certificate issuance, never retried blindly; INI wu_runcloud.ssl_timeout, default 120), `dns_servers` (resolvers for `wu_runcloud_check_dns`/`check_https` instead of the system's: list of `"ip:port"`), `https_port` (the port `wu_runcloud_check_https` connects to; default 443), `setting_names` (config key => the name the operator knows the setting by, e.g. `['server_id' => 'WU_RUNCLOUD_SERVER_ID']`: every message then says "check WU_RUNCLOUD_SERVER_ID"; labels of up to 100 letters, digits, spaces and `_-./()`, never values). Every function's `$config` is `#[\SensitiveParameter]`: traces show it as a `SensitiveParameterValue`.
 ///
 /// # Returns
 ///
@@ -184,10 +184,13 @@ pub fn wu_runcloud_find_domain(
 ///
 /// # Returns
 ///
-/// `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'skipped'|'failed'|'none', 'message' => string]]`;
+/// `['id' => int, 'name' => string, 'created' => bool, 'ssl' => ['action' => 'redeployed'|'pending'|'skipped'|'failed'|'none', 'message' => string, 'failed_domains' => string[], 'retry_after' => int|null]]`;
 /// `created` is false when the app already had the domain; its SSL is still handled (unless
 /// `redeploy_ssl` is false), since a retried add whose first answer was lost lands here. A failed redeploy does not undo
-/// the add: `ssl.action` is `'failed'` with RunCloud's message.
+/// the add: `ssl.action` is `'failed'` with RunCloud's message, the names it failed for
+/// (`failed_domains`) and, for Let's Encrypt's rate limit, when it may be tried again
+/// (`retry_after`, Unix seconds). `'pending'`: the order reached RunCloud and is not
+/// finished, or may have (no answer within `ssl_timeout`): it is not placed again.
 ///
 /// # Errors
 ///
@@ -233,17 +236,24 @@ pub fn wu_runcloud_remove_domain(
     run(config, |cfg| operations::remove_domain(cfg, domain, id))
 }
 
-/// Redeploys the web application's SSL certificate by the route matching the API version
-/// and the app's SSL mode.
+/// Orders the reissue of the web application's SSL certificate by the route matching the API
+/// version and the app's SSL mode — at most once. The order has its own budget (`ssl_timeout`,
+/// INI wu_runcloud.ssl_timeout, default 120 s) and is never retried after an attempt that may
+/// have reached RunCloud (a timeout, a broken connection, a 5xx): the certificate is read back
+/// instead. A certificate RunCloud shows as pending is not ordered again.
 ///
 /// # Arguments
 ///
 /// * `config` - The RunCloud configuration array.
+/// * `options` - `domains` (domain name => RunCloud id): in advanced SSL mode without AutoSSL, the domains whose own certificates are installed or reissued (one order each); ignored in basic mode, where one order covers every name.
 ///
 /// # Returns
 ///
-/// `['action' => 'redeployed'|'skipped'|'none', 'message' => string, 'certificate_id' => ?int]`;
-/// `'none'` when the app has no certificate, `'skipped'` in advanced SSL mode.
+/// `['action' => 'redeployed'|'pending'|'failed'|'skipped'|'none', 'message' => string, 'certificate_id' => ?int,
+/// 'failed_domains' => string[], 'retry_after' => ?int]`; `'none'` when the app has no certificate, `'skipped'`
+/// in advanced SSL mode with AutoSSL or without `domains`, `'pending'` when the order reached RunCloud (or may have) and is not finished,
+/// `'failed'` when Let's Encrypt refused it: `failed_domains` are the names RunCloud's reason
+/// names, `retry_after` (Unix seconds) when a rate limit says when to try again.
 ///
 /// # Errors
 ///
@@ -251,8 +261,13 @@ pub fn wu_runcloud_remove_domain(
 /// \WuRunCloud\RunCloudException subclasses for configuration, credentials, ids and transport.
 #[php_function]
 #[php(name = "wu_runcloud_redeploy_ssl")]
-pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHashTable>> {
-    run(config, operations::redeploy_ssl)
+#[php(defaults(options = Options::empty()))]
+pub fn wu_runcloud_redeploy_ssl(
+    config: &ZendHashTable,
+    options: Options,
+) -> PhpResult<ZBox<ZendHashTable>> {
+    let domains = operations::redeploy_domains(Some(&options.0)).map_err(to_php)?;
+    run(config, |cfg| operations::redeploy_ssl(cfg, &domains))
 }
 
 /// Reconciles the web application's domains with the list wanted: lists once, adds what is
@@ -262,12 +277,12 @@ pub fn wu_runcloud_redeploy_ssl(config: &ZendHashTable) -> PhpResult<ZBox<ZendHa
 ///
 /// * `config` - The RunCloud configuration array.
 /// * `wanted` - The list of domain names that must be on the app.
-/// * `options` - `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains).
+/// * `options` - `dry_run` (bool: make no write call), `prune` (list of names that may be removed when not wanted; never the primary domain), `www` (bool for added domains), `redeploy_ssl` (bool, default true: order the certificate once at the end; false leaves it to a later `wu_runcloud_redeploy_ssl`).
 ///
 /// # Returns
 ///
 /// `['added' => string[], 'removed' => string[], 'unchanged' => string[], 'failed' => [name => message],
-/// 'requests' => int, 'ids' => [name => int], 'ssl' => ['action' => string, 'message' => string]]`.
+/// 'requests' => int, 'ids' => [name => int], 'ssl' => ['action' => string, 'message' => string, 'failed_domains' => string[], 'retry_after' => int|null]]`.
 /// Invalid names in `wanted` are reported in `failed`.
 ///
 /// # Errors
@@ -299,6 +314,64 @@ pub fn wu_runcloud_sync(
     run(config, |cfg| operations::sync(cfg, &names, &opts))
 }
 
+/// Tells where a domain's DNS points compared with the RunCloud server, so a domain is added
+/// only once Let's Encrypt can validate it.
+///
+/// # Arguments
+///
+/// * `config` - The RunCloud configuration array; `dns_servers` (list of `"ip:port"`, at most 8) replaces the system resolver.
+/// * `domain` - The domain name; it is validated and normalised first.
+/// * `domain_id` - RunCloud's id of the domain when it is on the app: RunCloud's DNS hint for it (v3) is added to `expected`.
+///
+/// # Returns
+///
+/// `['domain' => string, 'status' => 'points_here'|'elsewhere'|'proxied'|'unresolved', 'addresses' => string[],
+/// 'expected' => string[], 'reason' => string]`. `addresses` are its A and AAAA addresses after CNAMEs;
+/// `expected` the server's `ipAddress` (read once per worker for 10 minutes) and the hint; `proxied`
+/// means every address is in Cloudflare's published ranges; `unresolved` (NXDOMAIN, no record,
+/// SERVFAIL, no answer, resolver unreachable) says why in `reason`. The hosts file is not read.
+///
+/// # Errors
+///
+/// \WuRunCloud\InvalidArgumentException for an invalid name, id or configuration, before any request.
+/// \WuRunCloud\RunCloudException subclasses when the server's address cannot be read from RunCloud.
+#[php_function]
+#[php(name = "wu_runcloud_check_dns")]
+pub fn wu_runcloud_check_dns(
+    config: &ZendHashTable,
+    domain: &str,
+    domain_id: Option<i64>,
+) -> PhpResult<ZBox<ZendHashTable>> {
+    run(config, |cfg| operations::check_dns(cfg, domain, domain_id))
+}
+
+/// Tells which certificate a domain's HTTPS port really serves: connects to the name's
+/// address with SNI and verifies the certificate against the system's roots plus `ca_file`.
+/// Sends nothing after the handshake.
+///
+/// # Arguments
+///
+/// * `config` - The RunCloud configuration array; `https_port` (default 443), `dns_servers`, `ca_file`, `connect_timeout` and `timeout` apply.
+/// * `domain` - The domain name; it is validated and normalised first.
+///
+/// # Returns
+///
+/// `['domain' => string, 'status' => 'valid'|'name_mismatch'|'expired'|'untrusted'|'unreachable', 'not_after' => ?string,
+/// 'issuer' => ?string, 'address' => ?string, 'reason' => string]`; `not_after` is the served certificate's
+/// expiry (`YYYY-MM-DD HH:MM:SS`, UTC), `issuer` its issuer's common name.
+///
+/// # Errors
+///
+/// \WuRunCloud\InvalidArgumentException for an invalid name or configuration (an unreadable `ca_file`), before any connection.
+#[php_function]
+#[php(name = "wu_runcloud_check_https")]
+pub fn wu_runcloud_check_https(
+    config: &ZendHashTable,
+    domain: &str,
+) -> PhpResult<ZBox<ZendHashTable>> {
+    run(config, |cfg| operations::check_https(cfg, domain))
+}
+
 /// Registers every function above on the module.
 pub fn register(module: ModuleBuilder) -> ModuleBuilder {
     module
@@ -311,4 +384,6 @@ pub fn register(module: ModuleBuilder) -> ModuleBuilder {
         .function(wrap_function!(wu_runcloud_remove_domain))
         .function(wrap_function!(wu_runcloud_redeploy_ssl))
         .function(wrap_function!(wu_runcloud_sync))
+        .function(wrap_function!(wu_runcloud_check_dns))
+        .function(wrap_function!(wu_runcloud_check_https))
 }

@@ -13,6 +13,7 @@ use crate::zend_extra;
 const TIMEOUT: &CStr = c"wu_runcloud.timeout";
 const CONNECT_TIMEOUT: &CStr = c"wu_runcloud.connect_timeout";
 const RETRIES: &CStr = c"wu_runcloud.retries";
+const SSL_TIMEOUT: &CStr = c"wu_runcloud.ssl_timeout";
 
 /// Room for any `u64` in decimal and its NUL.
 const DIGITS: usize = 21;
@@ -50,8 +51,9 @@ const TIMEOUT_DEFAULT: &[u8; DIGITS] = &decimal(Defaults::BUILT_IN.timeout.as_se
 const CONNECT_TIMEOUT_DEFAULT: &[u8; DIGITS] =
     &decimal(Defaults::BUILT_IN.connect_timeout.as_secs());
 const RETRIES_DEFAULT: &[u8; DIGITS] = &decimal(Defaults::BUILT_IN.retries as u64);
+const SSL_TIMEOUT_DEFAULT: &[u8; DIGITS] = &decimal(Defaults::BUILT_IN.ssl_timeout.as_secs());
 
-pub static ENTRIES: IniEntryDefs<4> = IniEntryDefs::new([
+pub static ENTRIES: IniEntryDefs<5> = IniEntryDefs::new([
     // Seconds one logical request may take, retries and backoff included.
     IniEntryDef::new(TIMEOUT, c_str(TIMEOUT_DEFAULT), IniEntryPermission::All),
     IniEntryDef::new(
@@ -60,6 +62,12 @@ pub static ENTRIES: IniEntryDefs<4> = IniEntryDefs::new([
         IniEntryPermission::All,
     ),
     IniEntryDef::new(RETRIES, c_str(RETRIES_DEFAULT), IniEntryPermission::All),
+    // Seconds one certificate issuance may take; it is never retried blindly.
+    IniEntryDef::new(
+        SSL_TIMEOUT,
+        c_str(SSL_TIMEOUT_DEFAULT),
+        IniEntryPermission::All,
+    ),
     IniEntryDef::end(),
 ]);
 
@@ -70,6 +78,7 @@ pub fn defaults() -> Defaults {
         zend_extra::ini_double(TIMEOUT),
         zend_extra::ini_double(CONNECT_TIMEOUT),
         zend_extra::ini_long(RETRIES),
+        zend_extra::ini_double(SSL_TIMEOUT),
     )
 }
 
@@ -82,6 +91,7 @@ mod tests {
         assert_eq!(c_str(TIMEOUT_DEFAULT), c"15");
         assert_eq!(c_str(CONNECT_TIMEOUT_DEFAULT), c"5");
         assert_eq!(c_str(RETRIES_DEFAULT), c"3");
+        assert_eq!(c_str(SSL_TIMEOUT_DEFAULT), c"120");
         const ZERO: &[u8; DIGITS] = &decimal(0);
         const MAX: &[u8; DIGITS] = &decimal(u64::MAX);
         assert_eq!(c_str(ZERO), c"0");

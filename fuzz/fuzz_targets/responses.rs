@@ -48,6 +48,7 @@ fuzz_target!(|data: &[u8]| {
         timeout: Duration::from_secs(5),
         connect_timeout: Duration::from_secs(2),
         retries: 0,
+        ssl_timeout: Duration::from_secs(5),
     };
     let config =
         Config::from_value(&Value::Map(map), defaults).expect("a valid fuzz configuration");
@@ -65,7 +66,7 @@ fuzz_target!(|data: &[u8]| {
         .map(|a| vec![a.ssl.message]),
         4 => operations::remove_domain(&config, "shop.example.com", None).map(|_| vec![]),
         5 => operations::remove_domain(&config, "shop.example.com", Some(42)).map(|_| vec![]),
-        6 => operations::redeploy_ssl(&config).map(|o| vec![o.message]),
+        6 => operations::redeploy_ssl(&config, &[]).map(|o| vec![o.message]),
         _ => operations::sync(
             &config,
             &["a.example.com".into(), "b.example.com".into()],

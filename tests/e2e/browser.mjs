@@ -6,9 +6,12 @@
 // Story: log in -> Settings -> RunCloud -> enable the integration -> Test Connection (success,
 // then with RunCloud refusing the token) -> create a site and map a custom domain to it in
 // core's Sites screen -> run the queue -> the Domains table shows the domain live in RunCloud
-// -> search it -> a site created while RunCloud refuses domains shows in the Failing view,
-// its error in one line that unfolds on a click -> the bulk action Retry now, the queue runs
-// -> it is live and nothing needs attention -> Site Health shows our checks.
+// (certificate ordered, HTTPS seen served) -> search it -> a site created while RunCloud refuses
+// domains shows in the Failing view, its error in one line that unfolds on a click -> the bulk
+// action Retry now, the queue runs -> it is live and nothing needs attention -> Site Health
+// shows our checks -> a domain mapped before its DNS points at the server waits ("Waiting for
+// DNS", not added, the first keeps its certificate) -> its DNS is fixed -> it is added and
+// reaches HTTPS live within one check.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +30,7 @@ const base = env.STACK_URL;
 const domain = env.STACK_DOMAIN;
 const sim = env.STACK_SIM_URL;
 const mapped = 'shop-e2e-mapped.test';
+const early = 'early-e2e-mapped.test';
 const settingsUrl = `${base}/wp-admin/network/settings.php?page=wu-runcloud`;
 
 let passed = 0, failed = 0, shot = 0;
@@ -44,7 +48,7 @@ async function simCall(method, path, body) {
 }
 
 const profile = mkdtempSync(join(tmpdir(), 'wu-e2e-chromium-'));
-const hostRules = [`MAP ${domain} ${env.STACK_ADDR}`, `MAP *.${domain} ${env.STACK_ADDR}`, `MAP ${mapped} ${env.STACK_ADDR}`, 'MAP * ~NOTFOUND'].join(', ');
+const hostRules = [`MAP ${domain} ${env.STACK_ADDR}`, `MAP *.${domain} ${env.STACK_ADDR}`, `MAP ${mapped} ${env.STACK_ADDR}`, `MAP ${early} ${env.STACK_ADDR}`, 'MAP * ~NOTFOUND'].join(', ');
 let context;
 try {
   context = await chromium.launchPersistentContext(profile, {
@@ -179,7 +183,8 @@ try {
   await Promise.all([page.waitForNavigation(), page.locator('.wu-rc-tabs a', { hasText: 'Domains' }).click()]);
   check((await rowOf(mapped).count()) === 1, `the Domains table lists ${mapped}`,
     `table: ${(await page.locator('table.wu-runcloud-domains').innerText().catch(() => '')).replace(/\s+/g, ' ')}`);
-  let cells = await cellsOf(mapped);
+  // The queue also ordered the certificate and checked HTTPS: Live once both ran.
+  let cells = await stateAfterCron(mapped, 'Live');
   check(cells.state === 'Live' && /^#\d+$/.test(cells.runcloud) && cells.ours === 'yes',
     'its row says: Live, with its RunCloud id, added by this plugin', JSON.stringify(cells));
   const views = (await page.locator('ul.subsubsub').innerText()).replace(/\s+/g, ' ');
@@ -254,6 +259,56 @@ try {
   check(/RunCloud rejected the v3 API token \(WU_RUNCLOUD_API_TOKEN\) with HTTP 401/.test(panel) && /Run Test Connection on Settings/.test(panel),
     'its description is the failure in the extension\'s words, with the action link', panel.slice(0, 400));
   await snap('site-health');
+
+  // 13. Each domain's state in the Domains table, with what it waits for.
+  const stageOf = async (name) => {
+    await page.goto(domainsUrl);
+    const r = rowOf(name);
+    return (await r.count()) ? (await r.first().locator('td.column-state').innerText()).replace(/\s+/g, ' ').trim() : '';
+  };
+  const cron = runCron;
+  let stage = await stageOf(mapped);
+  check(/^Live/.test(stage), `${mapped} is still live (certificate ordered, then seen served)`, `state: ${stage}`);
+
+  // 14. A domain mapped before its DNS points here waits; the other keeps its certificate.
+  await simCall('POST', '/_sim/dns', { name: early, fail: 'nxdomain' });
+  await page.goto(`${base}/wp-admin/network/site-new.php`);
+  await page.fill('#site-address', 'early');
+  await page.fill('#site-title', 'Early');
+  await page.fill('#admin-email', `admin@${domain}`);
+  await Promise.all([page.waitForNavigation(), page.click('#add-site')]);
+  const earlyEdit = await page.locator('a[href*="site-info.php?id="]').first().getAttribute('href');
+  await page.goto(new URL(earlyEdit, base).toString());
+  await page.fill('#url', `http://${early}`);
+  await Promise.all([page.waitForNavigation(), page.click('#submit')]);
+  for (let i = 0; i < 3; i++) await cron();
+  let apps = (await simCall('GET', '/_sim/servers/11667/webapps/940288/domains')).map((d) => d.name);
+  check(!apps.includes(early), `${early} is not added to RunCloud while its DNS does not point here`, `app domains: ${apps.join(', ')}`);
+  stage = await stageOf(early);
+  check(/^Waiting for DNS/.test(stage) && /does not exist in DNS/.test(stage), `the Domains table shows ${early} waiting for DNS, with the reason`, `stage: ${stage}`);
+  await snap('waiting-for-dns');
+  const orders = await simCall('GET', '/_sim/orders');
+  check(orders.length > 0 && orders.every((o) => o.status === 'issued' && !o.names.includes(early)),
+    'no certificate order failed or included the unpointed domain', JSON.stringify(orders));
+  check(/^Live/.test(await stageOf(mapped)), `${mapped} keeps its certificate (still live)`);
+
+  // 15. DNS fixed (Ultimate Multisite would fire its propagation hook): added, then HTTPS live.
+  await simCall('DELETE', '/_sim/dns');
+  const fired = await page.goto(`${base}/wu-e2e-probe.php?wp=1&op=dns-propagated&domain=${early}`);
+  check(fired && fired.status() === 200, 'the DNS-propagated hook fires through nginx', `status ${fired && fired.status()}`);
+  stage = '';
+  for (let i = 0; i < 6 && !/^Live/.test(stage); i++) {
+    await cron();
+    await page.waitForTimeout(300);
+    stage = await stageOf(early);
+  }
+  apps = (await simCall('GET', '/_sim/servers/11667/webapps/940288/domains')).map((d) => d.name);
+  check(apps.includes(early), `${early} is added once its DNS points here`, `app domains: ${apps.join(', ')}`);
+  check(/^Live/.test(stage), `${early} reaches HTTPS live`, `stage: ${stage}`);
+  const after = await simCall('GET', '/_sim/orders');
+  check(after.every((o) => o.status === 'issued') && after.filter((o) => o.duplicate).length === 0,
+    'every order issued, none a duplicate', JSON.stringify(after));
+  await snap('https-live-after-dns-fix');
 
   check(pageErrors.length === 0, 'no JavaScript errors on any page', pageErrors.join(' | '));
 } catch (e) {

@@ -8,6 +8,8 @@
  *   op=info (default)  pid, module loaded, version; no I/O
  *   op=test            wu_runcloud_test_connection()
  *   op=list            wu_runcloud_list_domains() (count only)
+ *   op=dns-propagated  (with wp=1 and domain=…) what Ultimate Multisite does once a mapped
+ *                      domain's DNS is right: do_action('wu_domain_manager_dns_propagation_finished')
  * Other parameters: wp=1 loads WordPress and takes the configuration from the plugin
  * (WU_RunCloud\Settings::config(), i.e. production defaults); otherwise the configuration is
  * built from the wp-config constants, with optional timeout / connect_timeout / retries, and
@@ -60,6 +62,10 @@ try {
 			break;
 		case 'list':
 			$out['result'] = ['count' => count(wu_runcloud_list_domains($config))];
+			break;
+		case 'dns-propagated':
+			do_action('wu_domain_manager_dns_propagation_finished', (string) ($_GET['domain'] ?? ''));
+			$out['result'] = ['fired' => true];
 			break;
 		default:
 			http_response_code(400);

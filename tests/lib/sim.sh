@@ -5,7 +5,8 @@
 #   tests/lib/sim.sh start DIR [SIM_ARGS...]  starts it on 127.0.0.1:0, waits for its start line,
 #                                             prints its URL
 #   tests/lib/sim.sh stop DIR                 stops the one started from DIR, by its pid
-#   tests/lib/sim.sh info DIR [KEY]           its start line ({"url","ca_file","pid"}), or one key
+#   tests/lib/sim.sh info DIR [KEY]           its start line ({"url","ca_file","pid","dns","https_port",
+#                                             "sites_ca_file"}), or one key
 #   tests/lib/sim.sh call DIR METHOD PATH [JSON]
 #                                             its control API (/_sim/PATH, see its README): prints
 #                                             the answer; fails on anything but 2xx

@@ -64,10 +64,10 @@ final class ConnectionTest extends SimTestCase
         $this->assertThrows('WuRunCloud\NotFoundException', 404, ['940999', '11667'], fn () => wu_runcloud_list_domains($this->v3(['app_id' => 940999])));
     }
 
-    public function test_a_403_is_an_authentication_error_about_permissions(): void
+    public function test_a_403_is_an_authentication_error_that_says_the_plan_has_no_api_access(): void
     {
         $this->sim->fault(['method' => 'GET', 'path' => '/api/*/servers/*', 'kind' => 'status', 'status' => 403]);
-        $this->assertThrows('WuRunCloud\AuthenticationException', 403, ['HTTP 403', 'v2 API key and secret', 'permission'], fn () => wu_runcloud_test_connection($this->v2()));
+        $this->assertThrows('WuRunCloud\AuthenticationException', 403, ['HTTP 403', 'v2 API key and secret', 'Business and Enterprise plans', 'answered with 401, not 403'], fn () => wu_runcloud_test_connection($this->v2()));
         $this->assertCount(1, $this->sim->requests(), 'a 403 is not retried');
     }
 

@@ -87,7 +87,7 @@ final class DomainsTest extends SimTestCase
         $this->assertTrue($r['created']);
         $this->assertSame('shop.example.com', $r['name']);
         $this->assertIsInt($r['id']);
-        $this->assertSame(['action' => 'skipped', 'message' => 'redeploy_ssl is false: the certificate was not redeployed'], $r['ssl']);
+        $this->assertSame(['action' => 'skipped', 'message' => 'redeploy_ssl is false: the certificate was not redeployed', 'failed_domains' => [], 'retry_after' => null], $r['ssl']);
         $reqs = $this->sim->requests();
         $this->assertCount(1, $reqs, 'a new domain takes exactly one request');
         $this->assertSame('POST', $reqs[0]['method']);

@@ -26,8 +26,10 @@ final class ModuleTest extends SimTestCase
             'wu_runcloud_find_domain' => ['config', 'domain'],
             'wu_runcloud_add_domain' => ['config', 'domain', 'options'],
             'wu_runcloud_remove_domain' => ['config', 'domain', 'id'],
-            'wu_runcloud_redeploy_ssl' => ['config'],
+            'wu_runcloud_redeploy_ssl' => ['config', 'options'],
             'wu_runcloud_sync' => ['config', 'wanted', 'options'],
+            'wu_runcloud_check_dns' => ['config', 'domain', 'domain_id'],
+            'wu_runcloud_check_https' => ['config', 'domain'],
         ];
         foreach ($expected as $fn => $params) {
             $this->assertTrue(function_exists($fn), "$fn should be defined by the extension");
@@ -42,7 +44,11 @@ final class ModuleTest extends SimTestCase
         }
         $this->assertSame('?array', (string) (new \ReflectionFunction('wu_runcloud_find_domain'))->getReturnType());
         $this->assertSame('string', (string) (new \ReflectionFunction('wu_runcloud_version'))->getReturnType());
-        foreach (['test_connection', 'list_domains', 'add_domain', 'remove_domain', 'redeploy_ssl', 'sync'] as $f) {
+        $options = (new \ReflectionFunction('wu_runcloud_redeploy_ssl'))->getParameters()[1];
+        $this->assertTrue($options->isOptional() && $options->getDefaultValue() === [], 'redeploy_ssl $options defaults to []');
+        $id = (new \ReflectionFunction('wu_runcloud_check_dns'))->getParameters()[2];
+        $this->assertTrue($id->isOptional() && $id->allowsNull(), 'check_dns $domain_id is ?int = null');
+        foreach (['test_connection', 'list_domains', 'add_domain', 'remove_domain', 'redeploy_ssl', 'sync', 'check_dns', 'check_https'] as $f) {
             $this->assertSame('array', (string) (new \ReflectionFunction("wu_runcloud_$f"))->getReturnType(), "wu_runcloud_$f returns array");
         }
         $id = (new \ReflectionFunction('wu_runcloud_remove_domain'))->getParameters()[2];

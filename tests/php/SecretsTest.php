@@ -144,8 +144,9 @@ final class SecretsTest extends SimTestCase
         }
         sort($marked);
         $this->assertSame([
-            'wu_runcloud_add_domain', 'wu_runcloud_find_domain', 'wu_runcloud_list_domains', 'wu_runcloud_redeploy_ssl',
-            'wu_runcloud_remove_domain', 'wu_runcloud_sync', 'wu_runcloud_test_connection',
+            'wu_runcloud_add_domain', 'wu_runcloud_check_dns', 'wu_runcloud_check_https', 'wu_runcloud_find_domain',
+            'wu_runcloud_list_domains', 'wu_runcloud_redeploy_ssl', 'wu_runcloud_remove_domain', 'wu_runcloud_sync',
+            'wu_runcloud_test_connection',
         ], $marked);
     }
 

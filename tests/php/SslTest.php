@@ -35,8 +35,10 @@ final class SslTest extends SimTestCase
         $r = wu_runcloud_add_domain($this->v2(), 'ssl2.test');
         $this->assertSame('redeployed', $r['ssl']['action'], $r['ssl']['message']);
         $lines = $this->sslLines();
-        $this->assertSame('GET /api/v2' . self::APP_PATH . '/ssl', $lines[0]);
+        // v2 reads the SSL mode too (RunCloud's ansible modules do, on v2), then the SDK's PUT.
+        $this->assertSame('GET /api/v2' . self::APP_PATH . '/ssl/advanced', $lines[0]);
         $this->assertMatchesRegularExpression('#^PUT /api/v2' . self::APP_PATH . '/ssl/\d+$#', $lines[1]);
+        $this->assertCount(2, $lines);
         $this->assertContains('ssl2.test', $this->sim->redeploys()[0]['names']);
     }
 
@@ -76,7 +78,7 @@ final class SslTest extends SimTestCase
         $this->assertTrue($r['created']);
         $this->assertSame('none', $r['ssl']['action']);
         $this->assertStringContainsString('no SSL certificate', $r['ssl']['message']);
-        $this->assertSame(['action' => 'none', 'message' => $r['ssl']['message'], 'certificate_id' => null], wu_runcloud_redeploy_ssl($this->cfg($mode)));
+        $this->assertSame(['action' => 'none', 'message' => $r['ssl']['message'], 'certificate_id' => null, 'failed_domains' => [], 'retry_after' => null], wu_runcloud_redeploy_ssl($this->cfg($mode)));
         $this->assertSame([], $this->sim->redeploys());
     }
 
@@ -102,13 +104,19 @@ final class SslTest extends SimTestCase
         $this->assertSame('skipped', wu_runcloud_redeploy_ssl($this->v3())['action'], 'no app-wide certificate in advanced mode');
     }
 
-    public function test_a_failed_redeploy_does_not_undo_the_add(): void
+    public function test_a_redeploy_answered_with_a_5xx_is_not_ordered_again_and_does_not_undo_the_add(): void
     {
+        // A 500 may come after RunCloud took the order: read the certificate back, never re-order.
         $this->sim->fault(['method' => 'PATCH', 'path' => '/api/v3/servers/*/webapps/*/ssl/advanced/*/redeploy', 'kind' => 'status', 'status' => 500]);
-        $r = wu_runcloud_add_domain($this->v3(['retries' => 0]), 'kept.test');
+        $r = wu_runcloud_add_domain($this->v3(['retries' => 3]), 'kept.test');
         $this->assertTrue($r['created']);
-        $this->assertSame('failed', $r['ssl']['action']);
+        $this->assertSame('pending', $r['ssl']['action'], $r['ssl']['message']);
         $this->assertStringContainsString('HTTP 500', $r['ssl']['message']);
+        $this->assertStringContainsString('not ordered again', $r['ssl']['message']);
+        $patches = array_filter($this->sslLines(), static fn (string $l) => str_starts_with($l, 'PATCH '));
+        $this->assertCount(1, $patches, 'one issuing request despite retries = 3');
+        $lines = $this->sslLines();
+        $this->assertStringEndsWith('/ssl', (string) end($lines), 'the certificate was read back');
         $this->assertContains('kept.test', $this->sim->domainNames(), 'the domain stays added');
     }
 
@@ -121,14 +129,16 @@ final class SslTest extends SimTestCase
         $this->assertSame('failed', $r['ssl']['action']);
         $this->assertStringContainsString('HTTP 422', $r['ssl']['message']);
         $this->assertStringContainsString('RunCloud said', $r['ssl']['message']);
-        $this->assertThrows('WuRunCloud\ValidationException', 422, ['RunCloud said'], fn () => wu_runcloud_redeploy_ssl($this->v2()));
+        $again = wu_runcloud_redeploy_ssl($this->v2());
+        $this->assertSame('failed', $again['action']);
+        $this->assertStringContainsString('at most 100 names', $again['message']);
     }
 
     /** @dataProvider authModes */
     public function test_redeploy_ssl_returns_action_message_and_certificate_id(string $mode): void
     {
         $r = wu_runcloud_redeploy_ssl($this->cfg($mode));
-        $this->assertSame(['action', 'message', 'certificate_id'], array_keys($r));
+        $this->assertSame(['action', 'message', 'certificate_id', 'failed_domains', 'retry_after'], array_keys($r));
         $this->assertSame('redeployed', $r['action']);
         $this->assertIsInt($r['certificate_id']);
         $this->assertCount(1, $this->sim->redeploys());

@@ -149,6 +149,11 @@ switch (getenv('WU_TEST_CREDENTIALS') ?: 'token') {
 define('WU_RUNCLOUD_SERVER_ID', '11667');
 define('WU_RUNCLOUD_APP_ID', '940288');
 define('WU_RUNCLOUD_API_URL', '$sim_url');
+// The DNS gate and the HTTPS check ask the simulator's DNS server and HTTPS port, never the
+// machine's resolver; its CA signs what that port serves.
+define('WU_RUNCLOUD_DNS_SERVERS', '$(tests/lib/sim.sh info "$work/sim" dns)');
+define('WU_RUNCLOUD_HTTPS_PORT', $(tests/lib/sim.sh info "$work/sim" https_port));
+define('WU_RUNCLOUD_CA_FILE', '$(tests/lib/sim.sh info "$work/sim" sites_ca_file)');
 PHP
 
 install() { # mode dir db

@@ -199,8 +199,8 @@ class CLI {
 	 * ## OPTIONS
 	 *
 	 * [--status=<status>]
-	 * : A view (all, live, waiting_dns, failing, not_ours) or a state (failing, queued,
-	 * waiting_dns, live, wildcard, not_ours, missing).
+	 * : A view (all, live, pending, waiting_dns, failing, not_ours) or a state (failing,
+	 * queued, waiting_dns, cert_pending, live, wildcard, not_ours, missing).
 	 * ---
 	 * default: all
 	 * ---
@@ -221,8 +221,10 @@ class CLI {
 	 * ---
 	 *
 	 * [--fields=<fields>]
-	 * : Fields: domain, status, label, runcloud_id, ours, site_id, last_operation, http_status,
-	 * error. Default: domain, status, runcloud_id, ours, site_id, error.
+	 * : Fields: domain, status, label, note, stage, runcloud_id, ours, site_id, last_operation,
+	 * http_status, error. Default: domain, status, runcloud_id, ours, site_id, note. The note
+	 * says why: the failure, what DNS shows, what the certificate waits for; stage is where the
+	 * domain is on its way to HTTPS.
 	 *
 	 * ## EXAMPLES
 	 *     wp runcloud domains --status=failing
@@ -240,6 +242,8 @@ class CLI {
 					'domain'         => $row->domain,
 					'status'         => $row->state,
 					'label'          => $row->label,
+					'note'           => $row->note,
+					'stage'          => $row->stage,
 					'runcloud_id'    => $row->runcloud_id ?? '',
 					'ours'           => $row->managed ? 'yes' : 'no',
 					'site_id'        => $row->site_id ?: '',
@@ -249,7 +253,7 @@ class CLI {
 				];
 			}
 		})();
-		self::display($rows, $assoc, ['domain', 'status', 'runcloud_id', 'ours', 'site_id', 'error'], ['domain', 'status', 'label', 'runcloud_id', 'ours', 'site_id', 'last_operation', 'http_status', 'error']);
+		self::display($rows, $assoc, ['domain', 'status', 'runcloud_id', 'ours', 'site_id', 'note'], ['domain', 'status', 'label', 'note', 'stage', 'runcloud_id', 'ours', 'site_id', 'last_operation', 'http_status', 'error']);
 	}
 
 	/** Same path as the hooks: record, then run it at once and report the row's outcome. */

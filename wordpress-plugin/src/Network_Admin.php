@@ -189,6 +189,21 @@ final class Network_Admin {
 			$dismiss = wp_nonce_url(admin_url('admin-post.php?action=wu_runcloud_dismiss_token_notice'), 'wu_runcloud_dismiss_token_notice');
 			$notices[] = ['info', __('WU RunCloud is using the legacy RunCloud API v2 key and secret. They keep working for as long as RunCloud accepts them for your account, but RunCloud has discontinued API v2 (Ultimate Multisite says so too): create an API token (API v3) in the RunCloud dashboard and define WU_RUNCLOUD_API_TOKEN in wp-config.php. The token is then used instead of the key and secret.', 'wu-runcloud'), $dismiss];
 		}
+		$stages = Settings::target() !== null ? Domain_State::counts() : [];
+		if (!empty($stages[Domain_State::DNS_GAVE_UP])) {
+			$notices[] = ['warning', sprintf(
+				/* translators: %d: number of domains */
+				_n('%d domain was not added to RunCloud: its DNS never pointed at the server. Fix its DNS, then use Retry now (see the Domains table).', '%d domains were not added to RunCloud: their DNS never pointed at the server. Fix their DNS, then use Retry now (see the Domains table).', (int) $stages[Domain_State::DNS_GAVE_UP], 'wu-runcloud'),
+				(int) $stages[Domain_State::DNS_GAVE_UP]
+			), null];
+		}
+		if (!empty($stages[Domain_State::DNS_MOVED])) {
+			$notices[] = ['warning', sprintf(
+				/* translators: %d: number of domains */
+				_n('%d live domain no longer points at the server: its next certificate renewal will fail (with a basic SSL certificate, for every domain of the app). See the Domains table.', '%d live domains no longer point at the server: their next certificate renewal will fail (with a basic SSL certificate, for every domain of the app). See the Domains table.', (int) $stages[Domain_State::DNS_MOVED], 'wu-runcloud'),
+				(int) $stages[Domain_State::DNS_MOVED]
+			), null];
+		}
 		$hold = Settings::held();
 		if ($hold !== null) {
 			$notices[] = ['error', $hold['message'], null];
@@ -343,6 +358,12 @@ final class Network_Admin {
 		if ($do === 'dismiss' && Queue::dismiss($id)) {
 			$this->flash('success', __('Operation dismissed.', 'wu-runcloud'));
 		} elseif ($do === 'retry' && Queue::retry_now($id)) {
+			$op = Queue::get($id);
+			if ($op && in_array($op->op, Queue::APP_OPS, true)) {
+				// A certificate order can take minutes: never in a page request. The worker runs it.
+				$this->flash('success', __('Queued: the background worker runs it next.', 'wu-runcloud'));
+				$this->redirect_back();
+			}
 			Worker::run_now($id);
 			$op = Queue::get($id);
 			$this->flash($op && $op->status === 'done' ? 'success' : 'warning', $op && $op->status === 'done'

@@ -16,6 +16,9 @@ final class Plugin {
 
 	public const RECONCILE_HOOK = 'wu_runcloud_reconcile';
 
+	/** Once a day: every live domain's HTTPS and DNS are looked at again. */
+	public const DAILY_CHECK_HOOK = 'wu_runcloud_daily_checks';
+
 	private static ?Plugin $instance = null;
 
 	public Network_Admin $admin;
@@ -57,6 +60,7 @@ final class Plugin {
 		// Our own background work.
 		add_action(Worker::HOOK, [$this, 'action_wu_runcloud_process_queue'], 10, 0);
 		add_action(self::RECONCILE_HOOK, [$this, 'action_wu_runcloud_reconcile'], 10, 0);
+		add_action(self::DAILY_CHECK_HOOK, [$this, 'action_wu_runcloud_daily_checks'], 10, 0);
 		add_action('init', [$this, 'action_init'], 10, 0);
 
 		// Ultimate Multisite 2.4.11+ (registry) and 2.0-2.4.10 (host providers; kept in 2.5+).
@@ -99,6 +103,7 @@ final class Plugin {
 
 		remove_action(Worker::HOOK, [$this, 'action_wu_runcloud_process_queue'], 10);
 		remove_action(self::RECONCILE_HOOK, [$this, 'action_wu_runcloud_reconcile'], 10);
+		remove_action(self::DAILY_CHECK_HOOK, [$this, 'action_wu_runcloud_daily_checks'], 10);
 		remove_action('init', [$this, 'action_init'], 10);
 
 		remove_action('wu_register_integrations', [$this, 'action_wu_register_integrations'], 20);
@@ -224,6 +229,9 @@ final class Plugin {
 		if (is_main_site() && !wp_next_scheduled(self::RECONCILE_HOOK)) {
 			wp_schedule_event(time() + 300, (string) apply_filters('wu_runcloud_reconcile_recurrence', 'hourly'), self::RECONCILE_HOOK);
 		}
+		if (is_main_site() && !wp_next_scheduled(self::DAILY_CHECK_HOOK)) {
+			wp_schedule_event(time() + 3600, 'daily', self::DAILY_CHECK_HOOK);
+		}
 	}
 
 	public function action_wu_register_integrations($registry): void {
@@ -249,10 +257,20 @@ final class Plugin {
 		}
 	}
 
-	/** DNS now points at the server: a (coalesced) redeploy can include this name. */
+	/**
+	 * Ultimate Multisite saw the domain's DNS propagate: its add waiting for DNS is checked
+	 * now; a domain already in RunCloud gets a (coalesced) redeploy that can include it.
+	 */
 	public function action_wu_domain_manager_dns_propagation_finished($domain = null): void {
-		if (Settings::is_enabled()) {
+		if (Settings::is_enabled() && Dns_Gate::propagated($domain) === 0) {
 			Queue::enqueue('redeploy_ssl', '', 0, 'dns-propagated', Domain_Sync::ssl_delay());
+		}
+	}
+
+	/** The daily look at every live domain: is HTTPS still served, does DNS still point here. */
+	public function action_wu_runcloud_daily_checks(): void {
+		if (Settings::is_enabled()) {
+			Queue::enqueue('check_https', '', 0, 'daily');
 		}
 	}
 
@@ -264,5 +282,6 @@ final class Plugin {
 	public static function deactivate(): void {
 		Worker::unschedule();
 		wp_clear_scheduled_hook(self::RECONCILE_HOOK);
+		wp_clear_scheduled_hook(self::DAILY_CHECK_HOOK);
 	}
 }

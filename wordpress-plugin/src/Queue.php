@@ -5,7 +5,8 @@
  * nothing. A hook only calls enqueue(); the Worker claims due rows.
  *
  * Statuses: pending -> running -> done | skipped | retrying (back to due later) | failed
- * (permanent, until dismissed); superseded when an opposite operation for the same domain
+ * (permanent, until dismissed) | waiting (an add whose DNS does not point here yet, checked
+ * again later: not a problem); superseded when an opposite operation for the same domain
  * and network arrives first; dismissed by an admin.
  *
  * One worker per domain: a running row holds running_key (target + domain) under a unique
@@ -24,22 +25,25 @@ defined('ABSPATH') || exit;
 final class Queue {
 
 	/** check: look the domain up in RunCloud again and correct what we recorded (Re-check). */
-	public const OPS = ['add', 'remove', 'redeploy_ssl', 'check'];
+	public const OPS = ['add', 'remove', 'redeploy_ssl', 'check_https', 'check'];
 
-	/** Every status a row can have. */
-	public const STATUSES = ['pending', 'running', 'retrying', 'failed', 'done', 'skipped', 'superseded', 'dismissed'];
+	/** Operations on the whole app rather than one domain: coalesced, one row at a time. */
+	public const APP_OPS = ['redeploy_ssl', 'check_https'];
+
+	/** Every status a row can have ('waiting': an add held by the DNS gate). */
+	public const STATUSES = ['pending', 'running', 'retrying', 'waiting', 'failed', 'done', 'skipped', 'superseded', 'dismissed'];
 
 	/** Still waiting for a worker. */
-	public const WAITING = ['pending', 'retrying'];
+	public const WAITING = ['pending', 'retrying', 'waiting'];
 
 	/** Waiting, or being run by a worker right now. */
-	public const ACTIVE = ['pending', 'retrying', 'running'];
+	public const ACTIVE = ['pending', 'retrying', 'waiting', 'running'];
 
 	/** What an admin must see until it goes away (retry now, dismiss). */
 	public const PROBLEMS = ['retrying', 'failed'];
 
 	/** Requests not carried out yet: a newer opposite request of the network replaces them. */
-	public const OUTSTANDING = ['pending', 'retrying', 'failed'];
+	public const OUTSTANDING = ['pending', 'retrying', 'waiting', 'failed'];
 
 	/** Set aside: no longer anybody's intent. */
 	public const SET_ASIDE = ['superseded', 'dismissed'];
@@ -86,7 +90,8 @@ final class Queue {
 			return null;
 		}
 		$table   = self::table();
-		$domain  = $op === 'redeploy_ssl' ? '' : Domain_Name::normalize($domain);
+		$app_op  = in_array($op, self::APP_OPS, true);
+		$domain  = $app_op ? '' : Domain_Name::normalize($domain);
 		$network = (int) ($context['network_id'] ?? get_current_network_id());
 		$now     = time();
 		$at      = $now + max(0, $delay);
@@ -135,9 +140,9 @@ final class Queue {
 		return $id ?: null;
 	}
 
-	/** A redeploy covers the whole app, so one waits for every network. */
+	/** A redeploy (or an HTTPS check) covers the whole app, so one waits for every network. */
 	private static function dedup_key(string $op, string $domain, int $network_id): string {
-		return $op === 'redeploy_ssl' ? 'redeploy_ssl' : $op . '|' . $network_id . '|' . $domain;
+		return in_array($op, self::APP_OPS, true) ? $op : $op . '|' . $network_id . '|' . $domain;
 	}
 
 	/** The running_key prefix of a target; a domain never contains '*'. */
@@ -183,7 +188,8 @@ final class Queue {
 		// absorbing requests once claimed.
 		$claimed = $wpdb->query($wpdb->prepare(
 			"UPDATE IGNORE {$table} SET status = 'running', attempts = attempts + 1, lease = %s, lease_until = %d, server_id = %d, app_id = %d,
-			 running_key = CONCAT(%s, IF(op = 'redeploy_ssl', '*ssl', domain)), updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, dedup_key)
+			 running_key = CONCAT(%s, CASE op WHEN 'redeploy_ssl' THEN '*ssl' WHEN 'check_https' THEN '*https' ELSE domain END), updated_at = %d,
+			 dedup_key = IF(op IN ('redeploy_ssl', 'check_https'), NULL, dedup_key)
 			 WHERE id = %d AND status IN (" . self::in(self::WAITING) . ') AND next_attempt_at <= %d',
 			$lease, $now + self::LEASE, $target[0], $target[1], self::target_key($target), time(), $id, $now
 		));
@@ -233,6 +239,24 @@ final class Queue {
 	}
 
 	/**
+	 * A redeploy about to order covers every domain added before now: other redeploys waiting
+	 * already (a failed one retried, a reconcile's) would only order the same names again —
+	 * a duplicate certificate, 5 of which a week Let's Encrypt allows. They are superseded.
+	 * Rows enqueued from now on have higher ids and still run.
+	 *
+	 * @return int How many were absorbed.
+	 */
+	public static function absorb_waiting_redeploys(object $op): int {
+		global $wpdb;
+		$table = self::table();
+		$max   = (int) $wpdb->get_var("SELECT MAX(id) FROM {$table}");
+		return (int) $wpdb->query($wpdb->prepare(
+			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, last_error = %s, updated_at = %d WHERE op = 'redeploy_ssl' AND id <> %d AND id <= %d AND status IN (" . self::in(self::WAITING) . ')',
+			sprintf('covered by redeploy #%d', (int) $op->id), time(), (int) $op->id, $max
+		));
+	}
+
+	/**
 	 * Record the outcome of a claimed row.
 	 *
 	 * @param string        $status  done | skipped
@@ -257,8 +281,9 @@ final class Queue {
 	 * @return int|null|false When the next attempt is due (null for a permanent failure), or
 	 *                        false when the lease was lost and nothing was written.
 	 */
-	public static function fail(object $op, int $http_status, string $message, bool $permanent) {
-		$next   = $permanent ? null : time() + self::backoff((int) $op->attempts);
+	public static function fail(object $op, int $http_status, string $message, bool $permanent, ?int $next_at = null) {
+		// $next_at: RunCloud said when (Let's Encrypt's "retry after"); the queue waits until then.
+		$next   = $permanent ? null : ($next_at !== null && $next_at > time() ? $next_at : time() + self::backoff((int) $op->attempts));
 		$fields = [
 			'status'          => $permanent ? 'failed' : 'retrying',
 			'last_status'     => $http_status,
@@ -276,6 +301,37 @@ final class Queue {
 			Worker::schedule($next);
 		}
 		return $next;
+	}
+
+	/**
+	 * An add whose DNS does not point here yet: back to waiting, checked again at $next. Not a
+	 * failure (no attempt is counted against it); fenced by the lease like every outcome.
+	 *
+	 * @param callable|null $effects Written in the same transaction (the domain's state).
+	 * @return int|false $next, or false when the lease was lost and nothing was written.
+	 */
+	public static function wait(object $op, int $next, string $note, ?callable $effects = null) {
+		if (!self::complete($op, [
+			'status'          => 'waiting',
+			'attempts'        => 0,
+			'last_status'     => 0,
+			'last_error'      => Log::clean($note),
+			'next_attempt_at' => $next,
+		], $effects)) {
+			return false;
+		}
+		Worker::schedule($next);
+		return $next;
+	}
+
+	/** @return int[] ids of the adds waiting for this domain's DNS, on any network */
+	public static function waiting_for_dns(string $domain): array {
+		global $wpdb;
+		$table = self::table();
+		return array_map('intval', (array) $wpdb->get_col($wpdb->prepare(
+			"SELECT id FROM {$table} WHERE op = 'add' AND status = 'waiting' AND domain = %s",
+			Domain_Name::normalize($domain)
+		)));
 	}
 
 	/**
@@ -353,7 +409,7 @@ final class Queue {
 		$table = self::table();
 		// IGNORE: when a newer request for the same operation already waits, that one stands.
 		$done = (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE IGNORE {$table} SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op = 'redeploy_ssl', NULL, CONCAT(op, '|', network_id, '|', domain)) WHERE id = %d AND status IN (" . self::in(self::PROBLEMS) . ')',
+			"UPDATE IGNORE {$table} SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op IN ('redeploy_ssl', 'check_https'), NULL, CONCAT(op, '|', network_id, '|', domain)) WHERE id = %d AND status IN (" . self::in(self::PROBLEMS) . ')',
 			time(), time(), $id
 		));
 		if ($done) {

@@ -153,7 +153,15 @@ final class Reconciler {
 		$progress(sprintf(__('%d hostnames wanted', 'wu-runcloud'), count($wanted_info['domains'])));
 		$wanted  = [];
 		$skipped = [];
+		// Domains waiting for their DNS are added by their own queued add once it points here:
+		// the reconcile must not add them behind the gate's back.
+		$gated = Dns_Gate::enabled()
+			? Domain_State::in_stages([Domain_State::WAITING_DNS, Domain_State::DNS_GAVE_UP], $target, PHP_INT_MAX)
+			: [];
 		foreach ($wanted_info['domains'] as $domain) {
+			if (isset($gated[$domain])) {
+				continue;
+			}
 			if (Domain_Sync::wildcard_covering($domain, $config) !== null) {
 				$skipped[] = $domain;
 			} else {
@@ -164,7 +172,9 @@ final class Reconciler {
 		try {
 			// Adds only: removals are queued below, one by one, through the same checks as
 			// every other removal.
-			$result = wu_runcloud_sync($config, $wanted, ['dry_run' => $dry_run, 'prune' => []]);
+			// Certificates are ordered only by the background worker (a reconcile can run in an
+			// admin request: "Sync now"), once, after the adds: see the redeploy queued below.
+			$result = wu_runcloud_sync($config, $wanted, ['dry_run' => $dry_run, 'prune' => [], 'redeploy_ssl' => false]);
 			Settings::release_hold();
 		} catch (\Throwable $e) {
 			$failure = Failure::of($e);
@@ -186,13 +196,15 @@ final class Reconciler {
 			}
 			foreach ($added as $name) {
 				Log::operation('add', (string) $name, 'added', 0, 'by reconcile');
+				Domain_State::set($target, (string) $name, Domain_State::IN_RUNCLOUD);
+			}
+			if ($added !== []) {
+				Queue::enqueue('redeploy_ssl', '', 0, 'reconcile', Domain_Sync::ssl_delay(), ['network_id' => $network]);
 			}
 			foreach ($failed as $name => $message) {
 				Log::operation('sync', (string) $name, 'failed', 0, (string) $message, 'error');
 			}
-			if (!empty($result['ssl']['action'])) {
-				Log::operation('redeploy_ssl', '', (string) $result['ssl']['action'], 0, (string) ($result['ssl']['message'] ?? ''));
-			}
+
 		}
 
 		$report = $prune

@@ -16,13 +16,14 @@ defined('ABSPATH') || exit;
 
 final class Schema {
 
-	public const VERSION        = '4';
+	public const VERSION        = '5';
 	public const VERSION_OPTION = 'wu_runcloud_db_version';
 
 	/** Table names without the network's base prefix: use table(). */
 	public const OPS     = 'wu_runcloud_ops';
 	public const DOMAINS = 'wu_runcloud_domains';
 	public const LOG     = 'wu_runcloud_log';
+	public const STATES  = 'wu_runcloud_states';
 
 	public static function table(string $name): string {
 		global $wpdb;
@@ -87,6 +88,22 @@ final class Schema {
   PRIMARY KEY  (network_id,server_id,app_id,domain),
   KEY target_domain (server_id,app_id,domain)
 ) {$charset};");
+		$states = self::table(self::STATES);
+		dbDelta("CREATE TABLE {$states} (
+  server_id bigint(20) unsigned NOT NULL DEFAULT 0,
+  app_id bigint(20) unsigned NOT NULL DEFAULT 0,
+  domain varchar(253) NOT NULL,
+  stage varchar(20) NOT NULL DEFAULT '',
+  note text NULL,
+  proxied tinyint(1) NOT NULL DEFAULT 0,
+  since bigint(20) unsigned NOT NULL DEFAULT 0,
+  checks int(10) unsigned NOT NULL DEFAULT 0,
+  checked_at bigint(20) unsigned NOT NULL DEFAULT 0,
+  not_after varchar(19) NOT NULL DEFAULT '',
+  updated_at bigint(20) unsigned NOT NULL DEFAULT 0,
+  PRIMARY KEY  (server_id,app_id,domain),
+  KEY stage (stage)
+) {$charset};");
 		dbDelta("CREATE TABLE {$log} (
   id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
   created_at bigint(20) unsigned NOT NULL DEFAULT 0,
@@ -126,7 +143,7 @@ final class Schema {
 	/** Uninstall: everything this plugin recorded goes; RunCloud is left alone. */
 	public static function drop_tables(): void {
 		global $wpdb;
-		foreach ([self::OPS, self::DOMAINS, self::LOG] as $name) {
+		foreach ([self::OPS, self::DOMAINS, self::LOG, self::STATES] as $name) {
 			$wpdb->query('DROP TABLE IF EXISTS ' . self::table($name)); // phpcs:ignore WordPress.DB -- our fixed names
 		}
 	}

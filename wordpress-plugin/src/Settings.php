@@ -35,11 +35,15 @@ final class Settings {
 		'WU_RUNCLOUD_APP_ID',
 	];
 
-	/** Test-only overrides (base URL of a simulator, extra CA bundle). */
-	public const OVERRIDES = ['WU_RUNCLOUD_API_URL', 'WU_RUNCLOUD_CA_FILE'];
+	/**
+	 * Overrides: a simulator's base URL, an extra CA bundle, the resolvers of the DNS gate
+	 * (also for operators with a private resolver: comma-separated "ip:port"), and the port
+	 * the HTTPS check connects to (tests).
+	 */
+	public const OVERRIDES = ['WU_RUNCLOUD_API_URL', 'WU_RUNCLOUD_CA_FILE', 'WU_RUNCLOUD_DNS_SERVERS', 'WU_RUNCLOUD_HTTPS_PORT'];
 
 	/** Client tuning a site may change through the `wu_runcloud_client_options` filter. */
-	private const CLIENT_OPTIONS = ['timeout', 'connect_timeout', 'retries'];
+	private const CLIENT_OPTIONS = ['timeout', 'connect_timeout', 'retries', 'ssl_timeout'];
 
 	/**
 	 * Each key of the extension's configuration as the operator knows it (the extension's
@@ -57,6 +61,9 @@ final class Settings {
 		'timeout'         => 'timeout (filter wu_runcloud_client_options)',
 		'connect_timeout' => 'connect_timeout (filter wu_runcloud_client_options)',
 		'retries'         => 'retries (filter wu_runcloud_client_options)',
+		'ssl_timeout'     => 'ssl_timeout (filter wu_runcloud_client_options)',
+		'dns_servers'     => 'WU_RUNCLOUD_DNS_SERVERS',
+		'https_port'      => 'WU_RUNCLOUD_HTTPS_PORT',
 	];
 
 	/**
@@ -215,11 +222,20 @@ final class Settings {
 		if (defined('WU_RUNCLOUD_CA_FILE') && WU_RUNCLOUD_CA_FILE) {
 			$config['ca_file'] = (string) WU_RUNCLOUD_CA_FILE;
 		}
+		// Resolvers for the DNS gate instead of the system's (a private resolver; tests).
+		if (defined('WU_RUNCLOUD_DNS_SERVERS') && trim((string) WU_RUNCLOUD_DNS_SERVERS) !== '') {
+			$config['dns_servers'] = array_values(array_filter(array_map('trim', explode(',', (string) WU_RUNCLOUD_DNS_SERVERS)), 'strlen'));
+		}
+		// Test only: where the HTTPS check connects instead of 443.
+		if (defined('WU_RUNCLOUD_HTTPS_PORT') && WU_RUNCLOUD_HTTPS_PORT) {
+			$config['https_port'] = (int) WU_RUNCLOUD_HTTPS_PORT;
+		}
 		/**
 		 * Client tuning (timeouts in seconds, retries). Only these keys are honoured, and the
 		 * filter never sees the credentials.
 		 *
-		 * @param array $options e.g. ['timeout' => 15.0, 'connect_timeout' => 5.0, 'retries' => 3]
+		 * @param array $options e.g. ['timeout' => 15.0, 'connect_timeout' => 5.0, 'retries' => 3,
+		 *                       'ssl_timeout' => 120.0 (one certificate issuance, never retried blindly)]
 		 */
 		$options = apply_filters('wu_runcloud_client_options', []);
 		if (is_array($options)) {

@@ -272,6 +272,9 @@ pub struct Request {
     pub query: Vec<(&'static str, String)>,
     pub body: Option<Json>,
     pub action: Action,
+    /// Orders a certificate: its own budget (`ssl_timeout`), and never repeated after an
+    /// attempt that may have reached RunCloud (see [`Policy::issuing`]).
+    pub issuing: bool,
 }
 
 impl Request {
@@ -286,7 +289,14 @@ impl Request {
             query: Vec::new(),
             body: None,
             action,
+            issuing: false,
         }
+    }
+
+    /// Marks the request as one that orders a certificate.
+    pub fn issuing(mut self) -> Request {
+        self.issuing = true;
+        self
     }
 
     pub fn get(path: String, action: Action) -> Request {
@@ -443,7 +453,12 @@ impl<'c> Session<'c> {
         let body = req.body.as_ref().map(Json::to_string);
         let policy = Policy {
             max_retries: self.config.retries,
-            budget: self.config.timeout,
+            budget: if req.issuing {
+                self.config.ssl_timeout
+            } else {
+                self.config.timeout
+            },
+            issuing: req.issuing,
         };
         let start = Instant::now();
         // Time spent pacing for the rate limit is not part of the request's budget.
@@ -455,7 +470,7 @@ impl<'c> Session<'c> {
                 .budget
                 .saturating_sub(start.elapsed().saturating_sub(paced));
             if left < MIN_ATTEMPT {
-                return Err(Error::timed_out(&self.context(req, retries)));
+                return Err(Error::timed_out(&self.context(req, retries), policy.budget));
             }
             let (failure, retry_after, cause) =
                 match self.attempt(req, &url, body.as_deref(), left, retries) {

@@ -4,7 +4,7 @@
 //! [`Config`] can leak them.
 
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -51,7 +51,7 @@ impl Auth {
 }
 
 /// The keys of `$config`, as a caller spells them.
-pub const KEYS: [&str; 10] = [
+pub const KEYS: [&str; 13] = [
     "api_token",
     "api_key",
     "api_secret",
@@ -62,6 +62,9 @@ pub const KEYS: [&str; 10] = [
     "timeout",
     "connect_timeout",
     "retries",
+    "ssl_timeout",
+    "dns_servers",
+    "https_port",
 ];
 
 /// The longest name `setting_names` may give a setting.
@@ -133,6 +136,7 @@ pub struct Defaults {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub retries: u32,
+    pub ssl_timeout: Duration,
 }
 
 impl Defaults {
@@ -142,6 +146,9 @@ impl Defaults {
         timeout: Duration::from_secs(15),
         connect_timeout: Duration::from_secs(5),
         retries: 3,
+        // Real integrations give an issuance 100 s (Ultimate Multisite, WP Ultimo) or 120 s
+        // (ansible): Let's Encrypt validates every name before RunCloud answers.
+        ssl_timeout: Duration::from_secs(120),
     };
 
     /// The defaults from the current INI values (`None` when unreadable); a value outside
@@ -150,9 +157,13 @@ impl Defaults {
         timeout: Option<f64>,
         connect_timeout: Option<f64>,
         retries: Option<i64>,
+        ssl_timeout: Option<f64>,
     ) -> Defaults {
         let b = Defaults::BUILT_IN;
         Defaults {
+            ssl_timeout: ssl_timeout
+                .and_then(seconds_in_range)
+                .unwrap_or(b.ssl_timeout),
             timeout: timeout.and_then(seconds_in_range).unwrap_or(b.timeout),
             connect_timeout: connect_timeout
                 .and_then(seconds_in_range)
@@ -183,6 +194,12 @@ pub struct Config {
     pub timeout: Duration,
     pub connect_timeout: Duration,
     pub retries: u32,
+    /// Budget of one certificate issuance (an issuing request is never retried blindly).
+    pub ssl_timeout: Duration,
+    /// Resolvers for `check_dns` instead of the system's (`"ip:port"`).
+    pub dns_servers: Vec<SocketAddr>,
+    /// The port `check_https` connects to (443 but in tests).
+    pub https_port: u16,
     /// The caller's names of the settings, for messages.
     pub names: SettingNames,
     /// What every request of this configuration shares (origin, auth header, rate-limit
@@ -290,6 +307,21 @@ impl Config {
                 ))
             })?,
         };
+        let ssl_timeout =
+            seconds(get("ssl_timeout"), n("ssl_timeout"))?.unwrap_or(defaults.ssl_timeout);
+        let dns_servers = dns_servers(get("dns_servers"), n("dns_servers"))?;
+        let https_port = match get("https_port") {
+            None => 443,
+            Some(v) => int_like(v)
+                .filter(|p| (1..=65_535).contains(p))
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "{} must be a port number from 1 to 65535, got {}",
+                        n("https_port"),
+                        show(v)
+                    ))
+                })? as u16,
+        };
         let endpoint = Endpoint::new(&base_url, &auth)?;
         Ok(Config {
             endpoint,
@@ -301,6 +333,9 @@ impl Config {
             timeout,
             connect_timeout,
             retries,
+            ssl_timeout,
+            dns_servers,
+            https_port,
             names,
         })
     }
@@ -401,6 +436,51 @@ fn id(v: Option<&Value>, key: &str) -> Result<u64, Error> {
             ))),
         },
     }
+}
+
+/// At most this many resolvers: each one a name cannot be resolved by costs a timeout.
+const MAX_DNS_SERVERS: usize = 8;
+
+/// `dns_servers`: a list of `"ip:port"` (or `"ip"`, port 53; `"[v6]:port"`).
+fn dns_servers(v: Option<&Value>, key: &str) -> Result<Vec<SocketAddr>, Error> {
+    let Some(v) = v else { return Ok(Vec::new()) };
+    let items = match v {
+        Value::List(_) | Value::Map(_) => v.items().unwrap_or_default(),
+        other => {
+            return Err(invalid(format!(
+                "{key} must be a list of \"ip:port\" strings, got {}",
+                show(other)
+            )));
+        }
+    };
+    if items.len() > MAX_DNS_SERVERS {
+        return Err(invalid(format!(
+            "{key} lists {} resolvers; give at most {MAX_DNS_SERVERS}",
+            items.len()
+        )));
+    }
+    items
+        .into_iter()
+        .map(|item| {
+            let Value::Str(s) = item else {
+                return Err(invalid(format!(
+                    "{key} must be a list of \"ip:port\" strings, found {}",
+                    show(item)
+                )));
+            };
+            let s = s.trim();
+            s.parse::<SocketAddr>()
+                .or_else(|_| s.parse::<IpAddr>().map(|ip| SocketAddr::new(ip, 53)))
+                .ok()
+                .filter(|a| a.port() != 0)
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "{key}: {} is not an IP address with an optional port (\"192.0.2.53:53\", \"[2001:db8::53]:53\")",
+                        quote(s)
+                    ))
+                })
+        })
+        .collect()
 }
 
 fn seconds(v: Option<&Value>, key: &str) -> Result<Option<Duration>, Error> {
@@ -651,10 +731,15 @@ mod tests {
 
     #[test]
     fn ini_values_out_of_the_keys_range_fall_back_to_the_built_in_defaults() {
-        let d = Defaults::from_ini(Some(2.5), Some(1.0), Some(0));
+        let d = Defaults::from_ini(Some(2.5), Some(1.0), Some(0), Some(90.0));
         assert_eq!(
-            (d.timeout, d.connect_timeout, d.retries),
-            (Duration::from_millis(2500), Duration::from_secs(1), 0)
+            (d.timeout, d.connect_timeout, d.retries, d.ssl_timeout),
+            (
+                Duration::from_millis(2500),
+                Duration::from_secs(1),
+                0,
+                Duration::from_secs(90)
+            )
         );
         for (t, c, r) in [
             (Some(0.0), Some(601.0), Some(11)),
@@ -662,7 +747,7 @@ mod tests {
             (None, None, None),
         ] {
             assert_eq!(
-                Defaults::from_ini(t, c, r),
+                Defaults::from_ini(t, c, r, t),
                 Defaults::BUILT_IN,
                 "{t:?} {c:?} {r:?}"
             );

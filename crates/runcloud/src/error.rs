@@ -69,9 +69,20 @@ pub enum Action {
     ReadDomainCertificate { name: String },
     RedeployDomainCertificate { name: String },
     InstallDomainCertificate { name: String },
+    ReadDnsHint { name: String },
 }
 
 impl Action {
+    /// The request orders a certificate from Let's Encrypt.
+    pub fn is_issuing(&self) -> bool {
+        matches!(
+            self,
+            Action::RedeployCertificate { .. }
+                | Action::RedeployDomainCertificate { .. }
+                | Action::InstallDomainCertificate { .. }
+        )
+    }
+
     /// "adding domain shop.test to web application 2 on server 1".
     pub fn describe(&self, config: &Config) -> String {
         let app = config.app();
@@ -99,6 +110,9 @@ impl Action {
             }
             Action::InstallDomainCertificate { name } => {
                 format!("installing a Let's Encrypt certificate for domain {name}")
+            }
+            Action::ReadDnsHint { name } => {
+                format!("reading RunCloud's DNS records for domain {name}")
             }
         }
     }
@@ -212,7 +226,7 @@ fn status_message(
         (401 | 403, _) => {
             let advice = match (&config.auth, status) {
                 (_, 403) => {
-                    " (the credentials lack permission, or the server's IP is not in the API allow-list)".to_string()
+                    " (a 403 means the account may not use the API: RunCloud's API is only for Business and Enterprise plans, so check the plan of the account that owns these credentials; an IP missing from the API allow-list is answered with 401, not 403)".to_string()
                 }
                 (Auth::KeySecret { .. }, _) => format!(
                     " (RunCloud now issues API v3 tokens: if this key pair was retired, create a token and set {})",
@@ -259,6 +273,10 @@ fn status_message(
         (429, _) => {
             format!("RunCloud rate limit (HTTP 429) still in force while {action}{after}{said}")
         }
+        (520..=526, _) => format!(
+            "Cloudflare in front of RunCloud answered HTTP {status} ({}) while {action}{after} {request}: RunCloud itself could not be reached or did not answer in time; try again later",
+            cloudflare_reason(status)
+        ),
         (500..=599, _) => {
             format!("RunCloud answered HTTP {status} while {action}{after} {request}{said}")
         }
@@ -266,18 +284,37 @@ fn status_message(
     }
 }
 
+/// Cloudflare's name for its 52x statuses.
+fn cloudflare_reason(status: u16) -> &'static str {
+    match status {
+        520 => "unknown error from the origin",
+        521 => "origin is down",
+        522 => "connection to the origin timed out",
+        523 => "origin is unreachable",
+        524 => "the origin took too long to answer",
+        525 => "TLS handshake with the origin failed",
+        _ => "invalid certificate at the origin",
+    }
+}
+
 impl Error {
-    /// The request's time budget ran out before an answer.
-    pub fn timed_out(ctx: &Context<'_>) -> Error {
+    /// The request's time budget (`timeout`, or `ssl_timeout` for an issuance) ran out
+    /// before an answer.
+    pub fn timed_out(ctx: &Context<'_>, budget: std::time::Duration) -> Error {
+        let setting = if budget == ctx.config.ssl_timeout && ctx.action.is_issuing() {
+            "ssl_timeout"
+        } else {
+            "timeout"
+        };
         Error::Transport {
             message: format!(
                 "timed out: no answer from RunCloud at {} within the {:.1} s budget while {} {}{}; raise {} if RunCloud is this slow",
                 ctx.config.base_url,
-                ctx.config.timeout.as_secs_f64(),
+                budget.as_secs_f64(),
                 ctx.action(),
                 ctx.request(),
                 ctx.after_retries(),
-                ctx.config.name("timeout")
+                ctx.config.name(setting)
             ),
         }
     }
@@ -555,6 +592,7 @@ mod tests {
     use super::*;
     use crate::config::Defaults;
     use crate::value::Value;
+    use std::time::Duration;
 
     fn api(status: u16) -> Error {
         Error::Api {
@@ -664,7 +702,21 @@ mod tests {
             "{m}"
         );
         let m = worded(403, Action::ReadSslMode, None, "v2");
-        assert!(m.contains("lack permission"), "{m}");
+        assert!(
+            m.contains("Business and Enterprise plans")
+                && m.contains("allow-list is answered with 401"),
+            "{m}"
+        );
+        let m = worded(
+            522,
+            Action::CountDomains,
+            Some("a non-JSON body (text/html)"),
+            "v3",
+        );
+        assert!(
+            m.contains("Cloudflare in front of RunCloud answered HTTP 522 (connection to the origin timed out)"),
+            "{m}"
+        );
         let m = worded(404, Action::ShowServer, Some("Not found"), "v3");
         assert!(
             m.contains("no server 11") && m.contains("check server_id"),
@@ -774,7 +826,8 @@ mod tests {
                     "(or WU_RUNCLOUD_CA_FILE)",
                 ),
                 (
-                    Error::timed_out(&ctx(&Action::CountDomains)).to_string(),
+                    Error::timed_out(&ctx(&Action::CountDomains), Duration::from_secs(15))
+                        .to_string(),
                     "raise timeout (filter wu_runcloud_client_options) if",
                 ),
                 (

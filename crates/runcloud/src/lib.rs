@@ -11,6 +11,7 @@
 )]
 
 pub mod api;
+pub mod checks;
 pub mod client;
 pub mod config;
 pub mod domain_name;

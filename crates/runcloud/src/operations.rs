@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 use crate::api::domains::{self, Added, Domain};
 use crate::api::servers::{self, Named};
 use crate::api::ssl::{self, Outcome, SslAction};
+use crate::checks::{self, DnsCheck, HttpsCheck};
 use crate::client::Session;
 use crate::config::Config;
 use crate::domain_name;
@@ -49,6 +50,9 @@ pub struct SyncOptions {
     pub dry_run: bool,
     pub prune: Vec<String>,
     pub www: bool,
+    /// Order the certificate for the added domains at the end (default true). A caller that
+    /// orders certificates elsewhere (a background worker) passes false.
+    pub redeploy_ssl: bool,
 }
 
 impl SyncOptions {
@@ -76,10 +80,12 @@ impl SyncOptions {
                 }
             },
         };
+        let redeploy_ssl = bool_opt(v, "redeploy_ssl")?.unwrap_or(true);
         Ok(SyncOptions {
             dry_run,
             prune,
             www,
+            redeploy_ssl,
         })
     }
 }
@@ -131,7 +137,14 @@ macro_rules! nothing_to_redact {
         }
     )*};
 }
-nothing_to_redact!(Connection, Vec<Domain>, Option<Domain>, Removed);
+nothing_to_redact!(
+    Connection,
+    Vec<Domain>,
+    Option<Domain>,
+    Removed,
+    DnsCheck,
+    HttpsCheck
+);
 
 /// Runs an operation and redacts whatever it returns.
 fn redacted<T: Redact>(config: &Config, op: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
@@ -287,8 +300,59 @@ pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<R
     })
 }
 
-pub fn redeploy_ssl(config: &Config) -> Result<Outcome, Error> {
-    redacted(config, || ssl::redeploy_app(&Session::new(config)?))
+/// Options of `wu_runcloud_redeploy_ssl`: `domains`, name => RunCloud id, whose own
+/// certificates are installed or reissued in advanced SSL mode.
+pub fn redeploy_domains(v: Option<&Value>) -> Result<Vec<(u64, String)>, Error> {
+    let Some(list) = v.and_then(|v| v.get("domains")) else {
+        return Ok(Vec::new());
+    };
+    let bad = |why: String| {
+        Error::InvalidArgument(format!(
+            "invalid option domains: expected domain name => RunCloud id, {why}"
+        ))
+    };
+    match list {
+        Value::Null => Ok(Vec::new()),
+        Value::List(items) if items.is_empty() => Ok(Vec::new()),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(name, id)| {
+                let name = domain_name::normalize(name).map_err(|e| bad(e.to_string()))?;
+                match id {
+                    Value::Int(i) if *i > 0 => Ok((*i as u64, name)),
+                    other => Err(bad(format!("got {} for {name}", show(other)))),
+                }
+            })
+            .collect(),
+        other => Err(bad(format!("got {}", other.type_name()))),
+    }
+}
+
+pub fn redeploy_ssl(config: &Config, domains: &[(u64, String)]) -> Result<Outcome, Error> {
+    redacted(config, || {
+        ssl::redeploy_app(&Session::new(config)?, domains)
+    })
+}
+
+/// Where `domain` points compared with the server (`domain_id`: RunCloud's id of the
+/// domain, to add RunCloud's DNS hint for it).
+pub fn check_dns(config: &Config, domain: &str, domain_id: Option<i64>) -> Result<DnsCheck, Error> {
+    redacted(config, || {
+        let id = match domain_id {
+            Some(i) if i <= 0 => {
+                return Err(Error::InvalidArgument(format!(
+                    "invalid domain id {i}: RunCloud ids are positive integers"
+                )));
+            }
+            other => other.map(|i| i as u64),
+        };
+        checks::check_dns(config, domain, id)
+    })
+}
+
+/// Which certificate `domain`'s HTTPS port serves.
+pub fn check_https(config: &Config, domain: &str) -> Result<HttpsCheck, Error> {
+    redacted(config, || checks::check_https(config, domain))
 }
 
 /// What a sync will do, decided from the current domain list alone (pure, unit-tested).
@@ -432,6 +496,12 @@ pub fn sync(
                 Outcome::new(
                     SslAction::Skipped,
                     "no domain was added: nothing to redeploy",
+                    None,
+                )
+            } else if !options.redeploy_ssl {
+                Outcome::new(
+                    SslAction::Skipped,
+                    "redeploy_ssl is false: the certificate was not redeployed",
                     None,
                 )
             } else {

@@ -27,6 +27,18 @@ pub enum Failure {
     Fatal,
 }
 
+impl Failure {
+    /// The request certainly never reached RunCloud: no connection (refused, unreachable),
+    /// a 429 (refused before anything was done), or Cloudflare saying it could not reach
+    /// RunCloud at all (521 down, 522 connect timeout, 523 unreachable).
+    pub fn never_reached(self) -> bool {
+        matches!(
+            self,
+            Failure::Connect | Failure::Status(429) | Failure::Status(521..=523)
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     Retry(Duration),
@@ -37,6 +49,11 @@ pub enum Decision {
 pub struct Policy {
     pub max_retries: u32,
     pub budget: Duration,
+    /// The request orders a certificate: an attempt that may have reached RunCloud (a
+    /// timeout, a broken connection, a 5xx) is never repeated, because a second order for the
+    /// same names counts against Let's Encrypt's 5 duplicates a week. Only failures that
+    /// prove the request never got there are retried.
+    pub issuing: bool,
 }
 
 const SERVER_BASE: Duration = Duration::from_millis(250);
@@ -58,11 +75,17 @@ impl Policy {
         if retries_done >= self.max_retries {
             return Decision::Stop;
         }
+        if self.issuing && !failure.never_reached() {
+            return Decision::Stop;
+        }
         let wait = match failure {
             Failure::Status(429) => {
                 retry_after.unwrap_or_else(|| backoff(RATE_LIMIT_BASE, retries_done, jitter))
             }
-            Failure::Status(500 | 502 | 503 | 504) => backoff(SERVER_BASE, retries_done, jitter),
+            // 520–524: Cloudflare in front of RunCloud could not reach or read it.
+            Failure::Status(500 | 502 | 503 | 504 | 520..=524) => {
+                backoff(SERVER_BASE, retries_done, jitter)
+            }
             Failure::Connect | Failure::Reset | Failure::Timeout => {
                 backoff(SERVER_BASE, retries_done, jitter)
             }
@@ -150,6 +173,7 @@ mod tests {
 
     fn policy() -> Policy {
         Policy {
+            issuing: false,
             max_retries: 3,
             budget: Duration::from_secs(15),
         }
@@ -252,6 +276,7 @@ mod tests {
             Decision::Stop
         );
         let none = Policy {
+            issuing: false,
             max_retries: 0,
             budget: 15 * S,
         };
@@ -264,6 +289,7 @@ mod tests {
     #[test]
     fn retries_stop_when_the_wait_would_exceed_the_time_budget() {
         let p = Policy {
+            issuing: false,
             max_retries: 3,
             budget: 2 * S,
         };
@@ -338,5 +364,51 @@ mod tests {
         w.observe(0.0, Some(60), Some(3));
         w.observe(50.0, Some(60), Some(59));
         assert_eq!(w.window_start, Some(50.0));
+    }
+
+    #[test]
+    fn an_issuing_request_is_retried_only_when_it_certainly_never_reached_runcloud() {
+        let p = Policy {
+            issuing: true,
+            ..policy()
+        };
+        for f in [
+            Failure::Timeout,
+            Failure::Reset,
+            Failure::Status(500),
+            Failure::Status(502),
+            Failure::Status(503),
+            Failure::Status(504),
+            Failure::Status(520),
+            Failure::Status(524),
+        ] {
+            assert_eq!(
+                p.decide(f, 0, Duration::ZERO, None, 0.5),
+                Decision::Stop,
+                "{f:?} may have placed an order"
+            );
+            assert!(
+                matches!(
+                    policy().decide(f, 0, Duration::ZERO, None, 0.5),
+                    Decision::Retry(_)
+                ),
+                "{f:?} is retried for other requests"
+            );
+        }
+        for f in [
+            Failure::Connect,
+            Failure::Status(429),
+            Failure::Status(521),
+            Failure::Status(522),
+            Failure::Status(523),
+        ] {
+            assert!(
+                matches!(
+                    p.decide(f, 0, Duration::ZERO, None, 0.5),
+                    Decision::Retry(_)
+                ),
+                "{f:?} never reached RunCloud"
+            );
+        }
     }
 }

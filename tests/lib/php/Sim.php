@@ -155,4 +155,55 @@ final class Sim
         ksort($out);
         return $out;
     }
+
+    /** `dns` (ip:port), `https_port`, `sites_ca_file` and the rest of the first line. */
+    public function info(): array
+    {
+        return (array) $this->call('GET', 'info');
+    }
+
+    /**
+     * Sets DNS records: one `['name' => …, 'a' => [...]]` (or `'cname'`, or `'fail'`), or a list.
+     */
+    public function dns(array $records): void
+    {
+        $this->call('POST', 'dns', $records);
+    }
+
+    public function clearDns(): void
+    {
+        $this->call('DELETE', 'dns');
+    }
+
+    /** Every certificate order Let's Encrypt received. */
+    public function orders(): array
+    {
+        return (array) $this->call('GET', 'orders');
+    }
+
+    /** Moves the simulator's clock forward. */
+    public function advance(float $seconds): void
+    {
+        $this->call('POST', 'clock', ['advance' => $seconds]);
+    }
+
+    /** What the HTTPS port serves for a name: expired, mismatch, untrusted or normal. */
+    public function tls(string $name, string $serve): void
+    {
+        $this->call('POST', 'tls', ['name' => $name, 'serve' => $serve]);
+    }
+
+    /**
+     * The extension's configuration keys that point its checks at this simulator: its DNS
+     * server, its HTTPS port and the CA that signs what that port serves.
+     */
+    public function checkConfig(): array
+    {
+        $info = $this->info();
+        return [
+            'dns_servers' => [(string) $info['dns']],
+            'https_port' => (int) $info['https_port'],
+            'ca_file' => (string) $info['sites_ca_file'],
+        ];
+    }
 }

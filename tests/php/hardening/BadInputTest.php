@@ -47,7 +47,7 @@ final class BadInputTest extends HardeningTestCase
             'fragment' => ['shop.example.com#top', 'fragment'],
             'user info' => ['admin@shop.example.com', 'user information'],
             'IPv6 literal' => ['[::1]', 'IPv6'],
-            'IPv4 address' => ['203.0.113.10', 'IP address'],
+            'IPv4 address' => ['127.0.0.1', 'IP address'],
             'single label' => ['localhost', 'single-label'],
             'leading hyphen' => ['-shop.example.com', 'hyphen'],
             'trailing hyphen' => ['shop-.example.com', 'hyphen'],

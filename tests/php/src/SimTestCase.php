@@ -36,6 +36,9 @@ abstract class SimTestCase extends TestCase
             'base_url' => SIM_HTTP_URL,
             'timeout' => 5,
             'connect_timeout' => 2,
+            // A worker reuses the certificate's route once ssl_timeout has passed since its
+            // last order: far beyond this suite, so each test sees its own simulator state.
+            'ssl_timeout' => 600,
         ], $overrides);
     }
 
@@ -50,6 +53,9 @@ abstract class SimTestCase extends TestCase
             'base_url' => SIM_HTTP_URL,
             'timeout' => 5,
             'connect_timeout' => 2,
+            // A worker reuses the certificate's route once ssl_timeout has passed since its
+            // last order: far beyond this suite, so each test sees its own simulator state.
+            'ssl_timeout' => 600,
         ], $overrides);
     }
 
@@ -105,7 +111,7 @@ abstract class SimTestCase extends TestCase
         return [
             'servers' => [
                 [
-                    'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
+                    'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '127.0.0.1',
                     'webapps' => array_merge([
                         array_merge(['id' => self::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'basic'], $networkApp),
                     ], $extraApps),

@@ -5,9 +5,8 @@
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
-use crate::sim::{Inner, Redeploy};
+use crate::sim::Inner;
 use crate::state::{AddError, NewDomain, REDIRECTIONS, SslMode, State, WebApp};
-use crate::time::{now_f64, now_secs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Version {
@@ -180,16 +179,33 @@ impl Auth {
 pub struct Reply {
     pub status: u16,
     pub body: Value,
+    /// A certificate order this call placed: `http` answers a synchronous issuance only when
+    /// Let's Encrypt is done with it.
+    pub order: Option<u64>,
 }
 
-fn ok(body: Value) -> Reply {
-    Reply { status: 200, body }
+pub fn ok(body: Value) -> Reply {
+    Reply {
+        status: 200,
+        body,
+        order: None,
+    }
 }
 
-fn message(status: u16, msg: &str) -> Reply {
+pub fn message(status: u16, msg: &str) -> Reply {
     Reply {
         status,
         body: json!({ "message": msg }),
+        order: None,
+    }
+}
+
+/// An issuing call's answer, carrying the order it placed.
+fn issuing(body: Value, order: u64) -> Reply {
+    Reply {
+        status: 200,
+        body,
+        order: Some(order),
     }
 }
 
@@ -218,6 +234,7 @@ fn invalid(errors: Vec<(&str, String)>) -> Reply {
     Reply {
         status: 422,
         body: json!({ "message": msg, "errors": map }),
+        order: None,
     }
 }
 
@@ -382,6 +399,8 @@ const SSL_NOT_FOUND: &str = "SSL certificate not found.";
 
 pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
     use Route::*;
+    // Asynchronous issuances whose time has come are done before anyone looks.
+    crate::issuance::finish_due(inner);
     let state = &mut inner.state;
     // Existence checks shared by every nested route.
     let (s, w) = match route {
@@ -469,12 +488,10 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
                 ]))
             }
         },
-        GetSsl(s, w) => ok(state
-            .app(s, w)
-            .unwrap()
-            .basic_cert
-            .as_ref()
-            .map_or(json!({}), |c| c.to_json())),
+        GetSsl(s, w) => match state.app(s, w).unwrap().basic_cert.as_ref() {
+            Some(c) => ok(c.to_json()),
+            None => no_certificate(&inner.config.no_ssl_answer),
+        },
         InstallSsl(s, w) => {
             let app = state.app(s, w).unwrap();
             if app.ssl_mode == SslMode::Advanced {
@@ -491,11 +508,34 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
                 Ok(c) => c,
                 Err(r) => return r,
             };
-            let body = cert.to_json();
             let ssl_id = cert.id;
+            let custom = cert.method == "custom";
             state.app_mut(s, w).unwrap().basic_cert = Some(cert);
-            inner.record_redeploy(redeploy(req, s, w, None, ssl_id, "POST /ssl", names));
-            ok(body)
+            if custom {
+                let app = state.app_mut(s, w).unwrap();
+                let cert = app.basic_cert.as_mut().unwrap();
+                cert.names = names;
+                return ok(cert.to_json());
+            }
+            let order = crate::issuance::place(
+                inner,
+                req.version.name(),
+                "POST /ssl",
+                s,
+                w,
+                None,
+                ssl_id,
+                names,
+            );
+            let body = inner
+                .state
+                .app(s, w)
+                .unwrap()
+                .basic_cert
+                .as_ref()
+                .unwrap()
+                .to_json();
+            issuing(body, order)
         }
         UpdateSsl(s, w, c) => {
             let app = state.app_mut(s, w).unwrap();
@@ -519,19 +559,26 @@ pub fn exec(inner: &mut Inner, route: Route, req: &Req) -> Reply {
             if names.len() > 100 {
                 return san_limit(names.len());
             }
-            cert.valid_until = now_secs() + 90 * 86_400;
-            let body = if matches!(route, AdvancedRedeploy(..)) {
-                json!({ "message": "SSL certificate has been successfully redeployed." })
-            } else {
-                cert.to_json()
-            };
             let label = if matches!(route, AdvancedRedeploy(..)) {
                 "PATCH /ssl/advanced/{id}/redeploy"
             } else {
                 "PUT /ssl/{id}"
             };
-            inner.record_redeploy(redeploy(req, s, w, None, c, label, names));
-            ok(body)
+            let order =
+                crate::issuance::place(inner, req.version.name(), label, s, w, None, c, names);
+            let body = if matches!(route, AdvancedRedeploy(..)) {
+                json!({ "message": "SSL certificate has been successfully redeployed." })
+            } else {
+                inner
+                    .state
+                    .app(s, w)
+                    .unwrap()
+                    .basic_cert
+                    .as_ref()
+                    .unwrap()
+                    .to_json()
+            };
+            issuing(body, order)
         }
         DeleteSsl(s, w, c) => {
             let app = state.app_mut(s, w).unwrap();
@@ -793,24 +840,14 @@ fn advanced_json(app: &WebApp) -> Value {
     })
 }
 
-fn redeploy(
-    req: &Req,
-    s: u64,
-    w: u64,
-    d: Option<u64>,
-    ssl_id: u64,
-    route: &'static str,
-    names: Vec<String>,
-) -> Redeploy {
-    Redeploy {
-        time: now_f64(),
-        api: req.version.name(),
-        server_id: s,
-        webapp_id: w,
-        domain_id: d,
-        ssl_id,
-        route,
-        names,
+/// `GET /ssl` (and a domain's) when there is no certificate: 200 `{}`, or ansible's
+/// reading of RunCloud, `{"message":"SSL not installed!"}` with a status we do not know.
+fn no_certificate(style: &str) -> Reply {
+    match style {
+        "message_200" => message(200, "SSL not installed!"),
+        "message_404" => message(404, "SSL not installed!"),
+        "message_422" => message(422, "SSL not installed!"),
+        _ => ok(json!({})),
     }
 }
 
@@ -825,7 +862,10 @@ fn domain_ssl(inner: &mut Inner, route: Route, s: u64, w: u64, i: usize, req: &R
         names.push(format!("www.{}", domain.name));
     }
     match route {
-        GetDomainSsl(..) => ok(domain.ssl.as_ref().map_or(json!({}), |c| c.to_json())),
+        GetDomainSsl(..) => match domain.ssl.as_ref() {
+            Some(c) => ok(c.to_json()),
+            None => no_certificate(&inner.config.no_ssl_answer),
+        },
         InstallDomainSsl(..) => {
             if domain.ssl.is_some() {
                 return message(422, "This domain already has an SSL certificate.");
@@ -835,17 +875,27 @@ fn domain_ssl(inner: &mut Inner, route: Route, s: u64, w: u64, i: usize, req: &R
                 Err(r) => return r,
             };
             let ssl_id = cert.id;
+            let custom = cert.method == "custom";
             state.app_mut(s, w).unwrap().domains[i].ssl = Some(cert);
-            inner.record_redeploy(redeploy(
-                req,
+            if custom {
+                state.app_mut(s, w).unwrap().domains[i]
+                    .ssl
+                    .as_mut()
+                    .unwrap()
+                    .names = names;
+                return ok(json!({}));
+            }
+            let order = crate::issuance::place(
+                inner,
+                req.version.name(),
+                "POST /domains/{d}/ssl",
                 s,
                 w,
                 Some(d),
                 ssl_id,
-                "POST /domains/{d}/ssl",
                 names,
-            ));
-            ok(json!({}))
+            );
+            issuing(json!({}), order)
         }
         UpdateDomainSsl(_, _, _, c)
         | RedeployDomainSsl(_, _, _, c)
@@ -863,17 +913,17 @@ fn domain_ssl(inner: &mut Inner, route: Route, s: u64, w: u64, i: usize, req: &R
                     if cert.method != "letsencrypt" {
                         return message(422, "Only Let's Encrypt certificates can be redeployed.");
                     }
-                    cert.valid_until = now_secs() + 90 * 86_400;
-                    inner.record_redeploy(redeploy(
-                        req,
+                    let order = crate::issuance::place(
+                        inner,
+                        req.version.name(),
+                        "PUT /domains/{d}/ssl/{id}",
                         s,
                         w,
                         Some(d),
                         c,
-                        "PUT /domains/{d}/ssl/{id}",
                         names,
-                    ));
-                    ok(json!({}))
+                    );
+                    issuing(json!({}), order)
                 }
                 _ => ok(domain.ssl.take().unwrap().to_json()),
             }

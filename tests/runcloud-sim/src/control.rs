@@ -41,6 +41,40 @@ struct ConfigPatch {
     latency_ms: Option<u64>,
     v2_accepts_bearer: Option<bool>,
     trailing_slash: Option<String>,
+    dns_default: Option<String>,
+    issuance_mode: Option<String>,
+    issuance_ms: Option<u64>,
+    le_limits: Option<bool>,
+    le_duplicate_limit: Option<u32>,
+    le_domain_limit: Option<u32>,
+    le_error_status: Option<u16>,
+    no_ssl_answer: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DnsSet {
+    name: String,
+    #[serde(default)]
+    a: Vec<std::net::Ipv4Addr>,
+    #[serde(default)]
+    aaaa: Vec<std::net::Ipv6Addr>,
+    cname: Option<String>,
+    fail: Option<crate::dns::DnsFail>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Clock {
+    advance: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsSet {
+    name: String,
+    /// `expired`, `mismatch`, `untrusted`, or `normal` (back to the real certificate).
+    serve: String,
 }
 
 /// Tells "absent" (outer `None`) from an explicit `null` (`Some(None)`).
@@ -100,6 +134,27 @@ pub fn handle(
             Ok(json_response(200, &json!({ "cleared": true })))
         }
         ("POST", ["faults"]) => add_fault(sim, body),
+        ("GET", ["dns"]) => Ok(json_response(200, &json!(sim.lock().dns))),
+        ("POST", ["dns"]) => set_dns(sim, body),
+        ("DELETE", ["dns"]) => {
+            sim.lock().dns.clear();
+            Ok(json_response(200, &json!({ "cleared": true })))
+        }
+        ("DELETE", ["dns", name]) => {
+            let lower = crate::api::percent_decode(name).to_ascii_lowercase();
+            let removed = sim.lock().dns.remove(&lower).is_some();
+            Ok(json_response(200, &json!({ "removed": removed })))
+        }
+        ("GET", ["orders"]) => {
+            let mut inner = sim.lock();
+            crate::issuance::finish_due(&mut inner);
+            Ok(json_response(200, &json!(inner.orders)))
+        }
+        ("GET", ["info"]) => Ok(json_response(200, sim.info.get().unwrap_or(&Value::Null))),
+        ("GET", ["clock"]) => Ok(clock_json()),
+        ("POST", ["clock"]) => advance_clock(sim, body),
+        ("GET", ["tls"]) => Ok(json_response(200, &json!(sim.lock().tls_overrides))),
+        ("POST", ["tls"]) => set_tls(sim, body),
         ("POST", ["servers", s, "webapps", w, "domains"]) => bulk_add(sim, s, w, body),
         ("GET", ["servers", s, "webapps", w, "domains"]) => {
             let inner = sim.lock();
@@ -132,6 +187,91 @@ pub fn handle(
         )),
     };
     result.unwrap_or_else(|e| e)
+}
+
+fn clock_json() -> Response<Body> {
+    json_response(
+        200,
+        &json!({
+            "now": crate::time::now_f64(),
+            "offset": crate::time::offset_ms() as f64 / 1000.0,
+        }),
+    )
+}
+
+fn advance_clock(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> {
+    let clock: Clock = parse(body, "clock")?;
+    match clock.advance {
+        Some(s) if s.is_finite() && s >= 0.0 => {
+            crate::time::advance_ms((s * 1000.0) as u64);
+            crate::issuance::finish_due(&mut sim.lock());
+            Ok(clock_json())
+        }
+        _ => Err(error(
+            400,
+            "give {\"advance\": seconds}, a number >= 0: the clock only moves forward",
+        )),
+    }
+}
+
+fn set_tls(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> {
+    let set: TlsSet = parse(body, "tls")?;
+    let name = set.name.to_ascii_lowercase();
+    let mut inner = sim.lock();
+    match set.serve.as_str() {
+        "normal" => {
+            inner.tls_overrides.remove(&name);
+        }
+        "expired" | "mismatch" | "untrusted" => {
+            inner.tls_overrides.insert(name, set.serve);
+        }
+        other => {
+            return Err(error(
+                400,
+                format!("serve must be expired, mismatch, untrusted or normal, not {other:?}"),
+            ));
+        }
+    }
+    Ok(json_response(200, &json!(inner.tls_overrides)))
+}
+
+fn set_dns(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> {
+    // One record or a list of them.
+    let sets: Vec<DnsSet> = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Array(_)) => parse(body, "dns")?,
+        _ => vec![parse(body, "dns")?],
+    };
+    let mut records = Vec::new();
+    for set in sets {
+        let name = set.name.trim_end_matches('.').to_ascii_lowercase();
+        if !crate::state::valid_hostname(&name) {
+            return Err(error(400, format!("{:?} is not a host name", set.name)));
+        }
+        let kinds = usize::from(!set.a.is_empty() || !set.aaaa.is_empty())
+            + usize::from(set.cname.is_some())
+            + usize::from(set.fail.is_some());
+        if kinds != 1 {
+            return Err(error(
+                400,
+                format!(
+                    "{}: give addresses (a/aaaa), or a cname, or a fail (nxdomain/servfail/timeout): exactly one of them",
+                    set.name
+                ),
+            ));
+        }
+        records.push((
+            name,
+            crate::dns::DnsRecord {
+                a: set.a,
+                aaaa: set.aaaa,
+                cname: set.cname,
+                fail: set.fail,
+            },
+        ));
+    }
+    let mut inner = sim.lock();
+    inner.dns.extend(records);
+    Ok(json_response(200, &json!(inner.dns)))
 }
 
 fn app_ids(state: &State, s: &str, w: &str) -> Result<(u64, u64), Response<Body>> {
@@ -205,8 +345,63 @@ fn set_config(sim: &Sim, body: &[u8]) -> Result<Response<Body>, Response<Body>> 
             "trailing_slash must be \"not_found\" or \"redirect\"",
         ));
     }
+    for (key, value, allowed) in [
+        (
+            "dns_default",
+            &patch.dns_default,
+            &["server", "nxdomain"][..],
+        ),
+        (
+            "issuance_mode",
+            &patch.issuance_mode,
+            &["sync", "async"][..],
+        ),
+        (
+            "no_ssl_answer",
+            &patch.no_ssl_answer,
+            &["empty", "message_200", "message_404", "message_422"][..],
+        ),
+    ] {
+        if let Some(v) = value
+            && !allowed.contains(&v.as_str())
+        {
+            return Err(error(
+                400,
+                format!("{key} must be one of {}", allowed.join(", ")),
+            ));
+        }
+    }
+    if let Some(s) = patch.le_error_status
+        && !(400..=599).contains(&s)
+    {
+        return Err(error(400, "le_error_status must be a 4xx or 5xx status"));
+    }
     let mut inner = sim.lock();
     let c = &mut inner.config;
+    if let Some(v) = patch.dns_default {
+        c.dns_default = v;
+    }
+    if let Some(v) = patch.issuance_mode {
+        c.issuance_mode = v;
+    }
+    if let Some(v) = patch.issuance_ms {
+        c.issuance_ms = v;
+    }
+    if let Some(v) = patch.le_limits {
+        c.le_limits = v;
+    }
+    if let Some(v) = patch.le_duplicate_limit {
+        c.le_duplicate_limit = v.max(1);
+    }
+    if let Some(v) = patch.le_domain_limit {
+        c.le_domain_limit = v.max(1);
+    }
+    if let Some(v) = patch.le_error_status {
+        c.le_error_status = v;
+    }
+    if let Some(v) = patch.no_ssl_answer {
+        c.no_ssl_answer = v;
+    }
     if let Some(r) = patch.rate_limit {
         c.rate_limit = r;
     }

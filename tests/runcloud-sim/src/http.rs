@@ -73,6 +73,27 @@ fn redirect_to_login() -> Response<Body> {
     r
 }
 
+/// Cloudflare's own error page (520–526) in front of an origin it cannot reach or read.
+fn cloudflare_error(status: u16) -> Response<Body> {
+    let what = match status {
+        520 => "Web server is returning an unknown error",
+        521 => "Web server is down",
+        522 => "Connection timed out",
+        523 => "Origin is unreachable",
+        524 => "A timeout occurred",
+        525 => "SSL handshake failed",
+        526 => "Invalid SSL certificate",
+        _ => "Error",
+    };
+    let html = format!(
+        "<!DOCTYPE html>\n<!--[if lt IE 7]> <html class=\"no-js ie6 oldie\" lang=\"en-US\"> <![endif]-->\n<head><title>manage.runcloud.io | {status}: {what}</title></head>\n<body><div id=\"cf-wrapper\"><h1><span class=\"cf-error-type\">Error</span> <span class=\"cf-error-code\">{status}</span></h1><h2>{what}</h2><p>Cloudflare Ray ID: <strong>8f0000000000sim</strong></p></div></body></html>\n"
+    );
+    let mut r = respond(status, "text/html; charset=UTF-8", html);
+    header(&mut r, "server", "cloudflare");
+    header(&mut r, "cf-ray", "8f0000000000sim-AMS");
+    r
+}
+
 fn html_error(status: u16) -> Response<Body> {
     let reason = StatusCode::from_u16(status)
         .ok()
@@ -138,7 +159,7 @@ pub async fn handle(
     let version = split.as_ref().map(|(v, _)| *v);
     let (input, logged_body) = parse_body(content_type, &raw);
 
-    let (seq, fault, latency) = {
+    let (seq, mut fault, latency) = {
         let mut inner = sim.lock();
         inner.counters.requests += 1;
         if conn.counted_epoch.swap(inner.epoch, Ordering::Relaxed) != inner.epoch {
@@ -166,6 +187,8 @@ pub async fn handle(
         (seq, fault, inner.config.latency_ms)
     };
 
+    // A fault after the order lets the request through; it replaces the answer at the end.
+    let after = fault.take_if(|f| f.after_order);
     let kind = fault.as_ref().map(|f| f.kind);
     let ms = fault.as_ref().and_then(|f| f.ms);
     let extra = if kind == Some(FaultKind::Latency) {
@@ -188,58 +211,122 @@ pub async fn handle(
         _ => {}
     }
 
-    let mut inner = sim.lock();
-    let rate = inner.rate_check(&auth.key());
-    let answer = fault.as_ref().and_then(fault_answer);
-    let mut resp = match (&rate, answer) {
-        (RateCheck::Over { .. }, _) => {
-            json_response(429, &serde_json::json!({"message": "Too Many Attempts."}))
-        }
-        (_, Some(r)) => r,
-        _ if inner.config.require_accept_json
-            && !accept.is_some_and(|a| a.contains("application/json")) =>
-        {
-            redirect_to_login()
-        }
-        _ if inner.config.trailing_slash == "redirect" && path.len() > 1 && path.ends_with('/') => {
-            let mut target = format!("{}{}", sim.base_url, path.trim_end_matches('/'));
-            if let Some(q) = query {
-                target.push('?');
-                target.push_str(q);
+    let (mut resp, rate, mut deferred) = {
+        let mut inner = sim.lock();
+        let rate = inner.rate_check(&auth.key());
+        // A synchronous issuance: answered when Let's Encrypt is done with its order.
+        let mut deferred: Option<(u64, Value, u64)> = None;
+        let answer = fault.as_ref().and_then(fault_answer);
+        let resp = match (&rate, answer) {
+            (RateCheck::Over { .. }, _) => {
+                json_response(429, &serde_json::json!({"message": "Too Many Attempts."}))
             }
-            let mut r = respond(
-                301,
-                "text/html; charset=UTF-8",
-                format!("Redirecting to {target}"),
-            );
-            header(&mut r, "location", target);
-            r
-        }
-        _ => {
-            let style = ListStyle {
-                links_array: kind == Some(FaultKind::LinksArray)
-                    || inner.config.empty_links == "array",
-                no_links: kind == Some(FaultKind::NoLinks),
-                last_page: kind == Some(FaultKind::LastPage)
-                    || inner.config.pagination == "lastPage",
-            };
-            let reply = api_reply(
-                &mut inner,
-                &sim.base_url,
-                method,
-                path,
-                query,
-                &input,
-                &auth,
-                style,
-            );
-            let mut body = serde_json::to_vec(&reply.body).unwrap();
-            if kind == Some(FaultKind::TruncatedJson) {
-                body.truncate(body.len() / 2);
+            (_, Some(r)) => r,
+            _ if inner.config.require_accept_json
+                && !accept.is_some_and(|a| a.contains("application/json")) =>
+            {
+                redirect_to_login()
             }
-            respond(reply.status, "application/json", body)
-        }
+            _ if inner.config.trailing_slash == "redirect"
+                && path.len() > 1
+                && path.ends_with('/') =>
+            {
+                let mut target = format!("{}{}", sim.base_url, path.trim_end_matches('/'));
+                if let Some(q) = query {
+                    target.push('?');
+                    target.push_str(q);
+                }
+                let mut r = respond(
+                    301,
+                    "text/html; charset=UTF-8",
+                    format!("Redirecting to {target}"),
+                );
+                header(&mut r, "location", target);
+                r
+            }
+            _ => {
+                let style = ListStyle {
+                    links_array: kind == Some(FaultKind::LinksArray)
+                        || inner.config.empty_links == "array",
+                    no_links: kind == Some(FaultKind::NoLinks),
+                    last_page: kind == Some(FaultKind::LastPage)
+                        || inner.config.pagination == "lastPage",
+                };
+                let reply = api_reply(
+                    &mut inner,
+                    &sim.base_url,
+                    method,
+                    path,
+                    query,
+                    &input,
+                    &auth,
+                    style,
+                );
+                match reply.order {
+                    Some(order) if inner.config.issuance_mode == "sync" => {
+                        deferred = Some((order, reply.body.clone(), inner.config.issuance_ms));
+                    }
+                    Some(_) => {
+                        // Asynchronous: answered now, finished when its time comes (or earlier,
+                        // when a request or `/_sim/clock` finds the clock past it).
+                        let ms = inner.config.issuance_ms;
+                        let sim = sim.clone();
+                        tokio::spawn(async move {
+                            tokio::time::sleep(Duration::from_millis(ms)).await;
+                            crate::issuance::finish_due(&mut sim.lock());
+                        });
+                    }
+                    None => {}
+                }
+                let mut body = serde_json::to_vec(&reply.body).unwrap();
+                if kind == Some(FaultKind::TruncatedJson) {
+                    body.truncate(body.len() / 2);
+                }
+                respond(reply.status, "application/json", body)
+            }
+        };
+        (resp, rate, deferred)
     };
+    if let Some(f) = &after {
+        if let Some((order, _, ms)) = deferred.take() {
+            // The caller never hears of it, but the order is issued all the same.
+            let task_sim = sim.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                let _ = crate::issuance::finish(&mut task_sim.lock(), order);
+            });
+        }
+        match fault_answer(f) {
+            Some(r) => resp = r,
+            None => {
+                set_linger_zero(conn.fd);
+                return Err(Dropped);
+            }
+        }
+    }
+    if let Some((order, body, ms)) = deferred {
+        // Its own task: RunCloud goes on issuing when the caller stops waiting.
+        let task_sim = sim.clone();
+        let finished = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            let mut inner = task_sim.lock();
+            let result = crate::issuance::finish(&mut inner, order);
+            let status = inner.config.le_error_status;
+            match result {
+                Ok(()) => (200, crate::issuance::answer_body(&inner, order, body)),
+                Err(reason) => (status, serde_json::json!({ "message": reason })),
+            }
+        })
+        .await;
+        let (status, body) =
+            finished.unwrap_or_else(|_| (500, serde_json::json!({"message": "Server Error"})));
+        let mut body = serde_json::to_vec(&body).unwrap();
+        if kind == Some(FaultKind::TruncatedJson) {
+            body.truncate(body.len() / 2);
+        }
+        resp = respond(status, "application/json", body);
+    }
+    let mut inner = sim.lock();
     match rate {
         RateCheck::Off => {}
         RateCheck::Ok { limit, remaining } => {
@@ -281,10 +368,7 @@ fn api_reply(
         return api::not_found_route(method, path);
     };
     if let Err(msg) = auth.check(Some(version), &inner.state) {
-        return Reply {
-            status: 401,
-            body: serde_json::json!({ "message": msg }),
-        };
+        return api::message(401, msg);
     }
     let req = Req {
         version,
@@ -351,6 +435,13 @@ fn fault_answer(f: &Fault) -> Option<Response<Body>> {
             "<!DOCTYPE html><html><body><h1>RunCloud</h1></body></html>",
         ),
         FaultKind::Redirect => redirect_to_login(),
+        // RunCloud's API is for Business and Enterprise plans (reference §12); the words
+        // are our guess.
+        FaultKind::NoApiAccess => json_response(
+            403,
+            &serde_json::json!({"message": "Your current plan does not have access to the API."}),
+        ),
+        FaultKind::Cloudflare => cloudflare_error(f.status.unwrap_or(522)),
         FaultKind::Latency
         | FaultKind::TruncatedJson
         | FaultKind::Reset
@@ -370,8 +461,24 @@ pub fn fault_is_valid(f: &Fault) -> Result<(), String> {
     {
         return Err(format!("status {s} is not an HTTP status"));
     }
+    if f.kind == FaultKind::Cloudflare
+        && let Some(s) = f.status
+        && !(520..=526).contains(&s)
+    {
+        return Err(format!("a cloudflare fault answers 520 to 526, not {s}"));
+    }
     if (f.kind == FaultKind::Message) != f.message.is_some() {
         return Err("message goes with, and only with, kind \"message\"".into());
+    }
+    if f.after_order
+        && !matches!(
+            f.kind,
+            FaultKind::Status | FaultKind::Cloudflare | FaultKind::Reset
+        )
+    {
+        return Err(
+            "after_order goes only with kind \"status\", \"cloudflare\" or \"reset\"".into(),
+        );
     }
     Ok(())
 }

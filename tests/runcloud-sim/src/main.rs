@@ -3,7 +3,9 @@
 
 mod api;
 mod control;
+mod dns;
 mod http;
+mod issuance;
 mod sim;
 mod state;
 mod time;
@@ -124,36 +126,53 @@ async fn serve(args: Args, state: State) {
     });
     let addr = listener.local_addr().unwrap();
     let mut temp_dir = None;
+    let ca_path = args.ca_out.clone().unwrap_or_else(|| {
+        let dir = std::env::temp_dir().join(format!(
+            "runcloud-sim-{}-{}",
+            std::process::id(),
+            addr.port()
+        ));
+        temp_dir = Some(dir.clone());
+        dir.join("ca.pem")
+    });
+    let fail = |e: String| -> ! {
+        eprintln!("runcloud-sim: {e}");
+        std::process::exit(1);
+    };
+    let ca = std::sync::Arc::new(
+        tls::Ca::new("runcloud-sim test CA (Let's Encrypt stand-in)").unwrap_or_else(|e| fail(e)),
+    );
+    ca.write(&ca_path).unwrap_or_else(|e| fail(e));
     let acceptor = if args.tls {
-        let ca_path = args.ca_out.clone().unwrap_or_else(|| {
-            let dir = std::env::temp_dir().join(format!(
-                "runcloud-sim-{}-{}",
-                std::process::id(),
-                addr.port()
-            ));
-            temp_dir = Some(dir.clone());
-            dir.join("ca.pem")
-        });
-        let acceptor = tls::setup(&ca_path, args.tls_expired).unwrap_or_else(|e| {
-            eprintln!("runcloud-sim: {e}");
-            std::process::exit(1);
-        });
-        Some((acceptor, ca_path))
+        Some(tls::api_acceptor(&ca, args.tls_expired).unwrap_or_else(|e| fail(e)))
     } else {
         None
     };
     let scheme = if acceptor.is_some() { "https" } else { "http" };
     let url = format!("{scheme}://{addr}");
-    let first_line = serde_json::json!({
-        "url": url,
-        "ca_file": acceptor.as_ref().map(|(_, p)| p.display().to_string()),
-        "pid": std::process::id(),
-    });
     let sim = Arc::new(Sim::new(
         state,
         Config::new(args.rate_limit, args.latency_ms),
-        url,
+        url.clone(),
     ));
+    let dns_addr = dns::serve(sim.clone(), addr.ip())
+        .await
+        .unwrap_or_else(|e| fail(format!("cannot start the DNS server: {e}")));
+    let sites = TcpListener::bind((addr.ip(), 0))
+        .await
+        .unwrap_or_else(|e| fail(format!("cannot listen for HTTPS: {e}")));
+    let https_port = sites.local_addr().unwrap().port();
+    let sites_acceptor = tls::sites_acceptor(sim.clone(), ca.clone()).unwrap_or_else(|e| fail(e));
+    tokio::spawn(serve_sites(sites, sites_acceptor));
+    let first_line = serde_json::json!({
+        "url": url,
+        "ca_file": acceptor.as_ref().map(|_| ca_path.display().to_string()),
+        "pid": std::process::id(),
+        "dns": dns_addr.to_string(),
+        "https_port": https_port,
+        "sites_ca_file": ca_path.display().to_string(),
+    });
+    let _ = sim.info.set(first_line.clone());
     // Handlers first: whoever reads the first line may signal us at once, and a signal that
     // arrived before them would kill the process instead of stopping it gracefully.
     use tokio::signal::unix::{SignalKind, signal};
@@ -164,7 +183,6 @@ async fn serve(args: Args, state: State) {
         let _ = writeln!(out, "{first_line}");
         let _ = out.flush();
     }
-    let acceptor = acceptor.map(|(a, _)| a);
 
     let mut next_conn = 0u64;
     loop {
@@ -209,4 +227,29 @@ async fn serve(args: Args, state: State) {
         let _ = std::fs::remove_dir_all(dir);
     }
     std::process::exit(0);
+}
+
+/// The web apps' HTTPS port: the TLS handshake is the point (which certificate is served);
+/// whatever is asked over it gets a short page.
+async fn serve_sites(listener: TcpListener, acceptor: tokio_rustls::TlsAcceptor) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            continue;
+        };
+        let acceptor = acceptor.clone();
+        tokio::spawn(async move {
+            let Ok(mut tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            let mut buf = [0u8; 4096];
+            let _ =
+                tokio::time::timeout(std::time::Duration::from_secs(2), tls.read(&mut buf)).await;
+            let _ = tls
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 21\r\nconnection: close\r\n\r\nserved by RunCloud.\r\n")
+                .await;
+            let _ = tls.shutdown().await;
+        });
+    }
 }

@@ -22,6 +22,25 @@ pub struct Config {
     pub latency_ms: u64,
     /// `"not_found"` (404, the default) or `"redirect"` (301 to the path without the slash).
     pub trailing_slash: String,
+    /// What a name missing from the DNS table resolves to: `"server"` (the server of the app
+    /// that has it, else the first server) or `"nxdomain"`.
+    pub dns_default: String,
+    /// `"sync"`: an issuing call answers when Let's Encrypt is done; `"async"`: it answers at
+    /// once and the certificate's `status` goes from `pending` to `issued` or `failed`.
+    pub issuance_mode: String,
+    /// How long one issuance takes (the simulator's clock; a synchronous call really waits).
+    pub issuance_ms: u64,
+    /// Let's Encrypt's weekly limits (duplicate certificates, certificates per registered
+    /// domain). Off by default so suites about something else never trip over the week's
+    /// earlier issuances in the same simulator.
+    pub le_limits: bool,
+    pub le_duplicate_limit: u32,
+    pub le_domain_limit: u32,
+    /// The HTTP status RunCloud relays a failed synchronous issuance with (unconfirmed: 422).
+    pub le_error_status: u16,
+    /// `GET /ssl` with no certificate: `"empty"` (200 `{}`), or `{"message":"SSL not
+    /// installed!"}` with `"message_200"`, `"message_404"` or `"message_422"`.
+    pub no_ssl_answer: String,
 }
 
 impl Config {
@@ -34,6 +53,14 @@ impl Config {
             require_accept_json: false,
             latency_ms,
             trailing_slash: "not_found".into(),
+            dns_default: "server".into(),
+            issuance_mode: "sync".into(),
+            issuance_ms: 0,
+            le_limits: false,
+            le_duplicate_limit: 5,
+            le_domain_limit: 50,
+            le_error_status: 422,
+            no_ssl_answer: "empty".into(),
         }
     }
 }
@@ -55,10 +82,12 @@ pub enum FaultKind {
     NoLinks,
     LastPage,
     Message,
+    NoApiAccess,
+    Cloudflare,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 13] = [
+    pub const ALL: [FaultKind; 15] = [
         FaultKind::Latency,
         FaultKind::Status,
         FaultKind::RateLimit,
@@ -72,6 +101,8 @@ impl FaultKind {
         FaultKind::NoLinks,
         FaultKind::LastPage,
         FaultKind::Message,
+        FaultKind::NoApiAccess,
+        FaultKind::Cloudflare,
     ];
 
     /// The name the control API uses.
@@ -90,6 +121,8 @@ impl FaultKind {
             FaultKind::NoLinks => "no_links",
             FaultKind::LastPage => "last_page",
             FaultKind::Message => "message",
+            FaultKind::NoApiAccess => "no_api_access",
+            FaultKind::Cloudflare => "cloudflare",
         }
     }
 }
@@ -142,6 +175,12 @@ pub struct Fault {
     /// The `message` of a `message` fault's answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// `status`, `cloudflare` and `reset` only: the request reaches RunCloud first (an
+    /// issuing call places its order, which goes on being issued), then its answer is lost
+    /// to the fault — a proxy giving up (524), an error after the work was done, a dropped
+    /// connection.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub after_order: bool,
 }
 
 fn any_method() -> String {
@@ -192,6 +231,41 @@ pub struct Counters {
     pub faults_fired: u64,
     /// Every TCP connection accepted since start, control calls included (never reset).
     pub tcp_accepted: u64,
+    /// Certificate orders placed with Let's Encrypt (see `/_sim/orders`).
+    pub orders: u64,
+    /// Questions the DNS server was asked.
+    pub dns_queries: u64,
+    /// TLS handshakes on the sites' HTTPS port.
+    pub https_handshakes: u64,
+}
+
+/// One certificate order: placed when an issuing call arrives, finished when Let's Encrypt
+/// is done (`/_sim/orders`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Order {
+    pub id: u64,
+    /// When the call arrived (the simulator's clock).
+    pub time: f64,
+    /// When Let's Encrypt is done with it.
+    pub due: f64,
+    pub api: &'static str,
+    pub route: &'static str,
+    pub server_id: u64,
+    pub webapp_id: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain_id: Option<u64>,
+    pub ssl_id: u64,
+    pub names: Vec<String>,
+    /// `pending`, `issued` or `failed`.
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The names whose validation failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failing: Vec<String>,
+    /// Another order for the same names was already pending or issued when this one arrived,
+    /// and that certificate still covered them: an order nobody needed.
+    pub duplicate: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -224,11 +298,20 @@ pub struct Inner {
     pub windows: HashMap<String, (Instant, u32)>,
     /// Bumped by every reset so connections are counted again afterwards.
     pub epoch: u64,
+    pub dns: crate::dns::DnsTable,
+    pub orders: Vec<Order>,
+    /// Every certificate Let's Encrypt issued: (time, its names sorted), for the weekly limits.
+    pub le_issued: Vec<(f64, Vec<String>)>,
+    /// Name → what the HTTPS port serves for it instead of its certificate
+    /// (`expired`, `mismatch`, `untrusted`).
+    pub tls_overrides: HashMap<String, String>,
 }
 
 pub struct Sim {
     inner: Mutex<Inner>,
     pub base_url: String,
+    /// What the first line says (`GET /_sim/info`), set once everything listens.
+    pub info: std::sync::OnceLock<Value>,
 }
 
 pub enum RateCheck {
@@ -259,8 +342,13 @@ impl Sim {
                 redeploys: Vec::new(),
                 windows: HashMap::new(),
                 epoch: 0,
+                dns: Default::default(),
+                orders: Vec::new(),
+                le_issued: Vec::new(),
+                tls_overrides: HashMap::new(),
             }),
             base_url,
+            info: std::sync::OnceLock::new(),
         }
     }
 
@@ -283,6 +371,11 @@ impl Inner {
         self.redeploys.clear();
         self.windows.clear();
         self.epoch += 1;
+        self.dns.clear();
+        self.orders.clear();
+        self.le_issued.clear();
+        self.tls_overrides.clear();
+        crate::time::reset_offset();
     }
 
     /// The first matching fault, consuming one of its `times`.
@@ -371,6 +464,7 @@ mod tests {
             retry_after: None,
             times: None,
             message: None,
+            after_order: false,
         }
     }
 

@@ -28,12 +28,21 @@ pub struct Cert {
     pub api_id: Option<u64>,
     pub valid_until: u64,
     pub created_at: u64,
+    /// The names of the last successful issuance: what the app's HTTPS port serves.
+    pub names: Vec<String>,
+    /// `issued`, `pending` (an order is being processed) or `failed` (the last order failed;
+    /// the certificate of the last success is still the one served).
+    pub status: &'static str,
+    /// Why the last order failed, as Let's Encrypt / RunCloud word it.
+    pub status_message: Option<String>,
 }
 
 impl Cert {
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id,
+            "status": self.status,
+            "statusMessage": self.status_message,
             "method": self.method,
             "enableHttp": self.enable_http,
             "enableHsts": self.enable_hsts,
@@ -258,6 +267,9 @@ impl State {
             api_id: None,
             valid_until: now + 90 * 86_400,
             created_at: now,
+            names: Vec::new(),
+            status: "issued",
+            status_message: None,
         }
     }
 
@@ -344,6 +356,24 @@ impl State {
     pub fn app_mut(&mut self, server_id: u64, app_id: u64) -> Option<&mut WebApp> {
         self.servers.get_mut(&server_id)?.webapps.get_mut(&app_id)
     }
+
+    /// The server and app serving `name` (one of its domains, or the `www.` alias of one).
+    pub fn serving(&self, name: &str) -> Option<(&Server, &WebApp, usize)> {
+        let lower = name.to_ascii_lowercase();
+        for server in self.servers.values() {
+            let hit = server.names.get(&lower).copied().or_else(|| {
+                let bare = lower.strip_prefix("www.")?;
+                let (w, d) = *server.names.get(bare)?;
+                let app = server.webapps.get(&w)?;
+                app.domains[app.domain_index(d)?].www.then_some((w, d))
+            });
+            if let Some((w, d)) = hit {
+                let app = server.webapps.get(&w)?;
+                return Some((server, app, app.domain_index(d)?));
+            }
+        }
+        None
+    }
 }
 
 // ---- seed file / reset body -------------------------------------------------------------
@@ -426,7 +456,7 @@ fn default_servers() -> Vec<SeedServer> {
         SeedServer {
             id: 11667,
             name: Some("web-01".into()),
-            ip_address: Some("203.0.113.10".into()),
+            ip_address: Some("127.0.0.1".into()),
             webapps: Some(vec![SeedApp {
                 id: 940288,
                 name: Some("network".into()),
@@ -440,7 +470,7 @@ fn default_servers() -> Vec<SeedServer> {
         SeedServer {
             id: 11668,
             name: Some("web-02".into()),
-            ip_address: Some("203.0.113.11".into()),
+            ip_address: Some("127.0.0.2".into()),
             webapps: Some(vec![SeedApp {
                 id: 940300,
                 name: Some("other".into()),
@@ -486,7 +516,7 @@ impl State {
                 Server {
                     id: s.id,
                     name: s.name.unwrap_or_else(|| format!("server-{}", s.id)),
-                    ip_address: s.ip_address.unwrap_or_else(|| "203.0.113.10".into()),
+                    ip_address: s.ip_address.unwrap_or_else(|| "127.0.0.1".into()),
                     created_at: now,
                     webapps: BTreeMap::new(),
                     names: HashMap::new(),
@@ -567,8 +597,10 @@ impl State {
                         .map_err(|e| format!("web app {} generate: {}", a.id, e.message()))?;
                 }
                 if ssl == "basic" {
-                    let cert = state.new_cert("letsencrypt", Some("http-01"));
-                    state.app_mut(s.id, a.id).unwrap().basic_cert = Some(cert);
+                    let mut cert = state.new_cert("letsencrypt", Some("http-01"));
+                    let app = state.app_mut(s.id, a.id).unwrap();
+                    cert.names = app.certificate_names();
+                    app.basic_cert = Some(cert);
                 }
             }
         }

@@ -1,19 +1,42 @@
-//! Wall-clock helpers: RunCloud renders dates as `YYYY-MM-DD HH:MM:SS` (UTC, no zone).
+//! The simulator's clock: the wall clock plus an offset that `POST /_sim/clock` moves
+//! forward, so what takes days (Let's Encrypt's 7-day windows, certificate expiry) or minutes
+//! (an asynchronous issuance) is testable without waiting. Every date the API shows, every
+//! window and every pending issuance reads this clock. RunCloud renders dates as
+//! `YYYY-MM-DD HH:MM:SS` (UTC, no zone).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-pub fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+/// Milliseconds added to the wall clock (never negative: the clock only moves forward).
+static OFFSET_MS: AtomicU64 = AtomicU64::new(0);
+
+pub fn offset_ms() -> u64 {
+    OFFSET_MS.load(Ordering::Relaxed)
 }
 
-pub fn now_f64() -> f64 {
+/// Moves the clock forward by `ms`.
+pub fn advance_ms(ms: u64) {
+    OFFSET_MS.fetch_add(ms, Ordering::Relaxed);
+}
+
+/// Back to the wall clock (a reset).
+pub fn reset_offset() {
+    OFFSET_MS.store(0, Ordering::Relaxed);
+}
+
+fn wall_f64() -> f64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
+}
+
+pub fn now_secs() -> u64 {
+    now_f64() as u64
+}
+
+pub fn now_f64() -> f64 {
+    wall_f64() + offset_ms() as f64 / 1000.0
 }
 
 /// Unix seconds → `YYYY-MM-DD HH:MM:SS` UTC (proleptic Gregorian, days-from-civil inverse).

@@ -413,7 +413,7 @@ fn patch_meta_updates_settings_and_dns_lists_a_and_cname_records() {
     assert_eq!(
         dns,
         json!([
-            {"type": "A", "hostname": "meta.example.com", "content": "203.0.113.10"},
+            {"type": "A", "hostname": "meta.example.com", "content": "127.0.0.1"},
             {"type": "CNAME", "hostname": "www.meta.example.com", "content": "meta.example.com"},
         ])
     );

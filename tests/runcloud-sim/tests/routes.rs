@@ -23,7 +23,7 @@ fn servers_and_web_apps_list_and_show_with_the_documented_ids() {
             .send()
             .unwrap(),
     );
-    assert_eq!(server["ipAddress"], "203.0.113.10");
+    assert_eq!(server["ipAddress"], "127.0.0.1");
     assert_eq!(server["name"], "web-01");
     let (_, apps) = json(
         sim.v3(Method::GET, &format!("/servers/{SERVER}/webapps"))

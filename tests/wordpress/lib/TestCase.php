@@ -45,7 +45,7 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		foreach (get_sites(['fields' => 'ids', 'number' => 0, 'site__not_in' => [get_main_site_id()]]) as $blog_id) {
 			wp_delete_site((int) $blog_id);
 		}
-		foreach ([Queue::table(), Domains::table(), Log::table()] as $table) {
+		foreach ([Queue::table(), Domains::table(), Log::table(), \WU_RunCloud\Domain_State::table()] as $table) {
 			$wpdb->query("TRUNCATE TABLE {$table}");
 		}
 		foreach ([Domain_Sync::LAST_TEST_OPTION, \WU_RunCloud\Reconciler::LAST_SYNC_OPTION, \WU_RunCloud\Network_Admin::TOKEN_NOTICE_OPTION, \WU_RunCloud\Reconciler::PRUNE_HELD_OPTION, Settings::HOLD_OPTION] as $option) {
@@ -57,11 +57,14 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		delete_site_transient('wu_runcloud_preview_1');
 		wp_clear_scheduled_hook(Worker::HOOK);
 		wp_clear_scheduled_hook(Plugin::RECONCILE_HOOK);
+		wp_clear_scheduled_hook(Plugin::DAILY_CHECK_HOOK);
 
 		$this->reset_sim();
 
 		// No in-extension retries: the plugin's own backoff is what these tests observe.
-		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['retries' => 0, 'timeout' => 10.0, 'connect_timeout' => 5.0]);
+		// ssl_timeout far beyond a suite: a worker reuses a certificate's route only that long
+		// after its last order, so each test sees its own simulator state.
+		$this->add_test_filter('wu_runcloud_client_options', static fn() => ['retries' => 0, 'timeout' => 10.0, 'connect_timeout' => 5.0, 'ssl_timeout' => 600.0]);
 		Settings::set_enabled(true);
 	}
 

@@ -48,3 +48,42 @@ pub fn show_webapp(session: &Session<'_>) -> Result<Named, Error> {
         config.app_id,
     )
 }
+
+#[derive(Deserialize)]
+struct ServerAddress {
+    #[serde(rename = "ipAddress", default, deserialize_with = "de::opt_text")]
+    ip_address: Option<String>,
+}
+
+/// The server's `ipAddress` (`GET /servers/{s}`), where every domain of the app must point.
+pub fn server_address(session: &Session<'_>) -> Result<Option<String>, Error> {
+    let s = session.config.server_id;
+    let answer: ServerAddress =
+        session.send(&Request::get(format!("/servers/{s}"), Action::ShowServer))?;
+    Ok(answer.ip_address.filter(|a| !a.trim().is_empty()))
+}
+
+#[derive(Deserialize)]
+struct DnsHint {
+    #[serde(rename = "type", default, deserialize_with = "de::opt_text")]
+    kind: Option<String>,
+    #[serde(default, deserialize_with = "de::opt_text")]
+    content: Option<String>,
+}
+
+/// RunCloud's DNS hint for one domain (`GET …/domains/{d}/dns`, v3,
+/// <https://runcloud.io/docs/api/v3/api-8617115>): the addresses of its A and AAAA records.
+pub fn dns_hint(session: &Session<'_>, domain_id: u64, name: &str) -> Result<Vec<String>, Error> {
+    let path = format!("{}/domains/{domain_id}/dns", session.config.webapp_path());
+    let records: Vec<DnsHint> = session.send(&Request::get(
+        path,
+        Action::ReadDnsHint {
+            name: name.to_string(),
+        },
+    ))?;
+    Ok(records
+        .into_iter()
+        .filter(|r| matches!(r.kind.as_deref(), Some("A" | "AAAA")))
+        .filter_map(|r| r.content)
+        .collect())
+}

@@ -19,6 +19,10 @@ pub struct Sim {
     pub url: String,
     pub ca_file: Option<String>,
     pub pid: u32,
+    /// The DNS server (`ip:port`, UDP and TCP).
+    pub dns: String,
+    pub https_port: u16,
+    pub sites_ca_file: String,
     child: Child,
     pub client: Client,
 }
@@ -48,6 +52,17 @@ impl Sim {
             .to_string();
         let ca_file = first["ca_file"].as_str().map(str::to_string);
         let pid = first["pid"].as_u64().expect("first line has a pid") as u32;
+        let dns = first["dns"]
+            .as_str()
+            .expect("first line has dns")
+            .to_string();
+        let https_port = first["https_port"]
+            .as_u64()
+            .expect("first line has https_port") as u16;
+        let sites_ca_file = first["sites_ca_file"]
+            .as_str()
+            .expect("first line has sites_ca_file")
+            .to_string();
         assert_eq!(
             pid,
             child.id(),
@@ -62,6 +77,9 @@ impl Sim {
             url,
             ca_file,
             pid,
+            dns,
+            https_port,
+            sites_ca_file,
             child,
             client,
         }

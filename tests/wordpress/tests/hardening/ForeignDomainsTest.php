@@ -92,7 +92,7 @@ final class ForeignDomainsTest extends TestCase {
 				Domains::unrequest(get_current_network_id(), Settings::target(), 'both.example.com');
 				return 'both.example.com';
 			case 'hand-added on the new app':
-				$this->reset_sim(['servers' => [['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10', 'webapps' => [
+				$this->reset_sim(['servers' => [['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '127.0.0.1', 'webapps' => [
 					['id' => self::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'basic'],
 					['id' => self::NEW_APP, 'name' => 'network-new', 'primary_domain' => 'new.network.test', 'ssl' => 'basic'],
 				]]]]);

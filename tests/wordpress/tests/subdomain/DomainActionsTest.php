@@ -148,7 +148,7 @@ final class DomainActionsTest extends TestCase {
 	/** The app holds `*.network.test` as a wildcard domain (primary `app.test`), no rate limit. */
 	private function seed_app_with_wildcard_network_domain(): void {
 		$this->reset_sim(['servers' => [[
-			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
+			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '127.0.0.1',
 			'webapps' => [[
 				'id' => self::APP, 'name' => 'network', 'primary_domain' => 'app.test', 'ssl' => 'basic',
 				'domains' => [['name' => 'network.test', 'wildcard' => true]],

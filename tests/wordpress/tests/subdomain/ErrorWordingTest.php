@@ -28,7 +28,7 @@ final class ErrorWordingTest extends TestCase {
 		return [
 			'wrong token'          => [['credentials' => ['WU_RUNCLOUD_API_TOKEN' => 'not-the-token']], 'rejected the v3 API token (WU_RUNCLOUD_API_TOKEN) with HTTP 401'],
 			'wrong key and secret' => [['credentials' => ['WU_RUNCLOUD_API_TOKEN' => '', 'WU_RUNCLOUD_API_KEY' => 'not-the-key', 'WU_RUNCLOUD_API_SECRET' => 'not-the-secret']], 'create a token and set WU_RUNCLOUD_API_TOKEN'],
-			'no permission'        => [['fault' => $all + ['kind' => 'status', 'status' => 403]], 'the credentials lack permission'],
+			'no permission'        => [['fault' => $all + ['kind' => 'status', 'status' => 403]], 'RunCloud\'s API is only for Business and Enterprise plans'],
 			'wrong app id'         => [['credentials' => ['WU_RUNCLOUD_APP_ID' => '999999']], 'check WU_RUNCLOUD_SERVER_ID 11667 and WU_RUNCLOUD_APP_ID 999999'],
 			'domain refused'       => [['fault' => ['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 422]], 'plan allows more domains'],
 			'rate limited'         => [['fault' => $all + ['kind' => 'rate_limit', 'retry_after' => 0]], 'rate limit (HTTP 429)'],

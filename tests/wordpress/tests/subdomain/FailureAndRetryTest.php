@@ -91,7 +91,7 @@ final class FailureAndRetryTest extends TestCase {
 
 	public function test_a_refused_remove_of_the_apps_primary_domain_says_so_without_add_advice(): void {
 		$this->reset_sim(['servers' => [[
-			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10',
+			'id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '127.0.0.1',
 			'webapps' => [['id' => self::APP, 'name' => 'network', 'primary_domain' => 'app.example.com', 'ssl' => 'basic']],
 		]]]);
 		// Even when our records claim the name (a corrupted or hand-edited row), RunCloud

@@ -22,6 +22,7 @@ final class PluginLifecycleTest extends TestCase {
 		'wp_update_site' => 'action_wp_update_site',
 		'wu_runcloud_process_queue' => 'action_wu_runcloud_process_queue',
 		'wu_runcloud_reconcile' => 'action_wu_runcloud_reconcile',
+		'wu_runcloud_daily_checks' => 'action_wu_runcloud_daily_checks',
 		'wu_register_integrations' => 'action_wu_register_integrations',
 		'wu_register_capabilities' => 'action_wu_register_capabilities',
 		'init' => 'action_init',

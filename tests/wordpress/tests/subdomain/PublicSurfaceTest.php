@@ -14,7 +14,10 @@ final class PublicSurfaceTest extends TestCase {
 
 	private const FIRED = [
 		'apply_filters' => [
-			'wu_runcloud_client_options', 'wu_runcloud_keep_finished_days', 'wu_runcloud_reconcile_recurrence',
+			'wu_runcloud_cli_status_domains', 'wu_runcloud_client_options', 'wu_runcloud_dns_gate',
+			'wu_runcloud_dns_give_up_days', 'wu_runcloud_dns_proxied_is_ready', 'wu_runcloud_dns_recheck_delays',
+			'wu_runcloud_https_check_delay', 'wu_runcloud_https_checks_per_run', 'wu_runcloud_https_pending_checks',
+			'wu_runcloud_keep_finished_days', 'wu_runcloud_reconcile_recurrence',
 			'wu_runcloud_retry_delays', 'wu_runcloud_second_level_suffixes', 'wu_runcloud_ssl_redeploy_delay',
 			'wu_runcloud_ssl_san_warning', 'wu_runcloud_wanted_domains', 'wu_runcloud_wildcard_cache_ttl',
 			'wu_runcloud_worker_batch_size', 'wu_runcloud_worker_time_budget',
@@ -28,7 +31,7 @@ final class PublicSurfaceTest extends TestCase {
 		'wu_runcloud_last_test', 'wu_runcloud_prune_held', 'wu_runcloud_token_notice_dismissed',
 	];
 
-	private const TABLES = ['wu_runcloud_domains', 'wu_runcloud_log', 'wu_runcloud_ops'];
+	private const TABLES = ['wu_runcloud_domains', 'wu_runcloud_log', 'wu_runcloud_ops', 'wu_runcloud_states'];
 
 	/** `wp runcloud <command>` and `wp runcloud queue <command>`. */
 	private const COMMANDS = ['add', 'domains', 'remove', 'status', 'sync', 'test'];

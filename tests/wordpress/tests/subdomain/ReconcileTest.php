@@ -125,6 +125,9 @@ final class ReconcileTest extends TestCase {
 		Settings::set_enabled(true);
 		$result = Reconciler::run(false);
 		$this->assertCount(12, $result['added']);
-		$this->assertCount(1, $this->redeploys(), 'One redeploy at the end of a sync, not one per domain');
+		$this->assertCount(0, $this->redeploys(), 'No certificate order inside the sync (it may run in an admin request)');
+		$this->run_after_ssl_window();
+		$this->assertCount(1, $this->redeploys(), 'One redeploy after a sync, by the worker, not one per domain');
+		$this->assertCount(1, $this->sim()->orders(), 'one order');
 	}
 }

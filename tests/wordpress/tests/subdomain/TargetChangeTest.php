@@ -40,11 +40,11 @@ final class TargetChangeTest extends TestCase {
 	/** A second app on the server, and the default second server. */
 	private function seed_two_apps(array $on_new_app = []): void {
 		$this->reset_sim(['servers' => [
-			['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '203.0.113.10', 'webapps' => [
+			['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '127.0.0.1', 'webapps' => [
 				['id' => self::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'basic'],
 				['id' => self::NEW_APP, 'name' => 'network-new', 'primary_domain' => 'new.network.test', 'ssl' => 'basic', 'domains' => $on_new_app],
 			]],
-			['id' => 11668, 'name' => 'web-02', 'ipAddress' => '203.0.113.11', 'webapps' => [
+			['id' => 11668, 'name' => 'web-02', 'ipAddress' => '127.0.0.2', 'webapps' => [
 				['id' => 940300, 'name' => 'other', 'primary_domain' => 'other.test', 'ssl' => 'none', 'domains' => $on_new_app],
 			]],
 		]]);
