@@ -8,14 +8,13 @@
  * answered by the database a page at a time, never by loading every domain into PHP. A
  * network's domains are every hostname of its sites (but its main domain), every domain
  * recorded for it on the configured app, and every domain an operation of it still waits or
- * fails for. Each one is judged by its row in the domains table (t) and by its latest
+ * fails for. Each one is judged by its row in the domains table (t), its stage on the way to
+ * HTTPS (g, Domain_State: waiting for DNS, certificate pending, a failed step) and its latest
  * operation (o, joined only when that operation still matters: waiting, running, failing, or
  * an add a wildcard made unnecessary).
  *
- * Adding a state (the DNS gate's "waiting for DNS", "certificate pending", "HTTPS live" of
- * issue 14) is one entry in rules() at its place in the precedence, a label in labels() and,
- * if it has one, its view in VIEWS; every surface then shows it. The "waiting for DNS" view
- * exists already and counts 0 until a rule produces that state.
+ * A state is one entry in rules() at its place in the precedence, a label in labels() and,
+ * if it has one, its view in VIEWS; every surface then shows it.
  *
  * @package WU_RunCloud
  */
@@ -36,6 +35,7 @@ final class Domain_Status {
 	public const VIEWS = [
 		'all'         => null,
 		'live'        => ['live', 'wildcard'],
+		'pending'     => ['cert_pending'],
 		'waiting_dns' => ['waiting_dns'],
 		'failing'     => ['failing'],
 		'not_ours'    => ['not_ours'],
@@ -47,16 +47,20 @@ final class Domain_Status {
 	/**
 	 * Every state, in precedence order, with the SQL condition that puts a domain in it (the
 	 * first that holds wins; 'missing' is what is left). t: the domain's row in the domains
-	 * table, o: its latest operation when that one still matters (see joins()).
+	 * table, g: its stage, o: its latest operation when that one still matters (see from_sql()).
+	 * A domain the plugin added with no stage (added before stages were kept, or with the DNS
+	 * gate and HTTPS checks off) is live as far as RunCloud goes.
 	 *
-	 * @return array<string, string|null> state => condition
+	 * @return array<string, string> state => condition
 	 */
 	private static function rules(): array {
+		$stages = static fn(array $list): string => "g.stage IN ('" . implode("','", $list) . "')";
 		return [
-			'failing'     => "o.status IN ('" . implode("','", Queue::PROBLEMS) . "')",
-			'queued'      => "o.status IN ('pending','running')",
-			'waiting_dns' => null, // The DNS gate (issue 14) puts its condition here.
-			'live'        => 't.in_runcloud = 1 AND t.managed = 1',
+			'failing'      => "o.status IN ('" . implode("','", Queue::PROBLEMS) . "') OR " . $stages(Domain_State::FAILING),
+			'queued'       => "o.status IN ('pending','running')",
+			'waiting_dns'  => "o.status = 'waiting' OR " . $stages([Domain_State::WAITING_DNS]),
+			'cert_pending' => 't.in_runcloud = 1 AND t.managed = 1 AND ' . $stages([Domain_State::IN_RUNCLOUD, Domain_State::CERT_PENDING]),
+			'live'         => 't.in_runcloud = 1 AND t.managed = 1',
 			'wildcard'    => "o.op = 'add' AND o.status = 'skipped'",
 			'not_ours'    => 't.in_runcloud = 1',
 			'missing'     => '1',
@@ -66,10 +70,11 @@ final class Domain_Status {
 	/** @return array<string, string> state => what an operator reads */
 	public static function labels(): array {
 		return [
-			'failing'     => __('Failing', 'wu-runcloud'),
-			'queued'      => __('Queued', 'wu-runcloud'),
-			'waiting_dns' => __('Waiting for DNS', 'wu-runcloud'),
-			'live'        => __('Live', 'wu-runcloud'),
+			'failing'      => __('Failing', 'wu-runcloud'),
+			'queued'       => __('Queued', 'wu-runcloud'),
+			'waiting_dns'  => __('Waiting for DNS', 'wu-runcloud'),
+			'cert_pending' => __('In RunCloud, certificate pending', 'wu-runcloud'),
+			'live'         => __('Live', 'wu-runcloud'),
 			'wildcard'    => __('Live (covered by a wildcard domain)', 'wu-runcloud'),
 			'not_ours'    => __('In RunCloud, not added by this plugin', 'wu-runcloud'),
 			'missing'     => __('Not in RunCloud', 'wu-runcloud'),
@@ -81,6 +86,7 @@ final class Domain_Status {
 		return [
 			'all'         => __('All', 'wu-runcloud'),
 			'live'        => __('Live', 'wu-runcloud'),
+			'pending'     => __('Certificate pending', 'wu-runcloud'),
 			'waiting_dns' => __('Waiting for DNS', 'wu-runcloud'),
 			'failing'     => __('Failing', 'wu-runcloud'),
 			'not_ours'    => __('Not ours', 'wu-runcloud'),
@@ -104,16 +110,14 @@ final class Domain_Status {
 	private static function state_sql(): string {
 		$sql = 'CASE';
 		foreach (self::rules() as $state => $condition) {
-			if ($condition !== null) {
-				$sql .= " WHEN {$condition} THEN '{$state}'";
-			}
+			$sql .= " WHEN {$condition} THEN '{$state}'";
 		}
 		return $sql . ' END';
 	}
 
 	/**
 	 * FROM ... of every domain of a network: the union of its names (n), their row in the
-	 * domains table (t) and the latest operation when it still matters (o). A newer operation
+	 * domains table (t), their stage (g) and the latest operation when it still matters (o). A newer operation
 	 * that was not set aside replaces an older one, whatever its status.
 	 *
 	 * o and z are looked up by domain (index domain_op), whatever the table statistics say:
@@ -127,6 +131,7 @@ final class Domain_Status {
 		$main    = Domain_Name::normalize((string) (get_network($network_id)->domain ?? ''));
 		$ops     = Queue::table();
 		$domains = Domains::table();
+		$stages  = Domain_State::table();
 		$listed  = "'" . implode("','", self::DOMAIN_OPS) . "'";
 		$matters = "'" . implode("','", array_merge(Queue::ACTIVE, Queue::PROBLEMS, ['skipped'])) . "'";
 		$aside   = "'" . implode("','", Queue::SET_ASIDE) . "'";
@@ -137,9 +142,10 @@ final class Domain_Status {
 				UNION SELECT domain FROM {$ops} WHERE network_id = %d AND domain <> '' AND op IN ({$listed}) AND status IN ('" . implode("','", array_merge(Queue::ACTIVE, Queue::PROBLEMS)) . "')
 			) n
 			LEFT JOIN {$domains} t ON t.network_id = %d AND t.server_id = %d AND t.app_id = %d AND t.domain = n.domain
+			LEFT JOIN {$stages} g ON g.server_id = %d AND g.app_id = %d AND g.domain = n.domain
 			LEFT JOIN {$ops} o FORCE INDEX (domain_op) ON o.network_id = %d AND o.domain = n.domain AND o.op IN ({$listed}) AND o.status IN ({$matters})
 				AND NOT EXISTS (SELECT 1 FROM {$ops} z FORCE INDEX (domain_op) WHERE z.network_id = o.network_id AND z.domain = o.domain AND z.id > o.id AND z.op IN ({$listed}) AND z.status NOT IN ({$aside}))",
-			$network_id, $main, $network_id, $server, $app, $network_id, $network_id, $server, $app, $network_id
+			$network_id, $main, $network_id, $server, $app, $network_id, $network_id, $server, $app, $server, $app, $network_id
 		);
 	}
 
@@ -184,9 +190,12 @@ final class Domain_Status {
 	 *
 	 * @param array $args states (list, null for all), search, orderby (domain|state|runcloud_id|
 	 *                    updated), order (asc|desc), per_page, paged (1-based), network_id.
-	 * @return object[] domain, state, label, runcloud_id, managed, in_runcloud, site_id, and the
-	 *                  latest operation: op_id, op, op_status, attempts, last_status, last_error,
-	 *                  next_attempt_at, op_updated (null when none)
+	 * @return object[] domain, state, label, note (why: the failure, what DNS shows, what the
+	 *                  certificate waits for; '' when nothing to say), stage and stage_label (on
+	 *                  the way to HTTPS, '' when none), runcloud_id, managed, in_runcloud, site_id,
+	 *                  and the latest operation: op_id, op, op_status, attempts, last_status,
+	 *                  last_error (the operation's, or the failed step's), next_attempt_at,
+	 *                  op_updated (null when none)
 	 */
 	public static function page(array $args): array {
 		global $wpdb;
@@ -254,10 +263,15 @@ final class Domain_Status {
 			$sites[strtolower((string) $site->domain)] = (int) $site->blog_id;
 		}
 		$latest = self::latest_ops($names, $network_id);
+		$where  = Domain_State::for_domains($names);
 		$labels = self::labels();
 		foreach ($rows as $row) {
 			$op                   = $latest[$row->domain] ?? null;
+			$stage                = $where[$row->domain] ?? null;
+			$op_failing           = $op !== null && in_array($op->status, Queue::PROBLEMS, true);
 			$row->label           = $labels[$row->state] ?? $row->state;
+			$row->stage           = $stage['stage'] ?? '';
+			$row->stage_label     = $stage['label'] ?? '';
 			$row->site_id         = $sites[$row->domain] ?? 0;
 			$row->runcloud_id     = $row->runcloud_id !== null ? (int) $row->runcloud_id : null;
 			$row->managed         = (bool) $row->managed;
@@ -267,7 +281,9 @@ final class Domain_Status {
 			$row->op_status       = $op ? (string) $op->status : null;
 			$row->attempts        = $op ? (int) $op->attempts : 0;
 			$row->last_status     = $op ? (int) $op->last_status : 0;
-			$row->last_error      = $op ? (string) $op->last_error : '';
+			// A failed step (certificate, HTTPS, DNS moved) speaks when no operation fails.
+			$row->last_error      = $op_failing || $stage === null || !in_array($stage['stage'], Domain_State::FAILING, true) ? ($op ? (string) $op->last_error : '') : Domain_State::describe($stage);
+			$row->note            = $row->state === 'failing' ? $row->last_error : (in_array($row->state, ['waiting_dns', 'cert_pending'], true) && $stage !== null ? (string) $stage['note'] : '');
 			$row->next_attempt_at = $op ? (int) $op->next_attempt_at : 0;
 			$row->op_updated      = $op ? (int) $op->updated_at : 0;
 		}

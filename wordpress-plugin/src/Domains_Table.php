@@ -130,7 +130,9 @@ class Domains_Table extends \WP_List_Table {
 	}
 
 	protected function column_state($item) {
-		return sprintf('<span class="wu-rc-state wu-rc-state-%s">%s</span>', esc_attr($item->state), esc_html($item->label));
+		$cell = sprintf('<span class="wu-rc-state wu-rc-state-%s">%s</span>', esc_attr($item->state), esc_html($item->label));
+		// Failures have their own column; a domain on its way says what it waits for.
+		return $item->state !== 'failing' && $item->note !== '' ? $cell . '<br><span class="description wu-rc-note">' . esc_html($item->note) . '</span>' : $cell;
 	}
 
 	protected function column_runcloud($item) {

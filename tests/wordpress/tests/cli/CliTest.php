@@ -118,7 +118,7 @@ final class CliTest extends TestCase {
 
 		$all = json_decode($this->runcloud(['domains', '--format=json'])['stdout'], true);
 		$this->assertSame(['bad.example.com' => 'failing', 'good.example.com' => 'live'], array_column($all, 'status', 'domain'));
-		$this->assertSame(['domain', 'status', 'runcloud_id', 'ours', 'site_id', 'error'], array_keys($all[0]), 'The default fields');
+		$this->assertSame(['domain', 'status', 'runcloud_id', 'ours', 'site_id', 'note'], array_keys($all[0]), 'The default fields');
 		$csv = $this->runcloud(['domains', '--status=failing', '--format=csv', '--fields=domain,error'])['stdout'];
 		$this->assertMatchesRegularExpression('/^domain,error\nbad\.example\.com,"RunCloud refused adding domain bad\.example\.com .*plan allows more domains"$/m', $csv);
 		$this->assertSame('1', trim($this->runcloud(['domains', '--status=live', '--format=count'])['stdout']));
