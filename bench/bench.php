@@ -24,7 +24,7 @@ $root = dirname(__DIR__);
 $out = "$root/bench/out/run";
 $ext = getenv('WU_RUNCLOUD_EXT') ?: "$root/target/release/libwu_runcloud.so";
 $simBin = getenv('RUNCLOUD_SIM_BIN') ?: "$root/target/release/runcloud-sim";
-// Development aids (a full run ignores them): BENCH_ONLY=per_op,large,bulk,overhead,memory
+// Development aids (a full run ignores them): BENCH_ONLY=per_op,large,bulk,overhead,memory,admin
 // runs only those phases; BENCH_SIDES=baseline runs phase 1 without the extension.
 $only = array_filter(explode(',', (string) getenv('BENCH_ONLY')));
 $sides = array_filter(explode(',', (string) getenv('BENCH_SIDES'))) ?: ['ours', 'plugin', 'baseline'];
@@ -49,6 +49,8 @@ $plan = $smoke ? [
     'callgrind_calls' => 0,
     'memory_jobs' => 2,
     'memory_calls_per_job' => 200,
+    'admin_sites' => 200,
+    'admin_reps' => 1,
 ] : [
     'rtts' => [20, 80],
     'jobs_per_op' => 10,
@@ -64,6 +66,9 @@ $plan = $smoke ? [
     'callgrind_calls' => 200,
     'memory_jobs' => 10,
     'memory_calls_per_job' => 10000,
+    // Settings -> RunCloud of a network this large (1 % failing, 10 % not added by us)
+    'admin_sites' => 10000,
+    'admin_reps' => 5,
 ];
 
 $R = ['smoke' => $smoke, 'partial' => (bool) $only || count($sides) < 3, 'plan' => $plan, 'started' => gmdate('c'), 'checks' => [], 'phases' => []];
@@ -554,6 +559,85 @@ if ($series) {
     say(sprintf('  idle RSS without the extension %d kB, with it %d kB; after the first call %d kB; after %d calls %d kB',
         $mem['idle_noext']['rss_kb'], $mem['idle_ext']['rss_kb'], $first['rss_kb'], $calls, $last['rss_kb']));
 }
+}
+
+// ---------------------------------------------------------------- phase 6: the admin page
+if ($phaseOn('admin')) {
+say(sprintf('phase 6: Settings -> RunCloud on a network of %s sites', number_format($plan['admin_sites'])));
+// Its own WordPress, with the plugin network-activated (the other phases run without it).
+$adminDir = "$out/wp-admin";
+exec('env -u PHP_INI_SCAN_DIR ' . implode(' ', array_map('escapeshellarg', ["$root/tests/lib/wp-install.sh", '--dir', $adminDir, '--socket', $sock,
+    '--db', 'wu_bench_admin', '--domain', 'network.test', '--mode', 'subdomain', '--extra-config', "$out/wp-config-extra.php",
+    '--plugin', "$root/wordpress-plugin", '--activate'])) . ' 2>&1', $o, $rc);
+if ($rc !== 0) { fail("WordPress install (admin page) failed:\n" . implode("\n", $o)); }
+$cfg = json_decode((string) file_get_contents("$out/config.json"), true);
+file_put_contents("$out/config.json", json_encode($cfg + ['admin_wp_dir' => $adminDir]));
+// The network as SQL: N sites (rows of wp_blogs, as WordPress keeps them), each domain in
+// RunCloud (every tenth one found there, not added by us), one finished add per domain, and
+// 1 % whose latest add fails (half for good, half retrying) with RunCloud's words.
+$n = $plan['admin_sites'];
+$failing = max(2, intdiv($n, 100));
+$error = 'RunCloud refused adding domain siteN.network.test to web application ' . Sim::APP . ' on server ' . Sim::SERVER
+    . ' with HTTP 422: RunCloud said "The name has already been taken." [name: The name has already been taken.]; check that siteN.network.test is not used by another app on this server and that the RunCloud plan allows more domains';
+$seed = sprintf(<<<'SQL'
+INSERT INTO wp_blogs (site_id, domain, path, registered, last_updated) SELECT 1, CONCAT('site', seq, '.network.test'), '/', NOW(), NOW() FROM seq_1_to_%1$d;
+INSERT INTO wp_wu_runcloud_domains (network_id, server_id, app_id, domain, runcloud_id, site_id, managed, requested, in_runcloud, updated_at)
+  SELECT 1, %3$d, %4$d, CONCAT('site', seq, '.network.test'), 1000 + seq, seq + 1, IF(seq %% 10 = 0, 0, 1), 0, 1, UNIX_TIMESTAMP() FROM seq_1_to_%5$d;
+INSERT INTO wp_wu_runcloud_ops (op, domain, network_id, server_id, app_id, site_id, source, status, attempts, next_attempt_at, created_at, updated_at, last_status, last_error)
+  SELECT 'add', CONCAT('site', seq, '.network.test'), 1, %3$d, %4$d, seq + 1, 'wp_insert_site', 'done', 1, 0, UNIX_TIMESTAMP(), UNIX_TIMESTAMP(), 0, '' FROM seq_1_to_%1$d;
+INSERT INTO wp_wu_runcloud_ops (op, domain, network_id, server_id, app_id, site_id, source, status, attempts, next_attempt_at, created_at, updated_at, last_status, last_error)
+  SELECT 'add', CONCAT('site', seq, '.network.test'), 1, %3$d, %4$d, seq + 1, 'wu_add_domain', IF(seq %% 2 = 0, 'failed', 'retrying'), 3, UNIX_TIMESTAMP() + 3600, UNIX_TIMESTAMP(), UNIX_TIMESTAMP(), 422, REPLACE('%2$s', 'siteN', CONCAT('site', seq))
+  FROM seq_%6$d_to_%1$d;
+SQL, $n, $error, Sim::SERVER, Sim::APP, $n - $failing, $n - $failing + 1);
+file_put_contents("$out/admin-seed.sql", $seed);
+exec('mariadb --socket=' . escapeshellarg($sock) . ' -uroot wu_bench_admin < ' . escapeshellarg("$out/admin-seed.sql") . ' 2>&1', $o, $rc);
+if ($rc !== 0) { fail('seeding the admin page\'s network failed: ' . implode("\n", $o)); }
+$fcgiAdmin = start_fpm($procs, 'fpm-admin', $out, "$out/php-ext.ini");
+$script = "$root/bench/worker/admin-page.php";
+$search = 'site77';
+$matches = count(array_filter(range(1, $n), static fn($i) => str_contains("site$i.network.test", $search)));
+$scenarios = [
+    'domains'          => [['tab' => 'domains'], $n],
+    'domains_failing'  => [['tab' => 'domains', 'view' => 'failing'], $failing],
+    'domains_search'   => [['tab' => 'domains', 's' => $search], $matches],
+    'domains_by_state' => [['tab' => 'domains', 'orderby' => 'state', 'order' => 'desc', 'paged' => (string) min(50, intdiv($n, 20))], $n],
+    'operations'       => [['tab' => 'operations'], $n + $failing],
+    'operations_attention' => [['tab' => 'operations', 'view' => 'attention'], $failing],
+    'overview'         => [[], null],
+];
+job($fcgiAdmin, $script, ['tab' => 'domains']); // warm OPcache and MariaDB's buffers, not measured
+$runs = [];
+for ($rep = 1; $rep <= $plan['admin_reps']; $rep++) {
+    foreach ($scenarios as $name => [$q, $total]) {
+        $j = job($fcgiAdmin, $script, $q);
+        if (!$j['ok']) { check(false, "admin page $name renders", (string) $j['error']); continue; }
+        $runs[$name][] = $j;
+    }
+}
+$admin = ['sites' => $n, 'failing' => $failing, 'reps' => $plan['admin_reps'], 'scenarios' => []];
+foreach ($scenarios as $name => [$q, $total]) {
+    $rs = $runs[$name] ?? [];
+    if (!$rs) { continue; }
+    if ($total !== null) {
+        check($rs[0]['total'] === $total, "admin page $name counts $total items", 'the pagination says ' . var_export($rs[0]['total'], true));
+        check($rs[0]['rows'] === min(20, $total), "admin page $name shows one page of rows (" . min(20, $total) . ')', "{$rs[0]['rows']} rows");
+    }
+    $admin['scenarios'][$name] = [
+        'query' => $q,
+        'cpu_ms' => stats(array_column($rs, 'cpu_ms')),
+        'wall_ms' => stats(array_column($rs, 'wall_ms')),
+        'db_ms' => stats(array_column($rs, 'db_ms')),
+        'php_ms' => stats(array_column($rs, 'php_ms')),
+        'queries' => $rs[0]['queries'],
+        'html_kb' => $rs[0]['html_kb'],
+        'total' => $rs[0]['total'],
+    ];
+    say(sprintf('  %-22s PHP CPU %5.1f ms, wall %6.1f ms (MariaDB %6.1f ms, the rest %5.1f ms), %d queries, %.0f KB', $name,
+        $admin['scenarios'][$name]['cpu_ms']['median'], $admin['scenarios'][$name]['wall_ms']['median'],
+        $admin['scenarios'][$name]['db_ms']['median'], $admin['scenarios'][$name]['php_ms']['median'], $rs[0]['queries'], $rs[0]['html_kb']));
+}
+$R['phases']['admin'] = $admin;
+$procs->stop('fpm-admin');
 }
 
 // ---------------------------------------------------------------- done

@@ -69,6 +69,13 @@ if (!empty($R['phases']['memory']['series'])) {
         number_format($mm['idle_ext']['rss_kb'] - $mm['idle_noext']['rss_kb']), number_format($mm['after_first_call']['rss_kb'] - $mm['idle_ext']['rss_kb']),
         number_format($lastS['calls']), number_format($lastS['rss_kb']), $lastS['rss_kb'] - $mm['series'][0]['rss_kb']);
 }
+if (!empty($R['phases']['admin']['scenarios']['domains'])) {
+    $ad = $R['phases']['admin'];
+    $d = $ad['scenarios']['domains'];
+    $hl[] = sprintf('Settings -> RunCloud on a network of %s sites: the Domains table renders in %s ms of PHP CPU (median of %d; the slowest view %s ms), %s ms wall of which %s ms waiting for MariaDB, which pages, counts and filters in SQL.',
+        number_format($ad['sites']), $ms($d['cpu_ms']['median']), $ad['reps'],
+        $ms(max(array_map(fn($x) => $x['cpu_ms']['median'], $ad['scenarios']))), $ms($d['wall_ms']['median']), $ms($d['db_ms']['median']));
+}
 if ($hl) {
     $o[] = '## Summary';
     $o[] = '';
@@ -328,6 +335,30 @@ if (is_array($iss) && !empty($iss['results'])) {
         $o[] = sprintf('| %s | **%s** | **%d** | %d | %d of %d | %d (%s) | %s |', $r['scenario'], number_format((float) $r['orders_per_domain'], 2), $r['duplicates'],
             $r['failed_orders'], $r['covered'], $r['domains'], $r['redeploy_calls'], $acts, number_format((float) $r['seconds'], 1));
     }
+    $o[] = '';
+}
+
+if (!empty($R['phases']['admin']['scenarios'])) {
+    $ad = $R['phases']['admin'];
+    $o[] = sprintf('## 7. Settings -> RunCloud on a network of %s sites', number_format($ad['sites']));
+    $o[] = '';
+    $o[] = sprintf('A WordPress multisite with the plugin network-activated and %s sites (rows of `wp_blogs`), each domain recorded in RunCloud (every tenth one not added by the plugin), '
+        . 'one finished add per domain and %s domains whose latest add fails (half for good, half retrying) with a RunCloud error of the usual length. '
+        . 'Each view is rendered in the benchmark\'s php-fpm worker (OPcache on) as WordPress renders the page for the super admin: its load hook (the list table, Screen Options), '
+        . 'then its callback (`bench/worker/admin-page.php`). *PHP CPU* is getrusage of the worker around that rendering: PHP\'s own time; MariaDB works in its own process, '
+        . 'and *MariaDB* is the time the rendering\'s queries waited for it (`SAVEQUERIES`). Median of %d renderings per view, the views alternating; 20 rows per page.',
+        number_format($ad['sites']), number_format($ad['failing']), $ad['reps']);
+    $o[] = '';
+    $o[] = '| view | items | PHP CPU median (ms) | PHP CPU max | wall median (ms) | MariaDB median (ms) | wall without MariaDB, median (ms) | queries | HTML (KB) |';
+    $o[] = '|---|---|---|---|---|---|---|---|---|';
+    $labels = ['domains' => 'Domains, All, page 1', 'domains_failing' => 'Domains, Failing view', 'domains_search' => 'Domains, search "site77"',
+        'domains_by_state' => 'Domains, sorted by status, page ' . ($ad['scenarios']['domains_by_state']['query']['paged'] ?? '?'), 'operations' => 'Operations, All, page 1', 'operations_attention' => 'Operations, Needs attention', 'overview' => 'Overview (counts, summary)'];
+    foreach ($ad['scenarios'] as $name => $sc) {
+        $o[] = sprintf('| %s | %s | **%s** | %s | %s | %s | %s | %d | %.0f |', $labels[$name] ?? $name, $sc['total'] === null ? '—' : number_format($sc['total']),
+            $ms($sc['cpu_ms']['median']), $ms($sc['cpu_ms']['max']), $ms($sc['wall_ms']['median']), $ms($sc['db_ms']['median']), $ms($sc['php_ms']['median']), $sc['queries'], $sc['html_kb']);
+    }
+    $o[] = '';
+    $o[] = 'The domains\' states come from one SQL expression (`wordpress-plugin/src/Domain_Status.php`); the database answers each view, count, search and sort, and PHP receives one page of rows.';
     $o[] = '';
 }
 

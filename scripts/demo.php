@@ -10,8 +10,8 @@
  *   php demo.php WP_DIR unmap DOMAIN SITE_ID    the mapping is deleted: wu_remove_domain(…)
  *   php demo.php WP_DIR create-site SLUG        a new site SLUG.<network domain> (core)
  *   php demo.php WP_DIR waiting                 prints how many operations are due now
- *   php demo.php WP_DIR status                  the plugin's status (same as `wp runcloud status`)
- *                                               plus its domain table and recent log
+ *   php demo.php WP_DIR status                  the plugin's status (what `wp runcloud status`
+ *                                               prints) plus its Domains table and recent log
  * The operations themselves run later, in php-fpm, when wp-cron.php is requested.
  */
 
@@ -26,11 +26,11 @@ $_SERVER['SERVER_NAME'] = $domain_of_network;
 $_SERVER['REQUEST_URI'] = '/';
 require $wp_dir . '/wp-load.php';
 
-use WU_RunCloud\CLI;
+use WU_RunCloud\Domain_Status;
 use WU_RunCloud\Log;
-use WU_RunCloud\Network_Admin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Site_Health;
 
 wp_set_current_user(1);
 
@@ -77,19 +77,19 @@ switch ($cmd) {
 		break;
 
 	case 'status':
-		$printer = new class {
-			public function line(string $m): void { echo "  $m\n"; }
-			public function success(string $m): void { echo "  Success: $m\n"; }
-			public function warning(string $m): void { echo "  Warning: $m\n"; }
-			public function error(string $m): void { echo "  Error: $m\n"; }
-		};
-		(new CLI($printer))->status();
-		echo "\n  Domains (as on Settings -> RunCloud):\n";
-		$rows = (new Network_Admin())->status_rows(1)['rows'];
-		printf("  %-32s %-6s %-12s %-8s %s\n", 'domain', 'in WP', 'in RunCloud', 'ours', 'last operation');
-		foreach ($rows as $r) {
-			$rc = $r['in_runcloud'] === null ? '?' : ($r['in_runcloud'] ? 'yes #' . $r['runcloud_id'] : 'no');
-			printf("  %-32s %-6s %-12s %-8s %s\n", $r['domain'], $r['in_wp'] ? 'yes' : 'no', $rc, $r['managed'] ? 'yes' : 'no', trim($r['last_op'] . ' ' . $r['last_result'] . ' ' . $r['last_error']));
+		// What `wp runcloud status` and Site Health's Info tab show (Site_Health::configuration()).
+		foreach (Site_Health::configuration() as [$label, $value]) {
+			printf("  %-42s %s\n", $label, $value);
+		}
+		foreach (Site_Health::results() as $result) {
+			if ($result['status'] !== 'good') {
+				printf("  Warning: [%s] %s: %s\n", $result['status'], $result['label'], $result['message']);
+			}
+		}
+		echo "\n  Domains (as the Domains table of Settings -> RunCloud lists them):\n";
+		printf("  %-32s %-10s %-12s %-6s %s\n", 'domain', 'status', 'RunCloud id', 'ours', 'last operation');
+		foreach (Domain_Status::page(['per_page' => 50]) as $r) {
+			printf("  %-32s %-10s %-12s %-6s %s\n", $r->domain, $r->state, $r->runcloud_id ? '#' . $r->runcloud_id : '-', $r->managed ? 'yes' : 'no', trim($r->op . ' ' . $r->op_status . ' ' . ($r->state === 'failing' ? $r->last_error : '')));
 		}
 		echo "\n  Recent log (newest first):\n";
 		foreach (array_slice(Log::recent(12), 0, 12) as $l) {

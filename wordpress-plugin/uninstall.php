@@ -1,7 +1,7 @@
 <?php
 /**
  * Removes what this plugin created, and only that: its three tables, its network options (on
- * every network), site transients and cron events. Ultimate Multisite's options (including
+ * every network), its users' Screen Options, site transients and cron events. Ultimate Multisite's options (including
  * its wu_host_integrations_enabled list) and anything in RunCloud are left alone.
  *
  * @package WU_RunCloud
@@ -20,6 +20,13 @@ $wu_rc_options = ['wu_runcloud_enabled', 'wu_runcloud_db_version', 'wu_runcloud_
 $wpdb->query($wpdb->prepare(
 	"DELETE FROM {$wpdb->sitemeta} WHERE meta_key IN (" . implode(',', array_fill(0, count($wu_rc_options), '%s')) . ')',
 	...$wu_rc_options
+));
+
+// Per-user Screen Options of the two tables (update_user_option() with the global flag: plain keys).
+$wu_rc_user_options = ['wu_runcloud_domains_per_page', 'wu_runcloud_operations_per_page'];
+$wpdb->query($wpdb->prepare(
+	"DELETE FROM {$wpdb->usermeta} WHERE meta_key IN (" . implode(',', array_fill(0, count($wu_rc_user_options), '%s')) . ')',
+	...$wu_rc_user_options
 ));
 
 // Site transients: the wildcard cache and per-user flash/preview entries.

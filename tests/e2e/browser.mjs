@@ -5,8 +5,11 @@
 //
 // Story: log in -> Settings -> RunCloud -> enable the integration -> Test Connection (success,
 // then with RunCloud refusing the token) -> create a site and map a custom domain to it in
-// core's Sites screen -> run the queue -> the status table shows the domain in RunCloud and
-// HTTPS live -> a second domain mapped before its DNS points at the server waits ("waiting for
+// core's Sites screen -> run the queue -> the Domains table shows the domain live in RunCloud
+// (certificate ordered, HTTPS seen served) -> search it -> a site created while RunCloud refuses
+// domains shows in the Failing view, its error in one line that unfolds on a click -> the bulk
+// action Retry now, the queue runs -> it is live and nothing needs attention -> Site Health
+// shows our checks -> a domain mapped before its DNS points at the server waits ("Waiting for
 // DNS", not added, the first keeps its certificate) -> its DNS is fixed -> it is added and
 // reaches HTTPS live within one check.
 import { chromium } from 'playwright-core';
@@ -153,33 +156,121 @@ try {
   check(inRunCloud.includes(mapped), `RunCloud received the mapped domain ${mapped}`, `app domains: ${inRunCloud.join(', ')}`);
   check(!inRunCloud.includes(`shop.${domain}`), `the site's former subdomain shop.${domain} is not left in RunCloud`, `app domains: ${inRunCloud.join(', ')}`);
 
-  await page.goto(settingsUrl);
-  const row = page.locator('table.wu-runcloud-status tbody tr', { hasText: mapped });
-  const rowText = (await row.count()) ? (await row.first().innerText()).replace(/\s+/g, ' ') : '';
-  check(rowText !== '', `the status table lists ${mapped}`, `table: ${(await page.locator('table.wu-runcloud-status').innerText()).replace(/\s+/g, ' ')}`);
-  const cells = (await row.count()) ? await row.first().locator('td').allInnerTexts() : [];
-  check(cells[1]?.trim() === 'yes' && /^yes/.test(cells[2]?.trim() || '') && cells[3]?.trim() === 'yes',
-    'its row says: in WordPress yes, in RunCloud yes (with the RunCloud id), added by this plugin yes', `row: ${rowText}`);
-  const log = (await page.locator('table.wu-runcloud-log').innerText().catch(() => '')).replace(/\s+/g, ' ');
-  check(log.includes(mapped) && /added/.test(log), 'the recent log shows the add', `log: ${log.slice(0, 400)}`);
-  await snap('status-table');
-
-  // 7. Each domain's stage on the admin page: the certificate is ordered and HTTPS checked.
-  const stageOf = async (name) => {
-    await page.goto(settingsUrl);
-    const r = page.locator('table.wu-runcloud-status tbody tr', { hasText: name });
-    return (await r.count()) ? (await r.first().locator('td.wu-runcloud-stage').innerText()).replace(/\s+/g, ' ').trim() : '';
+  const domainsUrl = `${settingsUrl}&tab=domains`;
+  const runCron = async () => {
+    const r = await page.goto(`${base}/wp-cron.php`);
+    return r && r.status();
   };
-  const cron = async () => { const r = await page.goto(`${base}/wp-cron.php`); return r && r.status(); };
-  let stage = '';
-  for (let i = 0; i < 6 && !/^HTTPS live/.test(stage); i++) {
-    await cron();
-    stage = await stageOf(mapped);
-  }
-  check(/^HTTPS live/.test(stage), `${mapped} reaches HTTPS live (certificate ordered, then seen served)`, `stage: ${stage}`);
-  await snap('https-live');
+  // wp-cron.php answers before it runs the events (fastcgi_finish_request): look until the
+  // domain's row says what the queue run should have made of it.
+  const stateAfterCron = async (name, want) => {
+    let cells = {};
+    for (let i = 0; i < 10; i++) {
+      if (i % 3 === 0) check(await runCron() === 200, `wp-cron.php answers 200 (${name})`);
+      await page.waitForTimeout(300);
+      await page.goto(domainsUrl);
+      cells = await cellsOf(name);
+      if (cells.state === want) break;
+    }
+    return cells;
+  };
+  const rowOf = (name) => page.locator('table.wu-runcloud-domains tbody tr', { hasText: name });
+  const cellsOf = async (name) => Object.fromEntries(await Promise.all(['state', 'runcloud', 'ours'].map(
+    async (col) => [col, ((await rowOf(name).first().locator(`td.column-${col}`).innerText().catch(() => '')) || '').trim()])));
 
-  // 8. A domain mapped before its DNS points here waits; the other keeps its certificate.
+  // 7. The Domains tab: a WP_List_Table with views, the mapped domain live.
+  await page.goto(settingsUrl);
+  await Promise.all([page.waitForNavigation(), page.locator('.wu-rc-tabs a', { hasText: 'Domains' }).click()]);
+  check((await rowOf(mapped).count()) === 1, `the Domains table lists ${mapped}`,
+    `table: ${(await page.locator('table.wu-runcloud-domains').innerText().catch(() => '')).replace(/\s+/g, ' ')}`);
+  // The queue also ordered the certificate and checked HTTPS: Live once both ran.
+  let cells = await stateAfterCron(mapped, 'Live');
+  check(cells.state === 'Live' && /^#\d+$/.test(cells.runcloud) && cells.ours === 'yes',
+    'its row says: Live, with its RunCloud id, added by this plugin', JSON.stringify(cells));
+  const views = (await page.locator('ul.subsubsub').innerText()).replace(/\s+/g, ' ');
+  check(/All \(\d+\)/.test(views) && /Live \(\d+\)/.test(views) && /Waiting for DNS \(0\)/.test(views) && /Failing \(0\)/.test(views) && /Not ours \(\d+\)/.test(views),
+    'the views all / live / waiting for DNS / failing / not ours show their counts', views);
+  await snap('domains-table');
+
+  // 8. Search by domain.
+  await page.fill('#wu-rc-domains-search-input', 'shop-e2e');
+  await Promise.all([page.waitForNavigation(), page.click('#search-submit')]);
+  const found = await page.locator('table.wu-runcloud-domains tbody tr').allInnerTexts();
+  check(found.length === 1 && found[0].includes(mapped), 'searching "shop-e2e" finds exactly the mapped domain', found.join(' | '));
+  await snap('domains-search');
+
+  // 9. A site created while RunCloud refuses new domains: the Failing view, its error in one line.
+  const refused = `refused.${domain}`;
+  await simCall('POST', '/_sim/faults', { method: 'POST', path: '/api/*/servers/*/webapps/*/domains', kind: 'status', status: 422 });
+  await page.goto(`${base}/wp-admin/network/site-new.php`);
+  await page.fill('#site-address', 'refused');
+  await page.fill('#site-title', 'Refused');
+  await page.fill('#admin-email', `admin@${domain}`);
+  await Promise.all([page.waitForNavigation(), page.click('#add-site')]);
+  check((await stateAfterCron(refused, 'Failing')).state === 'Failing', `the queue ran the add of ${refused}, and RunCloud refused it`);
+  await Promise.all([page.waitForNavigation(), page.locator('ul.subsubsub a', { hasText: 'Failing' }).click()]);
+  check(new URL(page.url()).searchParams.get('view') === 'failing', 'the Failing view is a link', page.url());
+  cells = await cellsOf(refused);
+  check(cells.state === 'Failing', `the Failing view lists ${refused}`, JSON.stringify(cells));
+  const error = rowOf(refused).first().locator('.wu-rc-oneline');
+  const errorText = (await error.textContent() || '').trim();
+  check(/RunCloud refused adding domain .* with HTTP 422/.test(errorText), 'its last error is RunCloud\'s refusal in the extension\'s words', errorText);
+  const folded = await error.evaluate((e) => [getComputedStyle(e).whiteSpace, e.getBoundingClientRect().height]);
+  await error.click();
+  const unfolded = await error.evaluate((e) => [getComputedStyle(e).whiteSpace, e.getBoundingClientRect().height]);
+  check(folded[0] === 'nowrap' && unfolded[0] === 'normal' && unfolded[1] > folded[1],
+    'the error shows in one line, and in full on a click', `before ${folded}, after ${unfolded}`);
+  await snap('domains-failing-view');
+
+  // 10. Bulk action: Retry now on the failing domain, once RunCloud accepts it again.
+  await simCall('DELETE', '/_sim/faults');
+  await rowOf(refused).first().locator('input[type="checkbox"][name="domains[]"]').check();
+  await page.selectOption('#wu-rc-bulk-top', 'retry');
+  await Promise.all([page.waitForNavigation(), page.click('#wu-rc-apply-top')]);
+  const bulkNotice = (await page.locator('.wu-runcloud .notice').first().textContent().catch(() => '') || '').trim();
+  check(/1 operation will be retried by the next worker run/.test(bulkNotice), 'the bulk action confirms what it did', bulkNotice);
+  check(new URL(page.url()).searchParams.get('view') === 'failing', 'and comes back to the view it was applied on', page.url());
+  await snap('bulk-retry');
+  cells = await stateAfterCron(refused, 'Live');
+  check(cells.state === 'Live' && cells.ours === 'yes', `after the retry (run by WP-Cron) ${refused} is live`, JSON.stringify(cells));
+  check(/Failing \(0\)/.test(await page.locator('ul.subsubsub').innerText()), 'and nothing is failing');
+  await snap('domains-after-retry');
+
+  // 11. Operations and Log tabs.
+  await page.goto(`${settingsUrl}&tab=operations&view=attention`);
+  check(/Needs attention \(0\)/.test(await page.locator('ul.subsubsub').innerText()), 'the Operations tab: nothing needs attention');
+  await page.goto(`${settingsUrl}&tab=operations`);
+  check((await page.locator('table.wu-runcloud-operations tbody tr', { hasText: mapped }).count()) >= 1, 'the Operations table lists the add of the mapped domain');
+  await snap('operations-table');
+  await page.goto(`${settingsUrl}&tab=log`);
+  const log = (await page.locator('table.wu-runcloud-log').innerText().catch(() => '')).replace(/\s+/g, ' ');
+  check(log.includes(mapped) && /added/.test(log), 'the Log tab shows the add', `log: ${log.slice(0, 400)}`);
+
+  // 12. Tools -> Site Health lists our checks (on the main site, where super admins see it).
+  // The last Test Connection (step 4) was the refused one: that is what Site Health reports.
+  await page.goto(`${base}/wp-admin/site-health.php`);
+  await page.waitForFunction(() => /The wu_runcloud PHP extension/.test(document.body.textContent || ''), null, { timeout: 30000 }).catch(() => {});
+  const health = ((await page.locator('body').textContent()) || '').replace(/\s+/g, ' ');
+  check(/The wu_runcloud PHP extension \S+ is loaded/.test(health) && /RunCloud refused the last Test Connection/.test(health),
+    'Site Health shows the RunCloud checks: the extension loaded, the refused Test Connection', health.slice(0, 600));
+  const item = page.locator('.health-check-accordion-trigger', { hasText: 'RunCloud refused the last Test Connection' }).first();
+  await item.click().catch(() => {});
+  const panel = ((await page.locator(`#${await item.getAttribute('aria-controls').catch(() => 'none')}`).textContent().catch(() => '')) || '').replace(/\s+/g, ' ');
+  check(/RunCloud rejected the v3 API token \(WU_RUNCLOUD_API_TOKEN\) with HTTP 401/.test(panel) && /Run Test Connection on Settings/.test(panel),
+    'its description is the failure in the extension\'s words, with the action link', panel.slice(0, 400));
+  await snap('site-health');
+
+  // 13. Each domain's state in the Domains table, with what it waits for.
+  const stageOf = async (name) => {
+    await page.goto(domainsUrl);
+    const r = rowOf(name);
+    return (await r.count()) ? (await r.first().locator('td.column-state').innerText()).replace(/\s+/g, ' ').trim() : '';
+  };
+  const cron = runCron;
+  let stage = await stageOf(mapped);
+  check(/^Live/.test(stage), `${mapped} is still live (certificate ordered, then seen served)`, `state: ${stage}`);
+
+  // 14. A domain mapped before its DNS points here waits; the other keeps its certificate.
   await simCall('POST', '/_sim/dns', { name: early, fail: 'nxdomain' });
   await page.goto(`${base}/wp-admin/network/site-new.php`);
   await page.fill('#site-address', 'early');
@@ -194,25 +285,26 @@ try {
   let apps = (await simCall('GET', '/_sim/servers/11667/webapps/940288/domains')).map((d) => d.name);
   check(!apps.includes(early), `${early} is not added to RunCloud while its DNS does not point here`, `app domains: ${apps.join(', ')}`);
   stage = await stageOf(early);
-  check(/^waiting for DNS/.test(stage) && /NXDOMAIN/.test(stage), `the Domains table shows ${early} waiting for DNS, with the reason`, `stage: ${stage}`);
+  check(/^Waiting for DNS/.test(stage) && /does not exist in DNS/.test(stage), `the Domains table shows ${early} waiting for DNS, with the reason`, `stage: ${stage}`);
   await snap('waiting-for-dns');
   const orders = await simCall('GET', '/_sim/orders');
   check(orders.length > 0 && orders.every((o) => o.status === 'issued' && !o.names.includes(early)),
     'no certificate order failed or included the unpointed domain', JSON.stringify(orders));
-  check(/^HTTPS live/.test(await stageOf(mapped)), `${mapped} keeps its certificate (still HTTPS live)`);
+  check(/^Live/.test(await stageOf(mapped)), `${mapped} keeps its certificate (still live)`);
 
-  // 9. DNS fixed (Ultimate Multisite would fire its propagation hook): added, then HTTPS live.
+  // 15. DNS fixed (Ultimate Multisite would fire its propagation hook): added, then HTTPS live.
   await simCall('DELETE', '/_sim/dns');
   const fired = await page.goto(`${base}/wu-e2e-probe.php?wp=1&op=dns-propagated&domain=${early}`);
   check(fired && fired.status() === 200, 'the DNS-propagated hook fires through nginx', `status ${fired && fired.status()}`);
   stage = '';
-  for (let i = 0; i < 6 && !/^HTTPS live/.test(stage); i++) {
+  for (let i = 0; i < 6 && !/^Live/.test(stage); i++) {
     await cron();
+    await page.waitForTimeout(300);
     stage = await stageOf(early);
   }
   apps = (await simCall('GET', '/_sim/servers/11667/webapps/940288/domains')).map((d) => d.name);
   check(apps.includes(early), `${early} is added once its DNS points here`, `app domains: ${apps.join(', ')}`);
-  check(/^HTTPS live/.test(stage), `${early} reaches HTTPS live`, `stage: ${stage}`);
+  check(/^Live/.test(stage), `${early} reaches HTTPS live`, `stage: ${stage}`);
   const after = await simCall('GET', '/_sim/orders');
   check(after.every((o) => o.status === 'issued') && after.filter((o) => o.duplicate).length === 0,
     'every order issued, none a duplicate', JSON.stringify(after));

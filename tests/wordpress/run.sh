@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The plugin's PHPUnit suites inside real WordPress multisites.
 #
-#   tests/wordpress/run.sh [SUITE...]     default: subdomain subdirectory ultimate-multisite
+#   tests/wordpress/run.sh [SUITE...]     default: subdomain cli subdirectory ultimate-multisite
 #                                         ultimate-multisite-untyped ultimate-multisite-legacy
 #                                         ultimate-multisite-legacy-untyped no-extension
 #   tests/wordpress/run.sh um-signatures um-compat
@@ -29,6 +29,12 @@
 # each in its own PHP process, and prints a release x check table. Without any release folder
 # they do not run: the script says so and exits 77 (unless another suite failed: then 1).
 #
+# WP-CLI: the cli suite, and the tests of group wp-cli in the others, run the real `wp` (the
+# phar tests/lib/wp-cli.sh verifies: ../shared/tools/wp-cli.phar or WU_WP_CLI_PHAR, SHA-512
+# checked) against the test network. Without it they do not run: the cli suite is skipped,
+# the others exclude that group, the script says so and exits 77 unless a suite failed. A phar
+# that does not match its checksum fails the run.
+#
 # Environment: WU_RUNCLOUD_EXT (default target/debug/libwu_runcloud.so),
 # RUNCLOUD_SIM_BIN (default target/debug/runcloud-sim), WU_UM_FRAMEWORKS, KEEP=1 keeps the
 # temp dir, FILTER=REGEX runs only the matching tests (PHPUnit --filter).
@@ -39,14 +45,36 @@ ext=${WU_RUNCLOUD_EXT:-target/debug/libwu_runcloud.so}
 measure=0
 if [ "${1:-}" = --measure ]; then measure=1; shift; set -- subdomain; fi
 suites=("$@")
-[ ${#suites[@]} -gt 0 ] || suites=(subdomain subdirectory ultimate-multisite ultimate-multisite-untyped ultimate-multisite-legacy ultimate-multisite-legacy-untyped no-extension)
+[ ${#suites[@]} -gt 0 ] || suites=(subdomain cli subdirectory ultimate-multisite ultimate-multisite-untyped ultimate-multisite-legacy ultimate-multisite-legacy-untyped no-extension)
 
 export WU_UM_FRAMEWORKS=${WU_UM_FRAMEWORKS:-$root/../shared/ultimate-multisite}
 # "version dir" per line, oldest first (compat/release.php decides what a release folder is).
 releases=$(php -r 'require "tests/wordpress/compat/release.php"; foreach (wu_compat_release_dirs() as $v => $d) { echo "$v $d\n"; }')
 not_run=() run_suites=()
+wp_cli_exclude=()
+wp_cli_rc=0
+wp_cli=$(tests/lib/wp-cli.sh phar 2>/tmp/wu-wp-cli-why.$$) || wp_cli_rc=$?
+why=$(cat /tmp/wu-wp-cli-why.$$)
+rm -f /tmp/wu-wp-cli-why.$$
+if [ "$wp_cli_rc" = 0 ]; then
+  export WU_TEST_WP_CLI=$wp_cli
+elif [ "$wp_cli_rc" != 77 ]; then
+  echo "tests/wordpress: FAILED: $why" >&2
+  exit 1
+else
+  wp_cli_exclude=(--exclude-group wp-cli)
+  for s in "${suites[@]}"; do
+    case "$s" in subdomain|hardening|no-extension) not_run+=("the WP-CLI tests of $s ($why)") ;; esac
+  done
+fi
 for s in "${suites[@]}"; do
   case "$s" in
+    cli)
+      if [ -z "${WU_TEST_WP_CLI:-}" ]; then
+        echo "tests/wordpress: suite cli NOT RUN: $why" >&2
+        not_run+=("cli ($why)")
+        continue
+      fi ;;
     um-signatures|um-compat)
       if [ -z "$releases" ]; then
         echo "tests/wordpress: suite $s NOT RUN: no Ultimate Multisite release folder in $WU_UM_FRAMEWORKS (set WU_UM_FRAMEWORKS)" >&2
@@ -137,7 +165,7 @@ need_subdomain=0 need_subdirectory=0
 for s in "${suites[@]}"; do
   case "$s" in
     subdirectory) need_subdirectory=1 ;;
-    subdomain|ultimate-multisite*|no-extension|um-compat|hardening) need_subdomain=1 ;;
+    subdomain|cli|ultimate-multisite*|no-extension|um-compat|hardening) need_subdomain=1 ;;
     um-signatures) ;;
     *) echo "tests/wordpress: unknown suite $s" >&2; exit 2 ;;
   esac
@@ -203,7 +231,7 @@ for s in "${suites[@]}"; do
   echo "== tests/wordpress: suite $s"
   : >"$wp_dir/debug.log" # so a fatal below is this suite's, not an earlier one's
   if WU_TEST_WP_DIR=$wp_dir WU_TEST_SIM_URL=$sim_url WU_TEST_UM=$um WU_TEST_UM_VERSION=$um_version \
-     php "${php_ext[@]}" /usr/bin/phpunit -c tests/wordpress/phpunit.xml --testsuite "$testsuite" ${FILTER:+--filter "$FILTER"}; then
+     php "${php_ext[@]}" /usr/bin/phpunit -c tests/wordpress/phpunit.xml --testsuite "$testsuite" "${wp_cli_exclude[@]}" ${FILTER:+--filter "$FILTER"}; then
     :
   else
     failed+=("$s")

@@ -1,9 +1,10 @@
 <?php
 /**
- * `wp runcloud status|test|sync [--dry-run] [--prune [--force]]|add <domain>|remove <domain>`.
+ * `wp runcloud status|test|sync|add|remove|domains` (and `wp runcloud queue …`, CLI_Queue).
  *
- * Registered with WP-CLI when it is present; usable without it (tests pass an output
- * object with line()/success()/warning()/error() methods).
+ * Listings go through WP-CLI's own formatter (--format=table|json|csv|yaml|count, --fields=);
+ * a failure ends the command with WP_CLI::error (exit status 1) in the extension's words, as
+ * the admin page and the log show them; long runs show WP-CLI's progress bar.
  *
  * @package WU_RunCloud
  */
@@ -14,66 +15,68 @@ defined('ABSPATH') || exit;
 
 class CLI {
 
-	/** @var object|null Output sink; WP_CLI's static methods when null. */
-	private $out;
-
-	public function __construct($out = null) {
-		$this->out = $out;
-	}
-
 	/**
-	 * Shows configuration, the queue and operations needing attention.
+	 * Shows the configuration (what Site Health's Info tab shows, no secret), then every
+	 * Site Health check that is not good and the operations needing attention, as warnings.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--format=<format>]
+	 * : Format of the configuration.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 *   - count
+	 * ---
+	 *
+	 * [--fields=<fields>]
+	 * : Fields of each configuration item: key, setting, value.
 	 *
 	 * ## EXAMPLES
 	 *     wp runcloud status
+	 *     wp runcloud status --format=json --fields=key,value
 	 */
 	public function status(array $args = [], array $assoc = []): void {
-		$this->say('line', sprintf('Extension: %s', Settings::extension_loaded() ? 'loaded (' . (function_exists('wu_runcloud_version') ? wu_runcloud_version() : '?') . ')' : 'MISSING'));
-		$this->say('line', sprintf('Enabled: %s', Settings::is_enabled() ? 'yes' : 'no'));
-		$this->say('line', sprintf('Ultimate Multisite: %s', Settings::ultimate_multisite_mode()));
-		$this->say('line', sprintf('Credentials: %s%s', Settings::credential_mode(), Settings::is_configured() ? '' : ' (missing: ' . implode(', ', Settings::missing_constants()) . ')'));
-		$this->say('line', sprintf('Server / app: %s / %s', Settings::server_id(), Settings::app_id()));
-		$counts = Queue::counts();
-		ksort($counts);
-		$this->say('line', 'Operations: ' . ($counts ? implode(', ', array_map(static fn($k, $v) => "{$k}={$v}", array_keys($counts), $counts)) : 'none'));
-		$this->say('line', sprintf('Tracked domains in RunCloud: %d', Domains::count()));
-		$target = Settings::target();
-		if ($target !== null) {
-			$order = array_keys(Domain_State::labels());
-			$all   = Domain_State::in_stages($order, $target, (int) apply_filters('wu_runcloud_cli_status_domains', 500));
-			uasort($all, static fn($a, $b) => [array_search($a['stage'], $order, true), $a['domain']] <=> [array_search($b['stage'], $order, true), $b['domain']]);
-			foreach ($all as $state) {
-				$failing = in_array($state['stage'], [Domain_State::DNS_GAVE_UP, Domain_State::CERT_FAILED, Domain_State::HTTPS_FAILED, Domain_State::DNS_MOVED], true);
-				$this->say($failing ? 'warning' : 'line', sprintf('%s: %s', $state['domain'], Domain_State::describe($state)));
-			}
+		$items = [];
+		foreach (Site_Health::configuration() as $key => [$label, $value]) {
+			$items[] = ['key' => $key, 'setting' => $label, 'value' => $value];
 		}
-		$hold = Settings::held();
-		if ($hold !== null) {
-			$this->say('warning', $hold['message']);
+		self::display($items, $assoc, ['setting', 'value'], ['key', 'setting', 'value']);
+		foreach (Site_Health::results() as $result) {
+			if ($result['status'] !== 'good') {
+				\WP_CLI::warning(sprintf('[%s] %s: %s', $result['status'], $result['label'], $result['message']));
+			}
 		}
 		$held = get_network_option(null, Reconciler::PRUNE_HELD_OPTION, null);
 		if (is_array($held) && !empty($held['domains'])) {
-			$this->say('warning', sprintf('Prune held: %d domains would be removed, more than the limit of %d per run: %s. Review them, then: wp runcloud sync --prune --force', (int) $held['count'], (int) $held['limit'], implode(', ', (array) $held['domains'])));
+			\WP_CLI::warning(sprintf('Prune held: %d domains would be removed, more than the limit of %d per run: %s. Review them, then: wp runcloud sync --prune --force', (int) $held['count'], (int) $held['limit'], implode(', ', (array) $held['domains'])));
 		}
-		foreach (Queue::problems(50) as $op) {
-			$this->say('warning', sprintf('#%d %s %s: %s, attempts %d, HTTP %d: %s', $op->id, $op->op, $op->domain ?: '-', $op->status, $op->attempts, $op->last_status, $op->last_error));
+		foreach (Queue::problems(20) as $op) {
+			\WP_CLI::warning(self::describe($op));
 		}
 	}
 
 	/**
 	 * Tests the connection to RunCloud with the configured credentials.
+	 *
+	 * ## EXAMPLES
+	 *     wp runcloud test
 	 */
 	public function test(array $args = [], array $assoc = []): void {
 		$result = Domain_Sync::test_connection();
 		if (is_wp_error($result)) {
-			$this->say('error', $result->get_error_message());
-			return;
+			\WP_CLI::error($result->get_error_message());
 		}
-		$this->say('success', Network_Admin::test_message($result));
+		\WP_CLI::success(Network_Admin::test_message($result));
 	}
 
 	/**
-	 * Converges RunCloud to WordPress.
+	 * Converges RunCloud to WordPress: lists what it added, removed (or would) and kept, and
+	 * exits with an error when a domain failed.
 	 *
 	 * ## OPTIONS
 	 *
@@ -87,37 +90,65 @@ class CLI {
 	 * [--force]
 	 * : With --prune: proceed even when more than max(5, 10 %) of the managed domains would
 	 * be removed in one run (the safety limit that holds the prune otherwise).
+	 *
+	 * [--format=<format>]
+	 * : Format of the list of changes (domain, change, detail).
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 *   - count
+	 * ---
+	 *
+	 * [--fields=<fields>]
+	 * : Fields of each change: domain, change, detail.
+	 *
+	 * ## EXAMPLES
+	 *     wp runcloud sync --dry-run
+	 *     wp runcloud sync --prune --format=json
 	 */
 	public function sync(array $args = [], array $assoc = []): void {
 		$dry_run = !empty($assoc['dry-run']);
 		$prune   = !empty($assoc['prune']);
 		if (!empty($assoc['force']) && !$prune) {
-			$this->say('error', '--force only applies to --prune.');
-			return;
+			\WP_CLI::error('--force only applies to --prune.');
 		}
 		delete_site_transient(Domain_Sync::WILDCARD_CACHE); // an explicit sync looks afresh
-		$result  = Reconciler::run($dry_run, $prune, !empty($assoc['force']));
+		$title  = $dry_run ? 'Previewing the sync' : 'Syncing with RunCloud';
+		$bar    = \WP_CLI\Utils\make_progress_bar($title, 2);
+		$result = Reconciler::run($dry_run, $prune, !empty($assoc['force']), null, static function (string $message, int $more = 0) use ($bar, $title): void {
+			if ($more > 0) {
+				$bar->setTotal($bar->total() + $more);
+				return;
+			}
+			$bar->tick(1, "{$title}: {$message}");
+		});
+		$bar->finish();
 		if (is_wp_error($result)) {
-			$this->say('error', $result->get_error_message());
-			return;
+			\WP_CLI::error($result->get_error_message());
 		}
+		$changes = [];
 		foreach ((array) $result['added'] as $domain) {
-			$this->say('line', ($dry_run ? 'would add ' : 'added ') . $domain);
+			$changes[] = ['domain' => $domain, 'change' => $dry_run ? 'would add' : 'added', 'detail' => ''];
 		}
 		foreach ((array) $result['removed'] as $domain) {
-			$this->say('line', ($dry_run ? 'would remove ' : 'removed ') . $domain);
+			$changes[] = ['domain' => $domain, 'change' => $dry_run ? 'would remove' : 'removed', 'detail' => ''];
 		}
 		foreach ((array) $result['prune']['kept'] as $domain => $reason) {
-			$this->say('line', "{$domain}: {$reason}");
-		}
-		$why = Reconciler::prune_summary($result['prune']);
-		if ($why !== '') {
-			$this->say('warning', ucfirst($why) . ($result['prune']['status'] === 'held'
-				? ': ' . implode(', ', (array) $result['prune']['held']) . '. Review them, then: wp runcloud sync --prune --force'
-				: '.'));
+			$changes[] = ['domain' => $domain, 'change' => 'kept', 'detail' => $reason];
 		}
 		foreach ((array) $result['failed'] as $domain => $message) {
-			$this->say('warning', "failed {$domain}: {$message}");
+			$changes[] = ['domain' => $domain, 'change' => 'failed', 'detail' => $message];
+		}
+		self::display($changes, $assoc, ['domain', 'change', 'detail']);
+		$why = Reconciler::prune_summary($result['prune']);
+		if ($why !== '') {
+			\WP_CLI::warning(ucfirst($why) . ($result['prune']['status'] === 'held'
+				? ': ' . implode(', ', (array) $result['prune']['held']) . '. Review them, then: wp runcloud sync --prune --force'
+				: '.'));
 		}
 		$summary = sprintf(
 			'%s: %d added, %d removed, %d failed, %d unchanged, %d covered by a wildcard.',
@@ -128,79 +159,163 @@ class CLI {
 			is_array($result['unchanged'] ?? null) ? count($result['unchanged']) : (int) ($result['unchanged'] ?? 0),
 			count((array) $result['skipped'])
 		);
-		$this->say(empty($result['failed']) ? 'success' : 'warning', $summary);
+		if (!empty($result['failed'])) {
+			\WP_CLI::error($summary);
+		}
+		if (($assoc['format'] ?? 'table') === 'table') {
+			\WP_CLI::success($summary); // other formats are read by scripts: only the list
+		}
 	}
 
 	/**
 	 * Adds a domain to the RunCloud app now (and records it as added by this plugin).
 	 *
+	 * ## OPTIONS
+	 *
 	 * <domain>
 	 * : The hostname.
 	 */
 	public function add(array $args = [], array $assoc = []): void {
-		$this->run_now('add', (string) ($args[0] ?? ''));
+		self::run_now('add', (string) ($args[0] ?? ''));
 	}
 
 	/**
 	 * Removes a domain from the RunCloud app now, if this plugin added it and no site,
 	 * mapping or pending add on any network still uses it (otherwise says why it is kept).
 	 *
+	 * ## OPTIONS
+	 *
 	 * <domain>
 	 * : The hostname.
 	 */
 	public function remove(array $args = [], array $assoc = []): void {
-		$this->run_now('remove', (string) ($args[0] ?? ''));
+		self::run_now('remove', (string) ($args[0] ?? ''));
+	}
+
+	/**
+	 * Lists the network's domains with their state, as the Domains table of Settings -> RunCloud
+	 * shows them.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--status=<status>]
+	 * : A view (all, live, pending, waiting_dns, failing, not_ours) or a state (failing,
+	 * queued, waiting_dns, cert_pending, live, wildcard, not_ours, missing).
+	 * ---
+	 * default: all
+	 * ---
+	 *
+	 * [--search=<text>]
+	 * : Only domains containing this text.
+	 *
+	 * [--format=<format>]
+	 * : Output format.
+	 * ---
+	 * default: table
+	 * options:
+	 *   - table
+	 *   - json
+	 *   - csv
+	 *   - yaml
+	 *   - count
+	 * ---
+	 *
+	 * [--fields=<fields>]
+	 * : Fields: domain, status, label, note, stage, runcloud_id, ours, site_id, last_operation,
+	 * http_status, error. Default: domain, status, runcloud_id, ours, site_id, note. The note
+	 * says why: the failure, what DNS shows, what the certificate waits for; stage is where the
+	 * domain is on its way to HTTPS.
+	 *
+	 * ## EXAMPLES
+	 *     wp runcloud domains --status=failing
+	 *     wp runcloud domains --format=count
+	 */
+	public function domains(array $args = [], array $assoc = []): void {
+		$status = (string) ($assoc['status'] ?? 'all');
+		$states = Domain_Status::states_of($status);
+		if ($states === false) {
+			\WP_CLI::error(sprintf('Unknown --status "%s": use a view (%s) or a state (%s).', $status, implode(', ', array_keys(Domain_Status::VIEWS)), implode(', ', Domain_Status::states())));
+		}
+		$rows = (static function () use ($states, $assoc) {
+			foreach (Domain_Status::each($states, (string) ($assoc['search'] ?? '')) as $row) {
+				yield [
+					'domain'         => $row->domain,
+					'status'         => $row->state,
+					'label'          => $row->label,
+					'note'           => $row->note,
+					'stage'          => $row->stage,
+					'runcloud_id'    => $row->runcloud_id ?? '',
+					'ours'           => $row->managed ? 'yes' : 'no',
+					'site_id'        => $row->site_id ?: '',
+					'last_operation' => $row->op !== null ? $row->op . ' ' . $row->op_status : '',
+					'http_status'    => $row->last_status ?: '',
+					'error'          => $row->state === 'failing' ? $row->last_error : '',
+				];
+			}
+		})();
+		self::display($rows, $assoc, ['domain', 'status', 'runcloud_id', 'ours', 'site_id', 'note'], ['domain', 'status', 'label', 'note', 'stage', 'runcloud_id', 'ours', 'site_id', 'last_operation', 'http_status', 'error']);
 	}
 
 	/** Same path as the hooks: record, then run it at once and report the row's outcome. */
-	private function run_now(string $op, string $domain): void {
+	private static function run_now(string $op, string $domain): void {
 		if ($domain === '') {
-			$this->say('error', "Usage: wp runcloud {$op} <domain>");
-			return;
+			\WP_CLI::error("Usage: wp runcloud {$op} <domain>");
 		}
 		if (!Settings::extension_loaded()) {
-			$this->say('error', Settings::extension_missing_message());
-			return;
+			\WP_CLI::error(Settings::extension_missing_message());
 		}
 		$id = Queue::enqueue($op, $domain, 0, 'cli');
 		if ($id === null) {
-			$this->say('success', sprintf('%s %s: already done moments ago.', $op, $domain));
+			\WP_CLI::success(sprintf('%s %s: already done moments ago.', $op, $domain));
 			return;
 		}
 		$not_ready = Domain_Sync::not_ready();
 		if ($not_ready !== null) {
-			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $not_ready->get_error_message()));
-			return;
+			\WP_CLI::error(sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $not_ready->get_error_message()));
 		}
 		$outcome = Worker::run_now($id);
 		$row     = Queue::get($id);
 		if ($outcome === 'held') {
 			$hold = Settings::held();
-			$this->say('error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $hold ? $hold['message'] : ''));
-			return;
+			\WP_CLI::error(sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $hold ? $hold['message'] : ''));
 		}
-		if ($row && in_array($row->status, Queue::ACTIVE, true)) {
+		if ($outcome === 'busy' && $row && in_array($row->status, Queue::ACTIVE, true)) {
 			// Not claimed here: another worker is on this domain right now (this row or one
 			// before it); the queue runs it in order.
-			$this->say('warning', sprintf('%s %s: %s (#%d): another worker is working on this domain; the queue runs it in order.', $op, $domain, $row->status, $id));
+			\WP_CLI::warning(sprintf('%s %s: %s (#%d): another worker is working on this domain; the queue runs it in order.', $op, $domain, $row->status, $id));
 			return;
 		}
 		if ($row && $row->status === 'skipped' && $op === 'remove') {
-			$this->say('warning', sprintf('%s %s: %s', $op, $domain, $row->last_error));
+			\WP_CLI::warning(sprintf('%s %s: %s', $op, $domain, $row->last_error));
 			return;
 		}
 		if ($row && in_array($row->status, ['done', 'skipped'], true)) {
-			$this->say('success', sprintf('%s %s: %s%s', $op, $domain, $row->status, $row->last_error ? " ({$row->last_error})" : ''));
+			\WP_CLI::success(sprintf('%s %s: %s%s', $op, $domain, $row->status, $row->last_error ? " ({$row->last_error})" : ''));
 			return;
 		}
-		$this->say('error', sprintf('%s %s: %s (HTTP %d): %s', $op, $domain, $row ? $row->status : 'unknown', $row ? (int) $row->last_status : 0, $row ? $row->last_error : ''));
+		\WP_CLI::error($row ? self::describe($row) : sprintf('%s %s: #%d is gone', $op, $domain, $id));
 	}
 
-	private function say(string $level, string $message): void {
-		if ($this->out !== null) {
-			$this->out->{$level}($message);
-			return;
+	/** "#12 add shop.example.com: failed, attempts 1, HTTP 422: <the extension's words>" */
+	public static function describe(object $op): string {
+		return sprintf('#%d %s %s: %s, attempts %d, HTTP %d: %s', $op->id, $op->op, $op->domain !== '' ? $op->domain : '-', $op->status, $op->attempts, $op->last_status, $op->last_error);
+	}
+
+	/**
+	 * Items through WP-CLI's formatter, with --format and --fields (default $fields). A field
+	 * no item has is refused before anything is printed.
+	 *
+	 * @param iterable $items Arrays with the keys $all (an array, or a generator: read as printed).
+	 */
+	public static function display(iterable $items, array $assoc, array $fields, ?array $all = null): void {
+		$all ??= $fields;
+		if (isset($assoc['fields'])) {
+			$unknown = array_diff(array_map('trim', explode(',', (string) $assoc['fields'])), $all);
+			if ($unknown !== []) {
+				\WP_CLI::error(sprintf('Unknown field(s) %s: the fields are %s.', implode(', ', $unknown), implode(', ', $all)));
+			}
 		}
-		\WP_CLI::$level($message);
+		$formatter = new \WP_CLI\Formatter($assoc, $fields);
+		$formatter->display_items($items);
 	}
 }

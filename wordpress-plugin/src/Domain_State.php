@@ -28,6 +28,9 @@ final class Domain_State {
 	/** Live, but its DNS no longer points here: renewals will fail (in basic mode, for every domain). */
 	public const DNS_MOVED = 'dns_moved';
 
+	/** The steps that failed: the domain shows as failing, the note says why. */
+	public const FAILING = [self::DNS_GAVE_UP, self::CERT_FAILED, self::HTTPS_FAILED, self::DNS_MOVED];
+
 	/** Added to RunCloud and not yet seen served over HTTPS: what a redeploy covers and a check looks at. */
 	public const AWAITING_HTTPS = [self::IN_RUNCLOUD, self::CERT_PENDING, self::CERT_FAILED, self::HTTPS_FAILED];
 

@@ -21,7 +21,11 @@ final class Domain_Sync {
 	/** Site transient caching the app's wildcard domains (only those; lists can be huge). */
 	public const WILDCARD_CACHE = 'wu_runcloud_wildcards';
 
-	/** Network option with the last successful Test Connection summary (no secrets). */
+	/**
+	 * Network option: the last Test Connection (no secrets). `ok`, `time`, and on success
+	 * `api`, `server`, `app`, `domains`, `ssl_mode`; on failure `status` and `message` (the
+	 * extension's words), with the app's figures of the last success kept.
+	 */
 	public const LAST_TEST_OPTION = 'wu_runcloud_last_test';
 
 	/**
@@ -43,6 +47,9 @@ final class Domain_Sync {
 				break;
 			case 'check_https':
 				self::check_https($op, $config, $target);
+				break;
+			case 'check':
+				self::check($op, $config, $target);
 				break;
 			default:
 				Queue::fail($op, 0, sprintf('Unknown operation "%s".', $op->op), true);
@@ -335,6 +342,27 @@ final class Domain_Sync {
 		return max(0, (int) apply_filters('wu_runcloud_https_check_delay', $issued ? 0 : 120, $issued));
 	}
 
+	/** Re-check: what RunCloud has for the domain now replaces what we recorded. */
+	private static function check(object $op, array $config, array $target): void {
+		$domain   = (string) $op->domain;
+		$found    = wu_runcloud_find_domain($config, $domain);
+		Settings::release_hold();
+		$id       = is_array($found) && isset($found['id']) ? (int) $found['id'] : null;
+		$network  = (int) $op->network_id;
+		$recorded = Queue::finish($op, 'done', 0, $id, $id !== null ? '' : 'not in RunCloud', static function () use ($network, $target, $domain, $id) {
+			if ($id !== null) {
+				Domains::observed($network, $target, $domain, $id);
+			} else {
+				Domains::missing($target, $domain);
+			}
+		});
+		if (!$recorded) {
+			self::discarded($op);
+			return;
+		}
+		Log::operation('check', $domain, $id !== null ? 'present' : 'absent', 0, $id !== null ? sprintf('RunCloud id %d', $id) : 'not in RunCloud');
+	}
+
 	/** Seconds between the first add of a window and the one redeploy that covers them all. */
 	public static function ssl_delay(): int {
 		return max(0, (int) apply_filters('wu_runcloud_ssl_redeploy_delay', 60));
@@ -381,11 +409,7 @@ final class Domain_Sync {
 			return new \WP_Error('wu_runcloud_extension_missing', Settings::extension_missing_message());
 		}
 		if (!Settings::is_configured()) {
-			return new \WP_Error('wu_runcloud_not_configured', sprintf(
-				/* translators: %s: comma-separated constant names */
-				__('RunCloud is not configured: define %s in wp-config.php.', 'wu-runcloud'),
-				implode(', ', Settings::missing_constants())
-			));
+			return new \WP_Error('wu_runcloud_not_configured', Settings::not_configured_message());
 		}
 		if (Settings::target() === null) {
 			return new \WP_Error('wu_runcloud_config', Worker::hold_queue(Settings::target_problem()));
@@ -406,6 +430,7 @@ final class Domain_Sync {
 		try {
 			$result  = wu_runcloud_test_connection(Settings::config());
 			$summary = [
+				'ok'       => true,
 				'time'     => time(),
 				'api'      => (string) ($result['api'] ?? ''),
 				'server'   => (string) ($result['server']['name'] ?? ''),
@@ -423,6 +448,13 @@ final class Domain_Sync {
 				$failure['message'] = Worker::hold_queue($failure['message']);
 			}
 			Log::operation('test', '', 'failed', $failure['status'], $failure['message'], 'error');
+			$previous = get_network_option(null, self::LAST_TEST_OPTION, []);
+			update_network_option(null, self::LAST_TEST_OPTION, [
+				'ok'      => false,
+				'time'    => time(),
+				'status'  => $failure['status'],
+				'message' => $failure['message'],
+			] + array_intersect_key(is_array($previous) ? $previous : [], array_flip(['api', 'server', 'app', 'domains', 'ssl_mode'])));
 			return new \WP_Error('wu_runcloud_' . $failure['outcome'], $failure['message'], ['status' => $failure['status']]);
 		}
 	}

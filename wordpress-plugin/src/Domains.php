@@ -56,6 +56,36 @@ final class Domains {
 		));
 	}
 
+	/**
+	 * A re-check found the domain in RunCloud with this id. A different id than the one we
+	 * recorded is another domain object (ours was deleted and the name added again, by hand or
+	 * by someone else): it is nobody's here until this plugin adds it, so it is no longer ours
+	 * to remove.
+	 */
+	public static function observed(int $network_id, array $target, string $domain, int $runcloud_id): void {
+		global $wpdb;
+		$table = self::table();
+		$wpdb->query($wpdb->prepare(
+			"UPDATE {$table} SET managed = 0 WHERE server_id = %d AND app_id = %d AND domain = %s AND runcloud_id > 0 AND runcloud_id <> %d",
+			$target[0], $target[1], Domain_Name::normalize($domain), $runcloud_id
+		));
+		self::present($network_id, $target, $domain, $runcloud_id, 0, false);
+	}
+
+	/**
+	 * A re-check did not find the domain in RunCloud: every network's row says so and forgets
+	 * the id and that we added it (whoever adds the name again owns that one), but keeps that a
+	 * network asked for it, so the next reconcile adds it back.
+	 */
+	public static function missing(array $target, string $domain): void {
+		global $wpdb;
+		$table = self::table();
+		$wpdb->query($wpdb->prepare(
+			"UPDATE {$table} SET in_runcloud = 0, managed = 0, runcloud_id = NULL, missed = 0, updated_at = %d WHERE server_id = %d AND app_id = %d AND domain = %s",
+			time(), $target[0], $target[1], Domain_Name::normalize($domain)
+		));
+	}
+
 	/** Domains a network asked for explicitly on this target and has not removed since. */
 	public static function requested(int $network_id, array $target): array {
 		global $wpdb;

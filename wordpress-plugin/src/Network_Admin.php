@@ -1,10 +1,11 @@
 <?php
 /**
- * Network Admin -> Settings -> RunCloud (settings.php?page=wu-runcloud), its form and AJAX
- * handlers and the network-admin notices.
+ * Network Admin -> Settings -> RunCloud (settings.php?page=wu-runcloud), its tabs (Overview,
+ * Domains, Operations, Log; the two lists are WP_List_Tables), its form, bulk and AJAX handlers
+ * and the network-admin notices.
  *
  * Every handler checks the capability first (who), then the nonce (intent), and only then
- * reads input. Output is escaped in the views, at the point of printing.
+ * reads input. Output is escaped in the views and tables, at the point of printing.
  *
  * @package WU_RunCloud
  */
@@ -21,8 +22,31 @@ final class Network_Admin {
 	/** Network option: the key+secret -> token suggestion was dismissed. */
 	public const TOKEN_NOTICE_OPTION = 'wu_runcloud_token_notice_dismissed';
 
-	/** Rows per page of the status table. */
-	public const PER_PAGE = 50;
+	/** Runs before the page's headers are sent (hook name of settings.php?page=wu-runcloud). */
+	public const LOAD_HOOK = 'load-settings_page_wu-runcloud';
+
+	/**
+	 * The two tables' names, kept here (not in the table classes) because admin-post and the
+	 * screen-option filter run where WP_List_Table is not loaded. A table's nonce is the one
+	 * WP_List_Table prints for it: 'bulk-' . its plural.
+	 */
+	public const DOMAINS_PER_PAGE    = 'wu_runcloud_domains_per_page';
+	public const OPERATIONS_PER_PAGE = 'wu_runcloud_operations_per_page';
+	public const DOMAINS_BULK        = 'wu_runcloud_domains_bulk';
+	public const OPERATIONS_BULK     = 'wu_runcloud_ops_bulk';
+	public const DOMAINS_NONCE       = 'bulk-wu-runcloud-domains';
+	public const OPERATIONS_NONCE    = 'bulk-wu-runcloud-operations';
+
+	/** tab => its list table class (null: no table). */
+	public const TABS = [
+		'overview'   => null,
+		'domains'    => Domains_Table::class,
+		'operations' => Operations_Table::class,
+		'log'        => null,
+	];
+
+	/** The current tab's list table, built once per request. */
+	private ?\WP_List_Table $table = null;
 
 	public function action_network_admin_menu(): void {
 		add_submenu_page(
@@ -39,6 +63,103 @@ final class Network_Admin {
 		return add_query_arg(array_merge(['page' => self::PAGE], $args), network_admin_url('settings.php'));
 	}
 
+	/** A row's "Retry now" / "Dismiss" link (admin-post, nonce named after the operation). */
+	public static function op_url(int $id, string $do): string {
+		return wp_nonce_url(add_query_arg(['action' => 'wu_runcloud_op', 'op_id' => $id, 'do' => $do], admin_url('admin-post.php')), 'wu_runcloud_op_' . $id);
+	}
+
+	/** A domain row's "Re-check" link: the Domains table's bulk action for one domain. */
+	public static function recheck_url(string $domain): string {
+		return wp_nonce_url(add_query_arg(['action' => self::DOMAINS_BULK, 'bulk_action' => 'recheck', 'domains' => [$domain]], admin_url('admin-post.php')), self::DOMAINS_NONCE);
+	}
+
+	/**
+	 * A message in one line, the whole of it on demand (a click or Tab focuses it and it
+	 * unfolds; the title shows it on hover). The text is in the page once.
+	 */
+	public static function one_line(string $message): string {
+		if ($message === '') {
+			return '';
+		}
+		return sprintf('<span class="wu-rc-oneline" tabindex="0" title="%1$s">%2$s</span>', esc_attr($message), esc_html($message));
+	}
+
+	/** @return array<string, string> the Domains table's bulk actions => their words */
+	public static function domain_actions(): array {
+		return [
+			'retry'   => __('Retry now', 'wu-runcloud'),
+			'dismiss' => __('Dismiss the failure', 'wu-runcloud'),
+			'recheck' => __('Re-check in RunCloud', 'wu-runcloud'),
+		];
+	}
+
+	/** @return array<string, string> the Operations table's bulk actions => their words */
+	public static function operation_actions(): array {
+		return [
+			'retry'   => __('Retry now', 'wu-runcloud'),
+			'dismiss' => __('Dismiss', 'wu-runcloud'),
+		];
+	}
+
+	/** A list table's bulk selector, named bulk_action(2): admin-post.php reads "action". */
+	public static function bulk_selector(array $actions, string $which): void {
+		$name = $which === 'bottom' ? 'bulk_action2' : 'bulk_action';
+		printf('<label for="wu-rc-bulk-%1$s" class="screen-reader-text">%2$s</label><select name="%3$s" id="wu-rc-bulk-%1$s"><option value="">%4$s</option>', esc_attr($which), esc_html__('Select bulk action', 'wu-runcloud'), esc_attr($name), esc_html__('Bulk actions', 'wu-runcloud'));
+		foreach ($actions as $value => $label) {
+			printf('<option value="%s">%s</option>', esc_attr($value), esc_html($label));
+		}
+		echo '</select>';
+		submit_button(__('Apply', 'wu-runcloud'), 'action', '', false, ['id' => 'wu-rc-apply-' . $which]);
+	}
+
+	/** The tab the request asks for. */
+	public static function current_tab(): string {
+		$tab = isset($_GET['tab']) ? sanitize_key(wp_unslash($_GET['tab'])) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Recommended -- navigation
+		return array_key_exists($tab, self::TABS) ? $tab : 'overview';
+	}
+
+	/** The current tab's list table (null on a tab without one), its items prepared. */
+	public function table(): ?\WP_List_Table {
+		$class = self::TABS[self::current_tab()];
+		if ($class === null) {
+			return null;
+		}
+		if (!$this->table instanceof $class) {
+			require_once ABSPATH . 'wp-admin/includes/class-wp-list-table.php';
+			// Outside a real page request (WP-CLI, tests, the benchmark) there may be no screen yet.
+			$this->table = new $class(['screen' => get_current_screen() ?? 'settings_page_' . self::PAGE . '-network']);
+			$this->table->prepare_items();
+		}
+		return $this->table;
+	}
+
+	/**
+	 * Before the page is sent: the tab's table (so its columns reach Screen Options) and its
+	 * rows-per-page option.
+	 */
+	public function action_load_settings_page_wu_runcloud(): void {
+		$class = self::TABS[self::current_tab()];
+		if ($class === null || !current_user_can(self::CAPABILITY)) {
+			return;
+		}
+		$domains = $class === Domains_Table::class;
+		add_screen_option('per_page', [
+			'label'   => $domains ? __('Domains per page', 'wu-runcloud') : __('Operations per page', 'wu-runcloud'),
+			'default' => 20,
+			'option'  => $domains ? self::DOMAINS_PER_PAGE : self::OPERATIONS_PER_PAGE,
+		]);
+		$this->table();
+	}
+
+	/** Screen Options -> rows per page of our tables: a whole number from 1 to 999, kept per user. */
+	public function filter_set_screen_option_per_page($keep, $option, $value) {
+		if (!in_array($option, [self::DOMAINS_PER_PAGE, self::OPERATIONS_PER_PAGE], true)) {
+			return $keep;
+		}
+		$value = (int) $value;
+		return $value >= 1 && $value <= 999 ? $value : false;
+	}
+
 	public function action_network_admin_notices(): void {
 		if (!current_user_can(self::CAPABILITY)) {
 			return;
@@ -53,11 +174,7 @@ final class Network_Admin {
 			), null];
 		}
 		if (Settings::is_enabled() && !Settings::is_configured()) {
-			$notices[] = ['error', sprintf(
-				/* translators: %s: comma-separated constant names */
-				__('WU RunCloud is enabled but not configured: define %s in wp-config.php.', 'wu-runcloud'),
-				implode(', ', Settings::missing_constants())
-			), null];
+			$notices[] = ['error', Settings::not_configured_message(), null];
 		}
 		$auth = array_values(array_filter(Queue::problems(20), static fn($op) => in_array((int) $op->last_status, [401, 403], true)));
 		if ($auth !== []) {
@@ -106,87 +223,35 @@ final class Network_Admin {
 		if (!current_user_can(self::CAPABILITY)) {
 			wp_die(esc_html__('Sorry, you are not allowed to manage RunCloud settings.', 'wu-runcloud'), 403);
 		}
-		$paged = isset($_GET['paged']) ? max(1, absint(wp_unslash($_GET['paged']))) : 1; // phpcs:ignore WordPress.Security.NonceVerification -- read-only paging
-		$data  = [
-			'enabled'      => Settings::is_enabled(),
-			'um_mode'      => Settings::ultimate_multisite_mode(),
-			'extension'    => Settings::extension_loaded(),
-			'credentials'  => Settings::credential_mode(),
-			'missing'      => Settings::missing_constants(),
-			'server_id'    => Settings::server_id(),
-			'app_id'       => Settings::app_id(),
-			'last_test'    => get_network_option(null, Domain_Sync::LAST_TEST_OPTION, []),
-			'last_sync'    => get_network_option(null, Reconciler::LAST_SYNC_OPTION, []),
-			'preview'      => get_site_transient('wu_runcloud_preview_' . get_current_user_id()),
-			'flash'        => get_site_transient('wu_runcloud_flash_' . get_current_user_id()),
-			'problems'     => Queue::problems(),
-			'counts'       => Queue::counts(),
-			'rows'         => $this->status_rows($paged),
-			'paged'        => $paged,
-			'log'          => function_exists('wu_log_add') ? null : Log::recent(50),
-			'ssl_warning'  => $this->ssl_warning(),
+		$tab  = self::current_tab();
+		$ssl  = Site_Health::ssl_limit();
+		$data = [
+			'tab'         => $tab,
+			'flash'       => get_site_transient('wu_runcloud_flash_' . get_current_user_id()),
+			'ssl_warning' => $ssl['status'] === 'good' ? '' : $ssl['message'],
+			'table'       => $this->table(),
 		];
+		if ($tab === 'overview') {
+			$data += [
+				'enabled'     => Settings::is_enabled(),
+				'um_mode'     => Settings::ultimate_multisite_mode(),
+				'extension'   => Settings::extension_loaded(),
+				'credentials' => Settings::credential_mode(),
+				'missing'     => Settings::missing_constants(),
+				'server_id'   => Settings::server_id(),
+				'app_id'      => Settings::app_id(),
+				'last_test'   => get_network_option(null, Domain_Sync::LAST_TEST_OPTION, []),
+				'last_sync'   => get_network_option(null, Reconciler::LAST_SYNC_OPTION, []),
+				'preview'     => get_site_transient('wu_runcloud_preview_' . get_current_user_id()),
+				'domains'     => Domain_Status::view_counts(Domain_Status::counts()),
+				'ops'         => Queue::counts(),
+				'problems'    => Queue::page(['statuses' => Queue::PROBLEMS, 'per_page' => 5]),
+			];
+		} elseif ($tab === 'log') {
+			$data['log'] = function_exists('wu_log_add') ? null : Log::recent(50);
+		}
 		delete_site_transient('wu_runcloud_flash_' . get_current_user_id());
 		include __DIR__ . '/../views/page.php';
-	}
-
-	/**
-	 * Status table rows: each WordPress hostname (plus domains we track), whether it is in
-	 * RunCloud as far as we know, and the last operation's result and error.
-	 */
-	public function status_rows(int $paged): array {
-		$wanted = Reconciler::wanted_domains();
-		$all    = array_values(array_unique(array_merge($wanted, Domains::managed())));
-		sort($all);
-		$total = count($all);
-		$page  = array_slice($all, ($paged - 1) * self::PER_PAGE, self::PER_PAGE);
-		$known = Domains::for_domains($page);
-		$last  = Queue::latest_for($page);
-		$where = Domain_State::for_domains($page);
-		$wp    = array_flip($wanted);
-		$rows  = [];
-		foreach ($page as $domain) {
-			$state  = $known[$domain] ?? null;
-			$op     = $last[$domain] ?? null;
-			$rows[] = [
-				'domain'      => $domain,
-				'in_wp'       => isset($wp[$domain]),
-				'in_runcloud' => $state ? (bool) $state->in_runcloud : null,
-				'runcloud_id' => $state ? (int) $state->runcloud_id : 0,
-				'managed'     => $state ? (bool) $state->managed : false,
-				'stage'       => (string) ($where[$domain]['stage'] ?? ''),
-				'stage_label' => (string) ($where[$domain]['label'] ?? ''),
-				'stage_note'  => (string) ($where[$domain]['note'] ?? ''),
-				'last_op'     => $op ? $op->op : '',
-				'last_result' => $op ? $op->status : '',
-				'last_status' => $op ? (int) $op->last_status : 0,
-				'last_error'  => $op && in_array($op->status, Queue::PROBLEMS, true) ? (string) $op->last_error : '',
-			];
-		}
-		return ['rows' => $rows, 'total' => $total];
-	}
-
-	/** A basic (one SAN certificate) app close to Let's Encrypt's 100 names. */
-	public function ssl_warning(): string {
-		$test = get_network_option(null, Domain_Sync::LAST_TEST_OPTION, []);
-		if (!is_array($test) || ($test['ssl_mode'] ?? '') !== 'basic') {
-			return '';
-		}
-		$names = max((int) ($test['domains'] ?? 0), Domains::count() + 1);
-		$limit = (int) apply_filters('wu_runcloud_ssl_san_warning', 90);
-		if ($names < $limit) {
-			return '';
-		}
-		return sprintf(
-			/* translators: %d: number of domains */
-			_n(
-				'This web application uses a basic SSL certificate, which covers at most 100 names (Let\'s Encrypt), and it already has %d domain (www aliases count too). Switch the app to advanced SSL (one certificate per domain) or use a wildcard domain for subdomains before adding more.',
-				'This web application uses a basic SSL certificate, which covers at most 100 names (Let\'s Encrypt), and it already has %d domains (www aliases count too). Switch the app to advanced SSL (one certificate per domain) or use a wildcard domain for subdomains before adding more.',
-				$names,
-				'wu-runcloud'
-			),
-			$names
-		);
 	}
 
 	/** Enable/disable toggle (network option wu_runcloud_enabled, or Ultimate Multisite's flag). */
@@ -287,9 +352,9 @@ final class Network_Admin {
 	public function action_admin_post_wu_runcloud_op(): void {
 		$this->require_capability();
 		// The nonce is named after the operation it acts on, so the id is read first.
-		$id = isset($_POST['op_id']) ? absint(wp_unslash($_POST['op_id'])) : 0; // phpcs:ignore WordPress.Security.NonceVerification -- verified on the next line
+		$id = isset($_REQUEST['op_id']) ? absint(wp_unslash($_REQUEST['op_id'])) : 0; // phpcs:ignore WordPress.Security.NonceVerification -- verified on the next line
 		check_admin_referer('wu_runcloud_op_' . $id);
-		$do = isset($_POST['do']) ? sanitize_key(wp_unslash($_POST['do'])) : '';
+		$do = isset($_REQUEST['do']) ? sanitize_key(wp_unslash($_REQUEST['do'])) : '';
 		if ($do === 'dismiss' && Queue::dismiss($id)) {
 			$this->flash('success', __('Operation dismissed.', 'wu-runcloud'));
 		} elseif ($do === 'retry' && Queue::retry_now($id)) {
@@ -308,6 +373,75 @@ final class Network_Admin {
 			$this->flash('error', __('That operation cannot be changed (already done or dismissed).', 'wu-runcloud'));
 		}
 		$this->redirect_back();
+	}
+
+	/** The Domains table's bulk actions (and its paging box, which submits the same form). */
+	public function action_admin_post_wu_runcloud_domains_bulk(): void {
+		$this->authorize(self::DOMAINS_NONCE);
+		$do      = self::bulk_choice(self::domain_actions());
+		$domains = isset($_REQUEST['domains']) && is_array($_REQUEST['domains'])
+			? Domain_Name::normalize_all(array_map('sanitize_text_field', wp_unslash($_REQUEST['domains'])))
+			: [];
+		$domains = array_values(array_unique(array_filter($domains, 'strlen')));
+		if ($do !== '' && $domains === []) {
+			$this->flash('error', __('Select the domains to act on first.', 'wu-runcloud'));
+		} elseif ($do === 'recheck') {
+			$queued = 0;
+			foreach ($domains as $domain) {
+				$queued += Queue::enqueue('check', $domain, 0, 'recheck') !== null ? 1 : 0;
+			}
+			/* translators: %d: number of domains */
+			$this->flash('success', sprintf(_n('%d domain will be looked up in RunCloud again by the next worker run.', '%d domains will be looked up in RunCloud again by the next worker run.', $queued, 'wu-runcloud'), $queued));
+		} elseif ($do !== '') {
+			$failing = array_filter(Domain_Status::latest_ops($domains, get_current_network_id()), static fn($op) => in_array($op->status, Queue::PROBLEMS, true));
+			$this->flash_bulk($do, array_map(static fn($op) => (int) $op->id, $failing), count($domains));
+		}
+		$this->redirect_back();
+	}
+
+	/** The Operations table's bulk actions (and its paging box). */
+	public function action_admin_post_wu_runcloud_ops_bulk(): void {
+		$this->authorize(self::OPERATIONS_NONCE);
+		$do  = self::bulk_choice(self::operation_actions());
+		$ids = isset($_REQUEST['ops']) && is_array($_REQUEST['ops']) ? array_values(array_unique(array_filter(array_map('absint', wp_unslash($_REQUEST['ops']))))) : [];
+		if ($do !== '' && $ids === []) {
+			$this->flash('error', __('Select the operations to act on first.', 'wu-runcloud'));
+		} elseif ($do !== '') {
+			$this->flash_bulk($do, $ids, count($ids));
+		}
+		$this->redirect_back();
+	}
+
+	/** The bulk action chosen in the top or the bottom selector ('' for none). */
+	private static function bulk_choice(array $actions): string {
+		foreach (['bulk_action', 'bulk_action2'] as $field) {
+			$do = isset($_REQUEST[$field]) ? sanitize_key(wp_unslash($_REQUEST[$field])) : ''; // phpcs:ignore WordPress.Security.NonceVerification -- the caller verified it
+			if (isset($actions[$do])) {
+				return $do;
+			}
+		}
+		return '';
+	}
+
+	/**
+	 * Retry (due now, run by the next worker run; Worker::schedule() asks for one) or dismiss
+	 * operations in the attention list; the others are left as they are and counted.
+	 */
+	private function flash_bulk(string $do, array $ids, int $selected): void {
+		$changed = 0;
+		foreach ($ids as $id) {
+			$changed += ($do === 'retry' ? Queue::retry_now($id) : Queue::dismiss($id)) ? 1 : 0;
+		}
+		$message = $do === 'retry'
+			/* translators: %d: number of operations */
+			? sprintf(_n('%d operation will be retried by the next worker run.', '%d operations will be retried by the next worker run.', $changed, 'wu-runcloud'), $changed)
+			/* translators: %d: number of operations */
+			: sprintf(_n('%d operation dismissed.', '%d operations dismissed.', $changed, 'wu-runcloud'), $changed);
+		if ($changed < $selected) {
+			/* translators: %d: number of selected items */
+			$message .= ' ' . sprintf(_n('%d selected item needed no change (nothing failing).', '%d selected items needed no change (nothing failing).', $selected - $changed, 'wu-runcloud'), $selected - $changed);
+		}
+		$this->flash($changed > 0 ? 'success' : 'info', $message);
 	}
 
 	public function action_admin_post_wu_runcloud_dismiss_token_notice(): void {
@@ -348,8 +482,17 @@ final class Network_Admin {
 		set_site_transient('wu_runcloud_flash_' . get_current_user_id(), ['type' => $type, 'message' => $message], 300);
 	}
 
+	/** Back to the tab, view, search and page the request came from (our page only). */
 	private function redirect_back(): void {
-		wp_safe_redirect(self::page_url());
+		$back = (string) wp_get_referer();
+		if (strpos($back, 'page=' . self::PAGE) === false) {
+			$back = self::page_url();
+		}
+		$paged = isset($_REQUEST['paged']) ? absint(wp_unslash($_REQUEST['paged'])) : 0; // phpcs:ignore WordPress.Security.NonceVerification -- the handler verified it
+		if ($paged > 0) {
+			$back = add_query_arg('paged', $paged, $back);
+		}
+		wp_safe_redirect($back);
 		exit;
 	}
 }

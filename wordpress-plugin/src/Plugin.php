@@ -23,8 +23,11 @@ final class Plugin {
 
 	public Network_Admin $admin;
 
+	public Site_Health $health;
+
 	private function __construct() {
-		$this->admin = new Network_Admin();
+		$this->admin  = new Network_Admin();
+		$this->health = new Site_Health();
 	}
 
 	public static function instance(): Plugin {
@@ -38,6 +41,7 @@ final class Plugin {
 		$plugin->register_hooks();
 		if (defined('WP_CLI') && WP_CLI && class_exists('WP_CLI')) {
 			\WP_CLI::add_command('runcloud', CLI::class);
+			\WP_CLI::add_command('runcloud queue', CLI_Queue::class);
 		}
 	}
 
@@ -74,7 +78,17 @@ final class Plugin {
 		add_action('admin_post_wu_runcloud_op', [$this->admin, 'action_admin_post_wu_runcloud_op'], 10, 0);
 		add_action('admin_post_wu_runcloud_prune_force', [$this->admin, 'action_admin_post_wu_runcloud_prune_force'], 10, 0);
 		add_action('admin_post_wu_runcloud_dismiss_token_notice', [$this->admin, 'action_admin_post_wu_runcloud_dismiss_token_notice'], 10, 0);
+		add_action('admin_post_wu_runcloud_domains_bulk', [$this->admin, 'action_admin_post_wu_runcloud_domains_bulk'], 10, 0);
+		add_action('admin_post_wu_runcloud_ops_bulk', [$this->admin, 'action_admin_post_wu_runcloud_ops_bulk'], 10, 0);
 		add_action('wp_ajax_wu_runcloud_test', [$this->admin, 'action_wp_ajax_wu_runcloud_test'], 10, 0);
+		add_action(Network_Admin::LOAD_HOOK, [$this->admin, 'action_load_settings_page_wu_runcloud'], 10, 0);
+		// Screen Options -> rows per page of the two tables (saved before any page hook runs).
+		add_filter('set_screen_option_' . Network_Admin::DOMAINS_PER_PAGE, [$this->admin, 'filter_set_screen_option_per_page'], 10, 3);
+		add_filter('set_screen_option_' . Network_Admin::OPERATIONS_PER_PAGE, [$this->admin, 'filter_set_screen_option_per_page'], 10, 3);
+
+		// Tools -> Site Health.
+		add_filter('site_status_tests', [$this->health, 'filter_site_status_tests'], 10, 1);
+		add_filter('debug_information', [$this->health, 'filter_debug_information'], 10, 1);
 	}
 
 	public function unregister_hooks(): void {
@@ -105,7 +119,15 @@ final class Plugin {
 		remove_action('admin_post_wu_runcloud_op', [$this->admin, 'action_admin_post_wu_runcloud_op'], 10);
 		remove_action('admin_post_wu_runcloud_prune_force', [$this->admin, 'action_admin_post_wu_runcloud_prune_force'], 10);
 		remove_action('admin_post_wu_runcloud_dismiss_token_notice', [$this->admin, 'action_admin_post_wu_runcloud_dismiss_token_notice'], 10);
+		remove_action('admin_post_wu_runcloud_domains_bulk', [$this->admin, 'action_admin_post_wu_runcloud_domains_bulk'], 10);
+		remove_action('admin_post_wu_runcloud_ops_bulk', [$this->admin, 'action_admin_post_wu_runcloud_ops_bulk'], 10);
 		remove_action('wp_ajax_wu_runcloud_test', [$this->admin, 'action_wp_ajax_wu_runcloud_test'], 10);
+		remove_action(Network_Admin::LOAD_HOOK, [$this->admin, 'action_load_settings_page_wu_runcloud'], 10);
+		remove_filter('set_screen_option_' . Network_Admin::DOMAINS_PER_PAGE, [$this->admin, 'filter_set_screen_option_per_page'], 10);
+		remove_filter('set_screen_option_' . Network_Admin::OPERATIONS_PER_PAGE, [$this->admin, 'filter_set_screen_option_per_page'], 10);
+
+		remove_filter('site_status_tests', [$this->health, 'filter_site_status_tests'], 10);
+		remove_filter('debug_information', [$this->health, 'filter_debug_information'], 10);
 	}
 
 	/**

@@ -24,10 +24,14 @@ defined('ABSPATH') || exit;
 
 final class Queue {
 
-	public const OPS = ['add', 'remove', 'redeploy_ssl', 'check_https'];
+	/** check: look the domain up in RunCloud again and correct what we recorded (Re-check). */
+	public const OPS = ['add', 'remove', 'redeploy_ssl', 'check_https', 'check'];
 
 	/** Operations on the whole app rather than one domain: coalesced, one row at a time. */
 	public const APP_OPS = ['redeploy_ssl', 'check_https'];
+
+	/** Every status a row can have ('waiting': an add held by the DNS gate). */
+	public const STATUSES = ['pending', 'running', 'retrying', 'waiting', 'failed', 'done', 'skipped', 'superseded', 'dismissed'];
 
 	/** Still waiting for a worker. */
 	public const WAITING = ['pending', 'retrying', 'waiting'];
@@ -46,6 +50,9 @@ final class Queue {
 
 	/** Over: forgotten after a while. */
 	public const FINISHED = ['done', 'skipped', 'superseded', 'dismissed'];
+
+	/** Columns a page of operations may be sorted by. */
+	public const ORDER_BY = ['id', 'domain', 'status', 'attempts', 'next_attempt_at', 'updated_at'];
 
 	/** A second identical request within this many seconds of a success is the double fire. */
 	public const REPEAT_WINDOW = 600;
@@ -89,7 +96,7 @@ final class Queue {
 		$now     = time();
 		$at      = $now + max(0, $delay);
 
-		if (!$app_op) {
+		if ($op === 'add' || $op === 'remove') {
 			if ($context['supersede'] ?? true) {
 				// The newest request of a network for a domain wins: an add waiting behind a
 				// remove (or the reverse) would otherwise undo it when its retry comes round.
@@ -106,7 +113,7 @@ final class Queue {
 			// A remove that was kept is no success to repeat: asking again looks again.
 			$repeats = $op === 'remove' ? ['done'] : ['done', 'skipped'];
 			$last    = $wpdb->get_row($wpdb->prepare(
-				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND status NOT IN (" . self::in(self::SET_ASIDE) . ') ORDER BY id DESC LIMIT 1',
+				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND op IN ('add','remove') AND status NOT IN (" . self::in(self::SET_ASIDE) . ') ORDER BY id DESC LIMIT 1',
 				$domain, $network
 			));
 			if ($last && $last->op === $op && in_array($last->status, $repeats, true) && (int) $last->updated_at >= $now - self::REPEAT_WINDOW) {
@@ -458,11 +465,11 @@ final class Queue {
 		));
 	}
 
-	/** @return array<string, int> status => count */
-	public static function counts(): array {
+	/** @return array<string, int> status => count (of operations whose domain contains $search) */
+	public static function counts(string $search = ''): array {
 		global $wpdb;
 		$table = self::table();
-		$rows  = (array) $wpdb->get_results("SELECT status, COUNT(*) AS n FROM {$table} GROUP BY status");
+		$rows  = (array) $wpdb->get_results("SELECT status, COUNT(*) AS n FROM {$table}" . self::search_sql($search) . ' GROUP BY status');
 		$out   = [];
 		foreach ($rows as $row) {
 			$out[$row->status] = (int) $row->n;
@@ -470,23 +477,58 @@ final class Queue {
 		return $out;
 	}
 
-	/** The newest operation of this network for each of these domains. @return array<string, object> */
-	public static function latest_for(array $domains): array {
+	/**
+	 * One page of operations, newest first unless sorted otherwise, for the operations table
+	 * and `wp runcloud queue list`: the database pages, PHP gets per_page rows.
+	 *
+	 * @param array $args statuses (list, null for all), search (part of the domain), orderby
+	 *                    (ORDER_BY), order (asc|desc), per_page, paged (1-based).
+	 * @return object[]
+	 */
+	public static function page(array $args): array {
 		global $wpdb;
-		if ($domains === []) {
-			return [];
+		$table    = self::table();
+		$per_page = max(1, (int) ($args['per_page'] ?? 20));
+		$paged    = max(1, (int) ($args['paged'] ?? 1));
+		$orderby  = in_array($args['orderby'] ?? '', self::ORDER_BY, true) ? $args['orderby'] : 'id';
+		$order    = strtolower((string) ($args['order'] ?? ($orderby === 'id' ? 'desc' : 'asc'))) === 'desc' ? 'DESC' : 'ASC';
+		$where    = self::search_sql((string) ($args['search'] ?? ''));
+		$statuses = $args['statuses'] ?? null;
+		if (is_array($statuses)) {
+			$statuses = array_values(array_intersect($statuses, self::STATUSES));
+			$where   .= ($where === '' ? ' WHERE ' : ' AND ') . ($statuses === [] ? '0' : 'status IN (' . self::in($statuses) . ')');
 		}
-		$table = self::table();
-		$in    = implode(',', array_fill(0, count($domains), '%s'));
-		$rows  = (array) $wpdb->get_results($wpdb->prepare(
-			"SELECT o.* FROM {$table} o JOIN (SELECT MAX(id) AS id FROM {$table} WHERE network_id = %d AND domain IN ({$in}) AND status <> 'superseded' GROUP BY domain) m ON m.id = o.id",
-			get_current_network_id(), ...$domains
+		return (array) $wpdb->get_results($wpdb->prepare(
+			"SELECT * FROM {$table}{$where} ORDER BY {$orderby} {$order}, id DESC LIMIT %d OFFSET %d",
+			$per_page, ($paged - 1) * $per_page
 		));
-		$out = [];
-		foreach ($rows as $row) {
-			$out[$row->domain] = $row;
-		}
-		return $out;
+	}
+
+	private static function search_sql(string $search): string {
+		global $wpdb;
+		$search = trim($search);
+		return $search === '' ? '' : $wpdb->prepare(' WHERE domain LIKE %s', '%' . $wpdb->esc_like(strtolower($search)) . '%');
+	}
+
+	/** How many operations are due at $now (what a worker run has in front of it). */
+	public static function due_count(int $now): int {
+		global $wpdb;
+		$table = self::table();
+		return (int) $wpdb->get_var($wpdb->prepare(
+			"SELECT COUNT(*) FROM {$table} WHERE status IN (" . self::in(self::WAITING) . ') AND next_attempt_at <= %d',
+			$now
+		));
+	}
+
+	/** The oldest due time of a waiting operation that is overdue by more than $grace seconds, or null. */
+	public static function overdue_since(int $grace): ?int {
+		global $wpdb;
+		$table = self::table();
+		$at    = $wpdb->get_var($wpdb->prepare(
+			"SELECT MIN(next_attempt_at) FROM {$table} WHERE status IN (" . self::in(self::WAITING) . ') AND next_attempt_at < %d',
+			time() - $grace
+		));
+		return $at === null ? null : (int) $at;
 	}
 
 	public static function next_due_time(): ?int {

@@ -130,21 +130,27 @@ final class Reconciler {
 	 * @param bool          $prune     Remove domains this network added that it no longer has.
 	 * @param bool          $force     Proceed with a prune larger than the per-run limit.
 	 * @param string[]|null $confirmed With $force: prune only these (the list an admin saw).
+	 * @param callable|null $progress  Told of each step as it ends, with what it did, and of
+	 *                                 steps to come: ($message, $more_steps) (`wp runcloud sync`
+	 *                                 moves its progress bar).
 	 * @return array|\WP_Error The extension's result, `removed` (what the prune removed, or would
 	 *                         remove), `skipped` (covered by a wildcard), `pruned_candidates` and
 	 *                         `prune` (status done|preview|aborted|held|off, reasons, held, kept,
 	 *                         first_miss, limit).
 	 */
-	public static function run(bool $dry_run, bool $prune = true, bool $force = false, ?array $confirmed = null) {
+	public static function run(bool $dry_run, bool $prune = true, bool $force = false, ?array $confirmed = null, ?callable $progress = null) {
 		$not_ready = Domain_Sync::not_ready();
 		if ($not_ready !== null) {
 			return $not_ready;
 		}
+		$progress ??= static function (string $message, int $more = 0): void {};
 		$target = (array) Settings::target(); // not_ready() made sure the ids are usable
 		Domains::adopt_unscoped($target);
 		$network = get_current_network_id();
 		$config  = Settings::config();
 		$wanted_info = self::wanted();
+		/* translators: %d: number of hostnames */
+		$progress(sprintf(__('%d hostnames wanted', 'wu-runcloud'), count($wanted_info['domains'])));
 		$wanted  = [];
 		$skipped = [];
 		// Domains waiting for their DNS are added by their own queued add once it points here:
@@ -181,6 +187,7 @@ final class Reconciler {
 
 		$added  = array_values((array) ($result['added'] ?? []));
 		$failed = (array) ($result['failed'] ?? []);
+		$progress(__('RunCloud synced', 'wu-runcloud'));
 
 		if (!$dry_run) {
 			$site_ids = self::site_ids($wanted);
@@ -201,7 +208,7 @@ final class Reconciler {
 		}
 
 		$report = $prune
-			? self::prune($network, $target, array_merge($wanted, $skipped), $wanted_info['errors'], $dry_run, $force, $confirmed)
+			? self::prune($network, $target, array_merge($wanted, $skipped), $wanted_info['errors'], $dry_run, $force, $confirmed, $progress)
 			: ['status' => 'off', 'removed' => [], 'candidates' => [], 'reasons' => $wanted_info['errors'], 'held' => [], 'kept' => [], 'first_miss' => [], 'limit' => 0];
 		$removed = $report['removed'];
 
@@ -243,7 +250,7 @@ final class Reconciler {
 	 * @param string[] $wanted Everything the network wants (wildcard-covered names included).
 	 * @param string[] $errors Sources of the wanted list that could not be read.
 	 */
-	private static function prune(int $network, array $target, array $wanted, array $errors, bool $dry_run, bool $force, ?array $confirmed): array {
+	private static function prune(int $network, array $target, array $wanted, array $errors, bool $dry_run, bool $force, ?array $confirmed, callable $progress): array {
 		$report = ['status' => 'done', 'removed' => [], 'candidates' => [], 'reasons' => [], 'held' => [], 'kept' => [], 'first_miss' => [], 'limit' => 0];
 		if ($errors !== []) {
 			$report['status']  = 'aborted';
@@ -316,7 +323,13 @@ final class Reconciler {
 			}
 		}
 		if ($ids !== []) {
-			Worker::process_due();
+			$progress('', count($ids));
+			$ours = array_flip($ids);
+			Worker::process_due(null, null, static function (int $id) use ($ours, $progress): void {
+				if (isset($ours[$id])) {
+					$progress(__('removal run', 'wu-runcloud'));
+				}
+			});
 		}
 		foreach ($ids as $domain => $id) {
 			$row = Queue::get($id);

@@ -117,6 +117,15 @@ final class Settings {
 		return $missing;
 	}
 
+	/** What is missing, worded once for every surface (notice, Test Connection, Site Health, WP-CLI). */
+	public static function not_configured_message(): string {
+		return sprintf(
+			/* translators: %s: comma-separated constant names */
+			__('RunCloud is not configured: define %s in wp-config.php.', 'wu-runcloud'),
+			implode(', ', self::missing_constants())
+		);
+	}
+
 	public static function is_configured(): bool {
 		return self::missing_constants() === [];
 	}

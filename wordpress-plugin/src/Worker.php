@@ -30,29 +30,38 @@ final class Worker {
 	 * Run every due operation of every network, within a time budget, then schedule the next
 	 * worker run.
 	 *
-	 * @param int|null $now Treat this as the current time when picking due rows.
-	 * @return array{processed:int, reason:string}
+	 * @param int|null      $now        Treat this as the current time when picking due rows.
+	 * @param callable|null $after_each Called with each row's id and outcome (`wp runcloud
+	 *                                  queue run` moves its progress bar).
+	 * @param float|null    $budget     Seconds this run may take (default: the
+	 *                                  `wu_runcloud_worker_time_budget` filter, 20).
+	 * @return array{processed:int, reason:string, ids:int[]}
 	 */
-	public static function process_due(?int $now = null, ?int $limit = null): array {
+	public static function process_due(?int $now = null, ?int $limit = null, ?callable $after_each = null, ?float $budget = null): array {
 		$blocked = self::blocked();
 		if ($blocked !== null) {
-			return ['processed' => 0, 'reason' => $blocked];
+			return ['processed' => 0, 'reason' => $blocked, 'ids' => []];
 		}
 		$now      = $now ?? time();
 		$limit    = $limit ?? (int) apply_filters('wu_runcloud_worker_batch_size', 50);
-		$deadline = microtime(true) + (float) apply_filters('wu_runcloud_worker_time_budget', 20.0);
+		$deadline = microtime(true) + ($budget ?? (float) apply_filters('wu_runcloud_worker_time_budget', 20.0));
 		$done     = 0;
 		$busy     = false;
+		$ids      = [];
 
 		foreach (Queue::due($now, $limit) as $row) {
 			if (microtime(true) > $deadline) {
 				break;
 			}
 			$outcome = self::claim_and_run((int) $row->id, $now);
+			$ids[]   = (int) $row->id;
+			if ($after_each !== null) {
+				$after_each((int) $row->id, $outcome);
+			}
 			if ($outcome === 'held') {
 				// The configuration is refused: every other row would be refused the same way.
 				self::schedule(time() + self::HOLD_RECHECK);
-				return ['processed' => $done, 'reason' => 'held'];
+				return ['processed' => $done, 'reason' => 'held', 'ids' => $ids];
 			}
 			if ($outcome === 'busy') {
 				$busy = true; // Taken by another worker, or its domain is being worked on.
@@ -65,7 +74,7 @@ final class Worker {
 		if ($next !== null) {
 			self::schedule(max($next, time() + ($busy ? self::BUSY_RECHECK : 0)));
 		}
-		return ['processed' => $done, 'reason' => ''];
+		return ['processed' => $done, 'reason' => '', 'ids' => $ids];
 	}
 
 	/**

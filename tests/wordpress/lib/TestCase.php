@@ -23,14 +23,6 @@ require_once dirname(__DIR__, 2) . '/lib/php/Sim.php';
 /** Thrown by the test wp_die()/redirect handlers: WordPress would end the request there. */
 final class Handler_Stopped extends \RuntimeException {}
 
-/** What the WP-CLI command class says, line by line ("warning: ..."), when given this as its output. */
-final class Cli_Transcript {
-	public array $lines = [];
-	public function __call($level, $args) {
-		$this->lines[] = $level . ': ' . $args[0];
-	}
-}
-
 abstract class TestCase extends \PHPUnit\Framework\TestCase {
 
 	public const SERVER = 11667;
@@ -38,6 +30,9 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 
 	/** @var array<int, array{0:string,1:callable,2:int}> filters added by a test, removed in tearDown */
 	private array $test_filters = [];
+
+	/** @var array<string, string>|null credentials set by set_credentials(), also given to WP-CLI */
+	private ?array $credentials = null;
 
 	protected function setUp(): void {
 		parent::setUp();
@@ -74,12 +69,25 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	}
 
 	protected function tearDown(): void {
+		if ($this->credentials !== null) {
+			Settings::set_credential_source(null);
+			$this->credentials = null;
+		}
 		foreach ($this->test_filters as [$hook, $callback, $priority]) {
 			remove_filter($hook, $callback, $priority);
 		}
 		$this->test_filters = [];
 		$_POST = $_GET = $_REQUEST = [];
 		parent::tearDown();
+	}
+
+	/**
+	 * Credentials other than the wp-config constants (constant => value, '' or absent for
+	 * undefined), here and in the WP-CLI runs of this test (lib/wp-cli-require.php).
+	 */
+	protected function set_credentials(array $credentials): void {
+		$this->credentials = $credentials;
+		Settings::set_credential_source(static fn($constant) => (string) ($credentials[$constant] ?? ''));
 	}
 
 	protected function add_test_filter(string $hook, callable $callback, int $priority = 10, int $args = 1): void {
@@ -272,8 +280,8 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 		}
 	}
 
-	/** The PHP command of a child process that loads this extension as this process does. */
-	private function child_command(array $args): array {
+	/** The wu_runcloud .so this process loaded, for the processes it starts. */
+	private function loaded_extension(): string {
 		$ext = getenv('WU_RUNCLOUD_EXT') ?: '';
 		foreach ((array) @file('/proc/self/maps') as $line) {
 			if (preg_match('#\s(/\S*wu_runcloud\S*\.so)$#', trim((string) $line), $m)) {
@@ -282,7 +290,56 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 			}
 		}
 		$this->assertNotSame('', $ext, 'Cannot tell which wu_runcloud .so this process loaded');
-		return array_merge([PHP_BINARY, '-d', 'extension=' . $ext, dirname(__DIR__) . '/lib/child.php'], $args);
+		return $ext;
+	}
+
+	/** The PHP command of a child process that loads this extension as this process does. */
+	private function child_command(array $args): array {
+		return array_merge([PHP_BINARY, '-d', 'extension=' . $this->loaded_extension(), dirname(__DIR__) . '/lib/child.php'], $args);
+	}
+
+	/**
+	 * Run the real WP-CLI (the phar tests/wordpress/run.sh verified, WU_TEST_WP_CLI) against
+	 * this WordPress, with the extension this process loaded: `wp runcloud status` is
+	 * $this->wp(['runcloud', 'status']). Tests that call it are in group wp-cli, which run.sh
+	 * reports as not run when the phar is missing.
+	 *
+	 * @param array $env  More environment (SHELL_PIPE=0 shows the progress bar; WU_TEST_BARRIER
+	 *                    and WU_TEST_PARK_ON park it; the others lib/wp-cli-require.php reads).
+	 * @param string $host The network (by its domain) the command runs on.
+	 * @return array{exit:int, stdout:string, stderr:string} stderr without WordPress core's and
+	 *               WP-CLI's own deprecation notices (ours stay, so tests can see them)
+	 */
+	protected function wp(array $args, array $env = [], string $host = ''): array {
+		$phar = (string) getenv('WU_TEST_WP_CLI');
+		$this->assertNotSame('', $phar, 'WU_TEST_WP_CLI is not set: run the wp-cli tests through tests/wordpress/run.sh, which verifies the phar');
+		$command = array_merge([
+			PHP_BINARY, ...(extension_loaded('wu_runcloud') ? ['-d', 'extension=' . $this->loaded_extension()] : []), $phar,
+			'--path=' . getenv('WU_TEST_WP_DIR'),
+			'--url=http://' . ($host !== '' ? $host : (getenv('WU_TEST_DOMAIN') ?: 'network.test')) . '/',
+			'--allow-root',
+			'--no-color',
+			'--require=' . __DIR__ . '/wp-cli-require.php',
+		], $args);
+		if ($this->credentials !== null) {
+			$env += ['WU_TEST_CREDENTIAL_SOURCE' => (string) json_encode($this->credentials)];
+		}
+		$env  = $env + getenv();
+		$proc = proc_open($command, [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, $env);
+		$this->assertIsResource($proc, 'Could not start WP-CLI');
+		$out  = (string) stream_get_contents($pipes[1]);
+		$err  = (string) stream_get_contents($pipes[2]);
+		fclose($pipes[1]);
+		fclose($pipes[2]);
+		$code = proc_close($proc);
+		wp_cache_flush(); // WP-CLI changed the database
+		$err = implode("\n", array_filter(explode("\n", $err), static fn($line) => !preg_match('#^(PHP )?Deprecated: .* in (phar://|\S*/wp-(includes|admin)/)#', $line)));
+		return ['exit' => $code, 'stdout' => $out, 'stderr' => trim($err)];
+	}
+
+	/** What a WP-CLI run printed, for failure messages. */
+	protected static function transcript(array $run): string {
+		return "exit {$run['exit']}\n--- stdout\n{$run['stdout']}\n--- stderr\n{$run['stderr']}";
 	}
 
 	/**

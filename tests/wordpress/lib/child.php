@@ -10,15 +10,13 @@
  *   hook HOOK                 fire one of our hooks as WP-Cron and Action Scheduler do
  *                             (wu_runcloud_process_queue, wu_runcloud_reconcile)
  *   request OP DOMAIN SITE_ID record an operation as the UM/core handlers do (Plugin::request)
- *   cli add|remove DOMAIN     `wp runcloud add|remove DOMAIN` (the command class)
  *   retry OP_ID               the "Retry now" button (admin-post handler, as the super admin)
  *   reconcile [prune] [force] Reconciler::run() as "Sync now" / `wp runcloud sync` call it
  *
  * Environment: WU_TEST_WP_DIR, WU_TEST_SIM_URL, WU_TEST_DOMAIN (the host of the request, so
  * a network's domain selects that network), WU_TEST_MU_PLUGINS (another mu-plugins
- * directory, e.g. lib/um-without-domain-list), and for a barrier WU_TEST_BARRIER (a directory)
- * with WU_TEST_PARK_ON ('', 'OP' or 'OP:DOMAIN'): the first matching operation this process
- * starts writes BARRIER/parked.json and waits for BARRIER/go before it sends anything.
+ * directory, e.g. lib/um-without-domain-list), and for a barrier WU_TEST_BARRIER and
+ * WU_TEST_PARK_ON (lib/barrier.php). WP-CLI runs as the real command (TestCase::wp()).
  *
  * Prints one JSON line: {"result": ..., "log": [log lines this process wrote]}.
  */
@@ -42,29 +40,7 @@ require_once ABSPATH . 'wp-admin/includes/admin.php';
 // As TestCase: no in-extension retries, so the plugin's own behaviour is what is observed.
 add_filter('wu_runcloud_client_options', static fn() => ['retries' => 0, 'timeout' => 10.0, 'connect_timeout' => 5.0]);
 
-$wu_barrier = (string) getenv('WU_TEST_BARRIER');
-if ($wu_barrier !== '') {
-	$wu_park_on = (string) getenv('WU_TEST_PARK_ON');
-	add_action('wu_runcloud_operation_started', static function ($op) use ($wu_barrier, $wu_park_on) {
-		static $parked = false;
-		$what = $op->op . ':' . $op->domain;
-		if ($parked || ($wu_park_on !== '' && $wu_park_on !== $what && $wu_park_on !== (string) $op->op)) {
-			return;
-		}
-		$parked = true;
-		file_put_contents($wu_barrier . '/parked.tmp', json_encode(['id' => (int) $op->id, 'op' => $op->op, 'domain' => $op->domain, 'pid' => getmypid()]));
-		rename($wu_barrier . '/parked.tmp', $wu_barrier . '/parked.json');
-		$until = microtime(true) + 60;
-		while (!file_exists($wu_barrier . '/go')) {
-			if (microtime(true) > $until) {
-				fwrite(STDERR, "child: the barrier was never released\n");
-				exit(3);
-			}
-			usleep(10000);
-		}
-		wp_cache_flush(); // the world moved on while this process waited
-	});
-}
+require __DIR__ . '/barrier.php';
 
 global $wpdb;
 $wu_first_log = (int) $wpdb->get_var('SELECT COALESCE(MAX(id), 0) FROM ' . \WU_RunCloud\Log::table());
@@ -76,15 +52,6 @@ switch ($wu_command) {
 		break;
 	case 'request':
 		$wu_result = \WU_RunCloud\Plugin::request($wu_args[0], $wu_args[1], (int) ($wu_args[2] ?? 0), 'child');
-		break;
-	case 'cli':
-		$wu_out = new class() {
-			public array $lines = [];
-			public function __call($level, $args) { $this->lines[] = $level . ': ' . $args[0]; }
-		};
-		$wu_cli = new \WU_RunCloud\CLI($wu_out);
-		$wu_cli->{$wu_args[0]}([$wu_args[1]]);
-		$wu_result = $wu_out->lines;
 		break;
 	case 'retry':
 		wp_set_current_user(1);

@@ -61,7 +61,11 @@ final class AccessControlTest extends TestCase {
 
 	/** What the request carries besides the nonce: every field any of our handlers reads. */
 	private function request(string $action): array {
-		return ['action' => $action, 'op_id' => (string) $this->op_id, 'do' => 'dismiss', 'enabled' => '0', 'dry_run' => '', 'paged' => '1'];
+		return [
+			'action' => $action, 'op_id' => (string) $this->op_id, 'do' => 'dismiss', 'enabled' => '0', 'dry_run' => '', 'paged' => '1',
+			// The list tables' bulk forms: a bulk action and what it selects.
+			'bulk_action' => 'dismiss', 'ops' => [(string) $this->op_id], 'domains' => [(string) $this->ops()[0]->domain],
+		];
 	}
 
 	/** Runs $hook as $user with $request; returns how it ended ("die:403", "ajax-die:…", "redirect:…", "returned"). */
@@ -149,7 +153,10 @@ final class AccessControlTest extends TestCase {
 			$checked[] = "$hook ($nonce_action)";
 		}
 		file_put_contents(getenv('WU_HARDENING_ARTIFACTS') . '/access-control.txt', "actions checked at run time:\n" . implode("\n", $checked) . "\n", FILE_APPEND);
-		$this->assertGreaterThanOrEqual(6, count($checked), 'all registered actions were checked: ' . implode(', ', $checked));
+		$this->assertGreaterThanOrEqual(9, count($checked), 'all registered actions were checked: ' . implode(', ', $checked));
+		foreach (['admin_post_wu_runcloud_domains_bulk (bulk-wu-runcloud-domains)', 'admin_post_wu_runcloud_ops_bulk (bulk-wu-runcloud-operations)'] as $bulk) {
+			$this->assertContains($bulk, $checked, 'The list tables\' bulk actions are among them, with the nonce WP_List_Table prints');
+		}
 	}
 
 	public function test_every_admin_page_of_the_plugin_needs_manage_network_options_and_refuses_a_subscriber(): void {

@@ -15,7 +15,6 @@
 
 namespace WU_RunCloud\Tests;
 
-use WU_RunCloud\CLI;
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Domains;
 use WU_RunCloud\Plugin;
@@ -33,16 +32,20 @@ final class ForeignDomainsTest extends TestCase {
 	/** The app the foreign domain lives on (changes for the app-move kind). */
 	private int $app = self::APP;
 
-	protected function tearDown(): void {
-		Settings::set_credential_source(null);
-		parent::tearDown();
-	}
+	private const KINDS = ['hand-added', 'hand-added, mapped then unmapped', 'app primary domain', 'another network\'s main domain', 'ours, used by another network\'s site', 'ours, asked for by another network', 'hand-added on the new app'];
 
 	/** @return array<string, array{0:string, 1:string}> */
 	public static function scenarios(): array {
-		$kinds = ['hand-added', 'hand-added, mapped then unmapped', 'app primary domain', 'another network\'s main domain', 'ours, used by another network\'s site', 'ours, asked for by another network', 'hand-added on the new app'];
-		$paths = ['wu_remove_domain', 'wu_remove_subdomain', 'site deleted', 'site domain changed', 'wp runcloud remove', 'Retry now', 'hourly reconcile', 'Sync now', 'wp runcloud sync --prune --force'];
-		$out   = [];
+		return self::combine(self::KINDS, ['wu_remove_domain', 'wu_remove_subdomain', 'site deleted', 'site domain changed', 'Retry now', 'hourly reconcile', 'Sync now']);
+	}
+
+	/** The paths of the real WP-CLI (group wp-cli: reported as not run without it). */
+	public static function wp_cli_scenarios(): array {
+		return self::combine(self::KINDS, ['wp runcloud remove', 'wp runcloud sync --prune --force']);
+	}
+
+	private static function combine(array $kinds, array $paths): array {
+		$out = [];
 		foreach ($kinds as $kind) {
 			foreach ($paths as $path) {
 				$out["{$kind} / {$path}"] = [$kind, $path];
@@ -93,7 +96,7 @@ final class ForeignDomainsTest extends TestCase {
 				Worker::process_due();
 				$this->sim()->unseed('moved.example.com');
 				$this->sim()->seed(self::SERVER, self::NEW_APP, ['names' => ['moved.example.com']]);
-				Settings::set_credential_source(static fn($c) => ['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) self::SERVER, 'WU_RUNCLOUD_APP_ID' => (string) self::NEW_APP][$c] ?? '');
+				$this->set_credentials(['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) self::SERVER, 'WU_RUNCLOUD_APP_ID' => (string) self::NEW_APP]);
 				$this->app = self::NEW_APP;
 				return 'moved.example.com';
 		}
@@ -131,7 +134,10 @@ final class ForeignDomainsTest extends TestCase {
 				// The network's own hostname is shared, never even asked for.
 				return $domain !== 'network.test';
 			case 'wp runcloud remove':
-				(new CLI(new Cli_Transcript()))->remove([$domain]);
+				$run = $this->wp(['runcloud', 'remove', $domain]);
+				$this->assertSame(0, $run['exit'], self::transcript($run));
+				$this->assertStringContainsString("Warning: remove {$domain}: kept: ", $run['stderr'], 'The command says why it keeps it');
+				file_put_contents(getenv('WU_HARDENING_ARTIFACTS') . '/cli-output.txt', "\$ wp runcloud remove {$domain}\n{$run['stdout']}{$run['stderr']}\n", FILE_APPEND);
 				return true;
 			case 'Retry now':
 				// A remove that failed long ago (an older version, an outage) comes back by hand.
@@ -150,9 +156,10 @@ final class ForeignDomainsTest extends TestCase {
 				}
 				return false;
 			case 'wp runcloud sync --prune --force':
-				$cli = new CLI(new Cli_Transcript());
-				$cli->sync([], ['prune' => true, 'force' => true]);
-				$cli->sync([], ['prune' => true, 'force' => true]);
+				foreach ([1, 2] as $run) {
+					$run = $this->wp(['runcloud', 'sync', '--prune', '--force']);
+					$this->assertSame(0, $run['exit'], self::transcript($run));
+				}
 				return false;
 		}
 		$this->fail("unknown path {$path}");
@@ -160,6 +167,18 @@ final class ForeignDomainsTest extends TestCase {
 
 	/** @dataProvider scenarios */
 	public function test_a_foreign_domain_survives_every_removal_path(string $kind, string $path): void {
+		$this->survives($kind, $path);
+	}
+
+	/**
+	 * @dataProvider wp_cli_scenarios
+	 * @group wp-cli
+	 */
+	public function test_a_foreign_domain_survives_the_wp_cli_removal_paths(string $kind, string $path): void {
+		$this->survives($kind, $path);
+	}
+
+	private function survives(string $kind, string $path): void {
 		$domain = $this->arrange($kind);
 		$this->sim()->clearRequests();
 		$asked  = $this->act($path, $domain);
@@ -181,7 +200,7 @@ final class ForeignDomainsTest extends TestCase {
 
 	public static function tearDownAfterClass(): void {
 		$t    = self::$tally;
-		$line = sprintf("foreign domains: %d scenarios (7 kinds x 9 removal paths), %d removals asked for and kept by the ownership rule, %d foreign domains deleted\n", $t['scenarios'], $t['kept_by_rule'], $t['deleted']);
+		$line = sprintf("foreign domains: %d scenarios (%d kinds x %d removal paths), %d removals asked for and kept by the ownership rule, %d foreign domains deleted\n", $t['scenarios'], count(self::KINDS), intdiv($t['scenarios'], count(self::KINDS)), $t['kept_by_rule'], $t['deleted']);
 		fwrite(STDOUT, "\n" . $line);
 		file_put_contents(getenv('WU_HARDENING_ARTIFACTS') . '/foreign-domains.txt', $line);
 	}

@@ -6,7 +6,6 @@
 
 namespace WU_RunCloud\Tests;
 
-use WU_RunCloud\CLI;
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Reconciler;
@@ -47,19 +46,39 @@ final class ExtensionMissingTest extends TestCase {
 		$this->assertSame([], $this->api_requests(), 'Nothing can reach RunCloud without the extension');
 	}
 
-	public function test_test_connection_sync_and_cli_explain_instead_of_failing(): void {
+	public function test_test_connection_and_sync_explain_instead_of_failing(): void {
 		$test = Domain_Sync::test_connection();
 		$this->assertInstanceOf(\WP_Error::class, $test);
 		$this->assertSame('wu_runcloud_extension_missing', $test->get_error_code());
 		$sync = Reconciler::run(false);
 		$this->assertInstanceOf(\WP_Error::class, $sync);
+	}
 
-		$out = new class {
-			public array $lines = [];
-			public function __call($level, $args) { $this->lines[] = $level . ': ' . $args[0]; }
-		};
-		(new CLI($out))->add(['cli.example.com']);
-		$this->assertStringStartsWith('error: The wu_runcloud PHP extension is not loaded', $out->lines[0]);
+	/** @group wp-cli */
+	public function test_wp_runcloud_without_the_extension_explains_and_exits_with_an_error(): void {
+		$add = $this->wp(['runcloud', 'add', 'cli.example.com']);
+		$this->assertSame(1, $add['exit'], self::transcript($add));
+		$this->assertStringStartsWith('Error: The wu_runcloud PHP extension is not loaded', $add['stderr']);
+		$status = $this->wp(['runcloud', 'status']);
+		$this->assertSame(0, $status['exit'], self::transcript($status));
+		$this->assertMatchesRegularExpression('/PHP extension\s+not loaded/', $status['stdout']);
+		$this->assertStringContainsString('Warning: [critical] The wu_runcloud PHP extension is not loaded', $status['stderr']);
+		$run = $this->wp(['runcloud', 'queue', 'run']);
+		$this->assertSame(1, $run['exit'], self::transcript($run));
+	}
+
+	public function test_site_health_says_the_extension_is_missing_and_the_tables_still_render(): void {
+		$results = \WU_RunCloud\Site_Health::results();
+		$this->assertSame('critical', $results['wu_runcloud_extension']['status']);
+		$this->assertStringStartsWith('The wu_runcloud PHP extension is not loaded', $results['wu_runcloud_extension']['message']);
+		$this->assertSame('not loaded', \WU_RunCloud\Site_Health::configuration()['extension'][1]);
+		do_action('wu_add_domain', 'waiting.example.com', 1);
+		wp_set_current_user(1);
+		$_GET = $_REQUEST = ['page' => 'wu-runcloud', 'tab' => 'domains'];
+		ob_start();
+		(new \WU_RunCloud\Network_Admin())->render_page();
+		$html = (string) ob_get_clean();
+		$this->assertMatchesRegularExpression('#waiting\.example\.com.*wu-rc-state-queued">Queued#s', $html, 'Recorded, waiting for the extension');
 	}
 
 	public function test_the_settings_page_renders_and_says_the_extension_is_missing(): void {

@@ -8,12 +8,12 @@
 
 namespace WU_RunCloud\Tests;
 
-use WU_RunCloud\CLI;
 use WU_RunCloud\Domain_State;
+use WU_RunCloud\Domain_Status;
 use WU_RunCloud\Log;
-use WU_RunCloud\Network_Admin;
 use WU_RunCloud\Queue;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Site_Health;
 use WU_RunCloud\Worker;
 
 final class CertificateTest extends TestCase {
@@ -113,15 +113,14 @@ final class CertificateTest extends TestCase {
 		$this->assertStringContainsString('redeploy_ssl broken.example.com failed: ', $log);
 		$this->assertStringContainsString("Let's Encrypt could not validate 1 of 3 names", $log);
 
-		$rows = (new Network_Admin())->status_rows(1)['rows'];
-		$row  = array_values(array_filter($rows, static fn($r) => $r['domain'] === 'broken.example.com'))[0] ?? null;
+		// The Domains table, Site Health and `wp runcloud domains` read the same row.
+		$row = Domain_Status::of('broken.example.com');
 		$this->assertNotNull($row, 'the failing domain is in the Domains table');
-		$this->assertSame('certificate failed', $row['stage_label']);
-		$this->assertStringContainsString('Invalid response', $row['stage_note']);
-
-		$transcript = new Cli_Transcript();
-		(new CLI($transcript))->status();
-		$this->assertStringContainsString('warning: broken.example.com: certificate failed: ', implode("\n", $transcript->lines));
+		$this->assertSame(['failing', Domain_State::CERT_FAILED], [$row->state, $row->stage]);
+		$this->assertStringStartsWith('certificate failed: ', $row->last_error);
+		$this->assertStringContainsString('Invalid response', $row->last_error);
+		$this->assertContains('broken.example.com', array_column(Domain_Status::page(['states' => ['failing']]), 'domain'), 'the Failing view lists it');
+		$this->assertStringContainsString('broken.example.com: certificate failed: ', Site_Health::domains()['message']);
 
 		$op = array_values(array_filter($this->ops(), static fn($o) => $o->op === 'redeploy_ssl'))[0];
 		$this->assertSame('retrying', $op->status, 'kept visible and retried');

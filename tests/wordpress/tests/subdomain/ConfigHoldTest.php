@@ -7,7 +7,6 @@
 
 namespace WU_RunCloud\Tests;
 
-use WU_RunCloud\CLI;
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Failure;
 use WU_RunCloud\Log;
@@ -85,14 +84,21 @@ final class ConfigHoldTest extends TestCase {
 		$sync = Reconciler::run(false);
 		$this->assertInstanceOf(\WP_Error::class, $sync);
 		$this->assertStringContainsString('WU_RUNCLOUD_APP_ID', $sync->get_error_message());
-		$out = new Cli_Transcript();
-		(new CLI($out))->add(['cli-waits.example.com']);
-		$this->assertStringContainsString('WU_RUNCLOUD_APP_ID', implode("\n", $out->lines));
 		$this->assertSame([], $this->api_requests());
 
 		Settings::set_credential_source(null);
 		Worker::process_due();
 		$this->assertContains('waits.example.com', $this->sim_domains());
+	}
+
+	/** @group wp-cli */
+	public function test_wp_runcloud_add_on_a_held_queue_records_and_ends_with_an_error_naming_the_constant(): void {
+		$this->set_credentials(['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => '11667', 'WU_RUNCLOUD_APP_ID' => 'my-app']);
+		$run = $this->wp(['runcloud', 'add', 'cli-waits.example.com']);
+		$this->assertSame(1, $run['exit'], self::transcript($run));
+		$this->assertMatchesRegularExpression('/^Error: add cli-waits\.example\.com: recorded \(#\d+\), not sent: .*WU_RUNCLOUD_APP_ID must be the positive number/', $run['stderr']);
+		$this->assertSame('pending', $this->ops('cli-waits.example.com')[0]->status, 'Recorded, to run once the constant is fixed');
+		$this->assertSame([], $this->api_requests());
 	}
 
 	public function test_only_a_bad_domain_name_fails_its_own_row_while_the_queue_is_held(): void {

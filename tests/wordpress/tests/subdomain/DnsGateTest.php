@@ -8,8 +8,8 @@
 
 namespace WU_RunCloud\Tests;
 
-use WU_RunCloud\CLI;
 use WU_RunCloud\Domain_State;
+use WU_RunCloud\Domain_Status;
 use WU_RunCloud\Network_Admin;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Queue;
@@ -192,16 +192,24 @@ final class DnsGateTest extends TestCase {
 		$this->assertSame(Domain_State::HTTPS_LIVE, $this->stage('moving.example.com'));
 	}
 
-	public function test_wp_cli_status_shows_each_domain_on_its_way(): void {
+	/** @group wp-cli */
+	public function test_the_domains_table_and_wp_runcloud_domains_show_each_domain_on_its_way(): void {
 		$this->sim()->dns([['name' => 'cli-wait.example.com', 'fail' => 'nxdomain']]);
 		do_action('wu_add_domain', 'cli-wait.example.com', 1);
 		do_action('wu_add_domain', 'cli-live.example.com', 1);
 		$this->run_worker_now();
 		$this->run_all_due(time() + 61);
-		$transcript = new Cli_Transcript();
-		(new CLI($transcript))->status();
-		$out = implode("\n", $transcript->lines);
-		$this->assertStringContainsString('line: cli-wait.example.com: waiting for DNS: cli-wait.example.com does not exist in DNS', $out);
-		$this->assertStringContainsString('line: cli-live.example.com: HTTPS live', $out);
+		$wait = Domain_Status::of('cli-wait.example.com');
+		$this->assertSame(['waiting_dns', 'Waiting for DNS'], [$wait->state, $wait->label]);
+		$this->assertStringContainsString('cli-wait.example.com does not exist in DNS', $wait->note);
+		$this->assertSame(['live', Domain_State::HTTPS_LIVE], [Domain_Status::of('cli-live.example.com')->state, Domain_Status::of('cli-live.example.com')->stage]);
+		$this->assertSame(1, Domain_Status::view_counts(Domain_Status::counts())['waiting_dns'], 'the Waiting for DNS view counts it');
+
+		$run = $this->wp(['runcloud', 'domains', '--format=json', '--fields=domain,status,note']);
+		$this->assertSame(0, $run['exit'], self::transcript($run));
+		$rows = array_column((array) json_decode($run['stdout'], true), null, 'domain');
+		$this->assertSame('waiting_dns', $rows['cli-wait.example.com']['status'] ?? null, self::transcript($run));
+		$this->assertStringContainsString('cli-wait.example.com does not exist in DNS', $rows['cli-wait.example.com']['note']);
+		$this->assertSame('live', $rows['cli-live.example.com']['status'] ?? null);
 	}
 }

@@ -1,28 +1,23 @@
 <?php
 /**
  * Each failure is worded once, by the extension, and shown as it is: wherever an operator
- * reads it (the log, the queue row, the admin page, WP-CLI) the hint appears once, names the
- * wp-config constant rather than the extension's configuration key, and is never wrapped in a
- * second explanation ("… Details: …").
+ * reads it (the log, the queue row, the admin page, the Domains and Operations tables, Site
+ * Health, WP-CLI) the hint appears once, names the wp-config constant rather than the
+ * extension's configuration key, and is never wrapped in a second explanation ("… Details: …").
  */
 
 namespace WU_RunCloud\Tests;
 
-use WU_RunCloud\CLI;
 use WU_RunCloud\Domain_Sync;
 use WU_RunCloud\Log;
 use WU_RunCloud\Plugin;
 use WU_RunCloud\Settings;
+use WU_RunCloud\Site_Health;
 use WU_RunCloud\Worker;
 
 final class ErrorWordingTest extends TestCase {
 
 	private const CREDENTIALS = ['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => '11667', 'WU_RUNCLOUD_APP_ID' => '940288'];
-
-	protected function tearDown(): void {
-		Settings::set_credential_source(null);
-		parent::tearDown();
-	}
 
 	/**
 	 * @return array<string, array{0: array, 1: string}> what goes wrong, and the words every
@@ -44,11 +39,10 @@ final class ErrorWordingTest extends TestCase {
 		];
 	}
 
-	/** @dataProvider failures */
-	public function test_every_surface_shows_the_one_wording_of_a_failure(array $case, string $words): void {
+	/** Makes the failure happen: credentials, a simulator fault, client options. */
+	private function arrange(array $case): void {
 		if (isset($case['credentials'])) {
-			$credentials = $case['credentials'] + self::CREDENTIALS;
-			Settings::set_credential_source(static fn($c) => $credentials[$c] ?? '');
+			$this->set_credentials($case['credentials'] + self::CREDENTIALS);
 		}
 		if (isset($case['fault'])) {
 			$this->add_fault($case['fault']);
@@ -56,33 +50,81 @@ final class ErrorWordingTest extends TestCase {
 		if (isset($case['options'])) {
 			$this->add_test_filter('wu_runcloud_client_options', static fn() => $case['options'], 20);
 		}
+	}
+
+	/** @dataProvider failures */
+	public function test_every_surface_shows_the_one_wording_of_a_failure(array $case, string $words): void {
+		$this->arrange($case);
 		do_action('wu_add_domain', $case['domain'] ?? 'wording.example.com', 1);
 		Worker::process_due();
 		$this->admin_post(1, ['action' => 'wu_runcloud_test'], 'wu_runcloud_test'); // its result is the page's flash
-		$cli = new Cli_Transcript();
-		(new CLI($cli))->status();
-		(new CLI($cli))->test();
-		(new CLI($cli))->add(['wording-cli.example.com']);
 
+		$held = ($case['options'] ?? null) !== null; // a refused configuration fails no row: it holds the queue
 		$surfaces = [
-			'log'        => array_map(static fn($l) => (string) $l->message, Log::recent(50)),
-			'queue row'  => array_filter(array_map(static fn($o) => (string) $o->last_error, $this->ops()), 'strlen'),
-			'admin page' => $this->admin_page_texts(),
-			'WP-CLI'     => $cli->lines,
+			'log'              => [array_map(static fn($l) => (string) $l->message, Log::recent(50)), true],
+			'queue row'        => [array_filter(array_map(static fn($o) => (string) $o->last_error, $this->ops()), 'strlen'), !$held],
+			'admin page'       => [$this->admin_page_texts([]), true],
+			'Domains table'    => [$this->admin_page_texts(['tab' => 'domains']), !$held],
+			'Operations table' => [$this->admin_page_texts(['tab' => 'operations']), !$held],
+			'Site Health'      => [array_merge(...array_map(static fn($r) => [$r['label'], $r['message']], array_values(Site_Health::results()))), true],
 		];
-		foreach ($surfaces as $where => $texts) {
+		foreach ($surfaces as $where => [$texts, $must_show]) {
 			foreach ($texts as $text) {
 				$this->assert_worded_once($where, $text);
 			}
-			if ($where === 'queue row' && ($case['options'] ?? null) !== null) {
+			if ($where === 'queue row' && $held) {
 				$this->assertSame([], $texts, 'A refused configuration holds the queue: no row failed');
-				continue;
 			}
-			$this->assertNotEmpty(
-				array_filter($texts, static fn($t) => str_contains(html_entity_decode($t, ENT_QUOTES), $words)),
-				"The {$where} should show the extension's words \"{$words}\"; it shows:\n" . implode("\n", $texts)
-			);
+			if ($must_show) {
+				$this->assert_shows($where, $texts, $words);
+			}
 		}
+	}
+
+	/**
+	 * The same failures through the real `wp runcloud` commands.
+	 *
+	 * @dataProvider failures
+	 * @group wp-cli
+	 */
+	public function test_wp_cli_shows_the_one_wording_of_a_failure(array $case, string $words): void {
+		$this->arrange($case);
+		do_action('wu_add_domain', $case['domain'] ?? 'wording.example.com', 1);
+		$env  = isset($case['options']) ? ['WU_TEST_CLIENT_OPTIONS' => json_encode($case['options'])] : [];
+		$held = isset($case['options']);
+		// Test Connection fails too unless only one domain is refused (its name, or RunCloud's 422).
+		$app_wide = !isset($case['domain']) && ($case['fault']['path'] ?? '/api/**') === '/api/**';
+		$lines    = [];
+		foreach ([['queue', 'run'], ['status'], ['test'], ['add', $case['domain'] ?? 'wording-cli.example.com'], ['queue', 'list', '--status=all', '--format=json'], ['domains', '--format=json']] as $args) {
+			$command = 'wp runcloud ' . implode(' ', $args);
+			$run     = $this->wp(array_merge(['runcloud'], $args), $env);
+			$json   = in_array('--format=json', $args, true);
+			foreach (array_filter(explode("\n", $run['stderr'] . "\n" . ($json ? '' : $run['stdout'])), 'strlen') as $line) {
+				$this->assert_worded_once($command, $line);
+			}
+			$listed = $json ? array_column((array) json_decode($run['stdout'], true), 'error') : [];
+			foreach ($listed as $error) {
+				$this->assert_worded_once($command, (string) $error);
+			}
+			if ($args[0] === 'add' || ($args[0] === 'test' && $app_wide)) {
+				$this->assertSame(1, $run['exit'], "{$command} ends with WP_CLI::error: " . self::transcript($run));
+			}
+			if ($args[0] === 'add') {
+				$this->assert_shows($command, [$run['stderr']], $words);
+			}
+			if (($args[1] ?? '') === 'list' && !$held) {
+				$this->assert_shows($command, $listed, $words);
+			}
+			$lines = array_merge($lines, [$run['stdout'], $run['stderr']], $listed);
+		}
+		$this->assert_shows('WP-CLI', $lines, $words);
+	}
+
+	private function assert_shows(string $where, array $texts, string $words): void {
+		$this->assertNotEmpty(
+			array_filter($texts, static fn($t) => str_contains(html_entity_decode((string) $t, ENT_QUOTES), $words)),
+			"The {$where} should show the extension's words \"{$words}\"; it shows:\n" . implode("\n", $texts)
+		);
 	}
 
 	public function test_the_check_catches_a_hint_given_twice(): void {
@@ -123,18 +165,22 @@ final class ErrorWordingTest extends TestCase {
 		return $problems;
 	}
 
-	/** Each piece of text of Settings -> RunCloud and the network-admin notices, on its own. */
-	private function admin_page_texts(): array {
+	/** Each piece of text of a tab of Settings -> RunCloud and the network-admin notices, on its own. */
+	private function admin_page_texts(array $query): array {
+		wp_set_current_user(1);
+		$_GET = $_REQUEST = $query + ['page' => 'wu-runcloud'];
+		set_site_transient('wu_runcloud_flash_1', $this->flash() ?: null, 300); // every tab shows the flash once
 		ob_start();
 		do_action('network_admin_notices');
-		Plugin::instance()->admin->render_page();
+		(new \WU_RunCloud\Network_Admin())->render_page(); // a fresh request: its table is built for this tab
 		$html = (string) ob_get_clean();
+		$_GET = $_REQUEST = [];
 		$dom  = new \DOMDocument();
 		libxml_use_internal_errors(true);
 		$dom->loadHTML('<?xml encoding="utf-8"?><body>' . $html . '</body>');
 		libxml_clear_errors();
 		$texts = [];
-		foreach ((new \DOMXPath($dom))->query('//td|//p|//li|//pre') as $node) {
+		foreach ((new \DOMXPath($dom))->query('//td|//p|//li|//pre|//span[@class="wu-rc-oneline"]') as $node) {
 			$text = trim((string) preg_replace('/\s+/', ' ', $node->textContent));
 			if ($text !== '') {
 				$texts[] = $text;

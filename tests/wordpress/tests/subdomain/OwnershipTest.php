@@ -7,7 +7,6 @@
 
 namespace WU_RunCloud\Tests;
 
-use WU_RunCloud\CLI;
 use WU_RunCloud\Domains;
 use WU_RunCloud\Log;
 use WU_RunCloud\Queue;
@@ -75,11 +74,12 @@ final class OwnershipTest extends TestCase {
 		$this->assertSame([], $this->deletes());
 	}
 
+	/** @group wp-cli */
 	public function test_wp_runcloud_remove_of_a_hand_added_domain_keeps_it_and_says_why(): void {
 		$this->seed_domains(['manual.example.com']);
-		$out = new Cli_Transcript();
-		(new CLI($out))->remove(['manual.example.com']);
-		$this->assertSame(['warning: remove manual.example.com: kept: not added by this plugin'], $out->lines);
+		$run = $this->wp(['runcloud', 'remove', 'manual.example.com']);
+		$this->assertSame(0, $run['exit'], self::transcript($run));
+		$this->assertSame('Warning: remove manual.example.com: kept: not added by this plugin', $run['stderr']);
 		$this->assertContains('manual.example.com', $this->sim_domains());
 		$this->assertSame([], $this->deletes());
 	}

@@ -33,7 +33,21 @@ final class PluginLifecycleTest extends TestCase {
 	private const ADMIN_HOOKS = [
 		'network_admin_menu', 'network_admin_notices', 'admin_post_wu_runcloud_toggle', 'admin_post_wu_runcloud_test',
 		'admin_post_wu_runcloud_sync', 'admin_post_wu_runcloud_op', 'admin_post_wu_runcloud_prune_force',
-		'admin_post_wu_runcloud_dismiss_token_notice', 'wp_ajax_wu_runcloud_test',
+		'admin_post_wu_runcloud_dismiss_token_notice', 'admin_post_wu_runcloud_domains_bulk', 'admin_post_wu_runcloud_ops_bulk',
+		'wp_ajax_wu_runcloud_test',
+	];
+
+	/** Admin hooks whose name is no method name: hook => the Network_Admin method. */
+	private const ADMIN_HOOKS_NAMED = [
+		'load-settings_page_wu-runcloud'                => 'action_load_settings_page_wu_runcloud',
+		'set_screen_option_wu_runcloud_domains_per_page' => 'filter_set_screen_option_per_page',
+		'set_screen_option_wu_runcloud_operations_per_page' => 'filter_set_screen_option_per_page',
+	];
+
+	/** Site Health: hook => the Site_Health method. */
+	private const HEALTH_HOOKS = [
+		'site_status_tests' => 'filter_site_status_tests',
+		'debug_information' => 'filter_debug_information',
 	];
 
 	/** Every "hook => Class::method" whose callback is the plugin or its admin page, as WordPress holds them now. */
@@ -43,7 +57,7 @@ final class PluginLifecycleTest extends TestCase {
 			foreach ($filter->callbacks as $callbacks) {
 				foreach ($callbacks as $cb) {
 					// render_page is the page callback WordPress hooks itself once the menu is built.
-					if (is_array($cb['function']) && ($cb['function'][0] === $plugin || $cb['function'][0] === $plugin->admin) && $cb['function'][1] !== 'render_page') {
+					if (is_array($cb['function']) && in_array($cb['function'][0], [$plugin, $plugin->admin, $plugin->health], true) && $cb['function'][1] !== 'render_page') {
 						$out[] = $hook . ' => ' . (new \ReflectionClass($cb['function'][0]))->getShortName() . '::' . $cb['function'][1];
 					}
 				}
@@ -57,7 +71,9 @@ final class PluginLifecycleTest extends TestCase {
 		$plugin   = Plugin::instance();
 		$expected = array_merge(
 			array_map(static fn($hook, $method) => "{$hook} => Plugin::{$method}", array_keys(self::HOOKS), self::HOOKS),
-			array_map(static fn($hook) => "{$hook} => Network_Admin::action_{$hook}", self::ADMIN_HOOKS)
+			array_map(static fn($hook) => "{$hook} => Network_Admin::action_{$hook}", self::ADMIN_HOOKS),
+			array_map(static fn($hook, $method) => "{$hook} => Network_Admin::{$method}", array_keys(self::ADMIN_HOOKS_NAMED), self::ADMIN_HOOKS_NAMED),
+			array_map(static fn($hook, $method) => "{$hook} => Site_Health::{$method}", array_keys(self::HEALTH_HOOKS), self::HEALTH_HOOKS)
 		);
 		sort($expected);
 		$this->assertSame($expected, $this->our_callbacks($plugin), 'Exactly these hooks, each calling the method named after it');
@@ -99,6 +115,8 @@ final class PluginLifecycleTest extends TestCase {
 	public function test_uninstall_removes_our_tables_options_and_events_and_nothing_else(): void {
 		global $wpdb;
 		update_network_option(null, 'wu_host_integrations_enabled', ['runcloud' => true, 'other' => true]);
+		update_user_meta(1, 'wu_runcloud_domains_per_page', 50); // as Screen Options saves it
+		update_user_meta(1, 'edit_per_page', 30);
 		do_action('wu_add_domain', 'uninstall.example.com', 1);
 		$this->assertNotFalse(wp_next_scheduled(Worker::HOOK));
 
@@ -112,8 +130,11 @@ final class PluginLifecycleTest extends TestCase {
 			$this->assertFalse(wp_next_scheduled(Worker::HOOK), 'Our cron events are removed');
 			$this->assertSame(['runcloud' => true, 'other' => true], get_network_option(null, 'wu_host_integrations_enabled'), "Ultimate Multisite's option is not ours to delete");
 			$this->assertNotEmpty(get_network_option(null, 'site_name'), 'Core options untouched');
+			$this->assertSame('', get_user_meta(1, 'wu_runcloud_domains_per_page', true), 'Our Screen Options are removed');
+			$this->assertSame('30', get_user_meta(1, 'edit_per_page', true), "Core's are not ours");
 		} finally {
 			delete_network_option(null, 'wu_host_integrations_enabled');
+			delete_user_meta(1, 'edit_per_page');
 			Plugin::activate();
 		}
 	}

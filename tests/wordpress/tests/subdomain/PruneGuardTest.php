@@ -8,7 +8,6 @@
 
 namespace WU_RunCloud\Tests;
 
-use WU_RunCloud\CLI;
 use WU_RunCloud\Domains;
 use WU_RunCloud\Log;
 use WU_RunCloud\Plugin;
@@ -185,10 +184,6 @@ final class PruneGuardTest extends TestCase {
 		$this->assertStringContainsString('name="action" value="wu_runcloud_prune_force"', $notice, 'and offers the button');
 		$this->assertStringContainsString('name="_wpnonce"', $notice);
 
-		$out = new Cli_Transcript();
-		(new CLI($out))->status();
-		$this->assertNotEmpty(preg_grep('/^warning: Prune held: 6 domains would be removed, more than the limit of 5/', $out->lines), implode("\n", $out->lines));
-
 		// A user without the capability cannot proceed, a valid nonce notwithstanding.
 		$this->assertStringStartsWith('die:403', $this->admin_post($this->editor_id(), $alert['post'], 'wu_runcloud_prune_force'));
 		$this->assertStringStartsWith('die:403', $this->admin_post(1, $alert['post'], null));
@@ -221,28 +216,33 @@ final class PruneGuardTest extends TestCase {
 		$this->assertSame([], array_intersect(array_merge($gone, ['d12.example.com']), $this->sim_domains()), "ops:\n" . $this->describe_ops());
 	}
 
+	/** @group wp-cli */
 	public function test_wp_runcloud_sync_prune_force_proceeds_on_purpose(): void {
-		$gone = $this->managed_domains(12, 6);
-		$out  = new Cli_Transcript();
-		$cli  = new CLI($out);
-		$cli->sync([], ['prune' => true]);
-		$cli->sync([], ['prune' => true]);
-		$this->assertNotEmpty(preg_grep('/^warning: Prune held, nothing removed: 6 domains would be removed, more than the limit of 5 per run: d01\.example\.com, .*wp runcloud sync --prune --force$/', $out->lines), implode("\n", $out->lines));
+		$gone   = $this->managed_domains(12, 6);
+		$wanted = ['WU_TEST_ALSO_WANTED' => implode(',', $this->also_wanted)];
+		$this->wp(['runcloud', 'sync', '--prune'], $wanted);
+		$held = $this->wp(['runcloud', 'sync', '--prune'], $wanted);
+		$this->assertSame(0, $held['exit'], self::transcript($held));
+		$this->assertMatchesRegularExpression('/^Warning: Prune held, nothing removed: 6 domains would be removed, more than the limit of 5 per run: d01\.example\.com, .*wp runcloud sync --prune --force$/m', $held['stderr']);
 		$this->assertSame([], $this->api_requests('DELETE'));
+		$status = $this->wp(['runcloud', 'status']);
+		$this->assertMatchesRegularExpression('/^Warning: Prune held: 6 domains would be removed, more than the limit of 5/m', $status['stderr'], 'status says so too');
 
-		$out->lines = [];
-		$cli->sync([], ['prune' => true, 'force' => true]);
+		$forced = $this->wp(['runcloud', 'sync', '--prune', '--force', '--format=csv', '--fields=domain,change'], $wanted);
+		$this->assertSame(0, $forced['exit'], self::transcript($forced));
 		foreach ($gone as $domain) {
-			$this->assertContains("line: removed {$domain}", $out->lines, implode("\n", $out->lines));
+			$this->assertStringContainsString("{$domain},removed", $forced['stdout']);
 		}
 		$this->assertSame([], array_intersect($gone, $this->sim_domains()));
 		$this->assertFalse(get_network_option(null, Reconciler::PRUNE_HELD_OPTION, false));
 	}
 
+	/** @group wp-cli */
 	public function test_force_is_refused_without_prune(): void {
-		$out = new Cli_Transcript();
-		(new CLI($out))->sync([], ['force' => true]);
-		$this->assertSame(['error: --force only applies to --prune.'], $out->lines);
+		$run = $this->wp(['runcloud', 'sync', '--force']);
+		$this->assertSame(1, $run['exit']);
+		$this->assertSame('Error: --force only applies to --prune.', $run['stderr']);
+		$this->assertSame([], $this->api_requests());
 	}
 
 	public function test_a_prune_candidate_still_used_by_another_site_is_kept_and_said_so(): void {

@@ -8,6 +8,7 @@
 namespace WU_RunCloud\Tests;
 
 use WU_RunCloud\CLI;
+use WU_RunCloud\CLI_Queue;
 
 final class PublicSurfaceTest extends TestCase {
 
@@ -32,7 +33,13 @@ final class PublicSurfaceTest extends TestCase {
 
 	private const TABLES = ['wu_runcloud_domains', 'wu_runcloud_log', 'wu_runcloud_ops', 'wu_runcloud_states'];
 
-	private const COMMANDS = ['add', 'remove', 'status', 'sync', 'test'];
+	/** `wp runcloud <command>` and `wp runcloud queue <command>`. */
+	private const COMMANDS = ['add', 'domains', 'remove', 'status', 'sync', 'test'];
+
+	private const QUEUE_COMMANDS = ['dismiss', 'list', 'retry', 'run'];
+
+	/** Per-user options (Screen Options of the two tables), removed by uninstall.php. */
+	private const USER_OPTIONS = ['wu_runcloud_domains_per_page', 'wu_runcloud_operations_per_page'];
 
 	/** @return string[] every PHP file of the plugin */
 	private static function sources(): array {
@@ -85,14 +92,29 @@ final class PublicSurfaceTest extends TestCase {
 		$this->assertSame(self::TABLES, $tables);
 	}
 
-	public function test_the_wp_cli_commands_keep_their_names(): void {
+	/** A command class's subcommands as WP-CLI names them (public instance methods, `@subcommand`). */
+	private static function subcommands(string $class): array {
 		$commands = [];
-		foreach ((new \ReflectionClass(CLI::class))->getMethods(\ReflectionMethod::IS_PUBLIC) as $method) {
-			if (!$method->isConstructor()) {
-				$commands[] = $method->getName();
+		foreach ((new \ReflectionClass($class))->getMethods(\ReflectionMethod::IS_PUBLIC) as $method) {
+			if ($method->isConstructor() || $method->isStatic()) {
+				continue;
 			}
+			$commands[] = preg_match('/@subcommand (\S+)/', (string) $method->getDocComment(), $m) ? $m[1] : $method->getName();
 		}
 		sort($commands);
-		$this->assertSame(self::COMMANDS, $commands, 'wp runcloud <command>');
+		return $commands;
+	}
+
+	public function test_the_wp_cli_commands_keep_their_names(): void {
+		$this->assertSame(self::COMMANDS, self::subcommands(CLI::class), 'wp runcloud <command>');
+		$this->assertSame(self::QUEUE_COMMANDS, self::subcommands(CLI_Queue::class), 'wp runcloud queue <command>');
+	}
+
+	public function test_the_per_page_user_options_keep_their_names_and_uninstall_removes_them(): void {
+		$this->assertSame(self::USER_OPTIONS, [\WU_RunCloud\Network_Admin::DOMAINS_PER_PAGE, \WU_RunCloud\Network_Admin::OPERATIONS_PER_PAGE]);
+		$uninstall = (string) file_get_contents(WP_PLUGIN_DIR . '/wu-runcloud/uninstall.php');
+		foreach (self::USER_OPTIONS as $option) {
+			$this->assertStringContainsString("'{$option}'", $uninstall, "uninstall.php removes the user option {$option}");
+		}
 	}
 }

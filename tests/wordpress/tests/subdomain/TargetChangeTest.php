@@ -6,7 +6,6 @@
 
 namespace WU_RunCloud\Tests;
 
-use WU_RunCloud\CLI;
 use WU_RunCloud\Domains;
 use WU_RunCloud\Reconciler;
 use WU_RunCloud\Settings;
@@ -22,7 +21,7 @@ final class TargetChangeTest extends TestCase {
 
 	/** The operator moves the network to another app of the server (or another server). */
 	private function switch_to(int $server, int $app): void {
-		Settings::set_credential_source(static fn($c) => ['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) $server, 'WU_RUNCLOUD_APP_ID' => (string) $app][$c] ?? '');
+		$this->set_credentials(['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) $server, 'WU_RUNCLOUD_APP_ID' => (string) $app]);
 	}
 
 	private function app_domains(int $server, int $app): array {
@@ -85,7 +84,10 @@ final class TargetChangeTest extends TestCase {
 		$this->assertSame([], $this->api_requests('DELETE'), 'No DELETE on either app');
 	}
 
-	/** @dataProvider new_targets */
+	/**
+	 * @dataProvider new_targets
+	 * @group wp-cli
+	 */
 	public function test_a_remove_after_the_change_keeps_the_new_apps_hand_added_domain(int $server, int $app): void {
 		$this->seed_two_apps();
 		do_action('wu_add_domain', 'carried.example.com', 1);
@@ -93,9 +95,9 @@ final class TargetChangeTest extends TestCase {
 		$this->move_by_hand('carried.example.com', $server, $app);
 		$this->switch_to($server, $app);
 
-		$out = new Cli_Transcript();
-		(new CLI($out))->remove(['carried.example.com']);
-		$this->assertSame(['warning: remove carried.example.com: kept: not added by this plugin'], $out->lines);
+		$run = $this->wp(['runcloud', 'remove', 'carried.example.com']);
+		$this->assertSame(0, $run['exit'], self::transcript($run));
+		$this->assertSame('Warning: remove carried.example.com: kept: not added by this plugin', $run['stderr']);
 		$this->assertContains('carried.example.com', $this->app_domains($server, $app));
 		$this->assertSame([], $this->api_requests('DELETE'));
 	}
