@@ -12,6 +12,7 @@ declare(strict_types=1);
 namespace WuBench;
 
 require __DIR__ . '/lib/Procs.php';
+require __DIR__ . '/lib/Callgrind.php';
 require dirname(__DIR__) . '/tests/lib/php/FastCgi.php';
 require dirname(__DIR__) . '/tests/lib/php/SimProcess.php';
 
@@ -444,25 +445,6 @@ foreach ($bulkRuns as [$size, $mode, $side, $limit, $bulkRtt]) {
     $R['phases']['bulk'][] = $row;
 }
 
-/** Self instructions per call by function: (run with calls − run without) ÷ calls, top 10. */
-function callgrind_top(string $without, string $with, int $calls): array
-{
-    $read = static function (string $f): array {
-        $o = [];
-        foreach (explode("\n", (string) shell_exec('callgrind_annotate --inclusive=no --threshold=100 ' . escapeshellarg($f) . ' 2>/dev/null')) as $l) {
-            if (preg_match('/^\s*([\d,]+) \([^)]*\)\s+(.+)$/', $l, $m) && !str_contains($m[2], 'PROGRAM TOTALS')) {
-                $o[trim($m[2])] = (int) str_replace(',', '', $m[1]);
-            }
-        }
-        return $o;
-    };
-    $a = $read($without);
-    $d = [];
-    foreach ($read($with) as $k => $v) { $d[$k] = ($v - ($a[$k] ?? 0)) / $calls; }
-    arsort($d);
-    return array_slice($d, 0, 10, true);
-}
-
 // ---------------------------------------------------------------- phase 4: per-call overhead
 if ($phaseOn('overhead') || $phaseOn('memory')) {
     reset_sim($sim);
@@ -471,8 +453,10 @@ $ovCfg = "$out/overhead-config.json";
 file_put_contents($ovCfg, json_encode(['api_token' => 'sim-token', 'server_id' => Sim::SERVER, 'app_id' => Sim::APP, 'base_url' => $sim->url, 'ca_file' => $sim->caFile]));
 if ($phaseOn('overhead')) {
 say('phase 4: per-call overhead on keep-alive loopback (no proxy, no latency)');
-// Other work on the machine makes CPU timings noisy: alternate the two sides over several
-// rounds (a fresh process each) and keep every round; the report uses the least disturbed one.
+// Other work on the machine makes CPU timings noisy: alternate the sides over several rounds
+// (a fresh process each), keep every round, and report min / median / max with the load.
+$loadavg = static fn(): string => implode(' ', array_slice(explode(' ', trim((string) @file_get_contents('/proc/loadavg'))), 0, 3));
+$R['phases']['overhead_load'] = ['start' => $loadavg()];
 $rounds = [];
 for ($round = 1; $round <= $plan['overhead_rounds']; $round++) {
     foreach (['ours', 'curl'] as $mode) {
@@ -490,31 +474,63 @@ for ($round = 1; $round <= $plan['overhead_rounds']; $round++) {
     }
 }
 foreach ($rounds as $mode => $rs) {
-    $best = $rs[array_search(min(array_column($rs, 'cpu_us_per_call')), array_column($rs, 'cpu_us_per_call'), true)];
-    $R['phases']['overhead'][$mode] = $best + [
-        'rounds' => count($rs),
-        'cpu_us_per_call_rounds' => array_column($rs, 'cpu_us_per_call'),
-        'cpu_us_per_call_median' => stats(array_column($rs, 'cpu_us_per_call'))['median'],
-        'wall_us_per_call_min' => min(array_column($rs, 'wall_us_per_call')),
-    ];
-    say(sprintf('  %-4s: %.1f µs CPU/call (least disturbed of %d rounds; median %.1f), %.1f µs wall/call, %d requests on %d connection(s)', $mode,
-        $best['cpu_us_per_call'], count($rs), $R['phases']['overhead'][$mode]['cpu_us_per_call_median'], $best['wall_us_per_call'], $best['requests'], $best['connections']));
+    $R['phases']['overhead'][$mode] = ['rounds' => $rs];
+    $cpu = stats(array_column($rs, 'cpu_us_per_call'));
+    say(sprintf('  %-4s: CPU µs/call min %.1f, median %.1f, max %.1f over %d rounds; %.2f context switches/call; %d requests on %d connection(s) in the last round', $mode,
+        $cpu['min'], $cpu['median'], $cpu['max'], count($rs), stats(array_column($rs, 'context_switches_per_call'))['median'], end($rs)['requests'], end($rs)['connections']));
 }
+
+// The blocking client's hand-off alone: the same GET through reqwest's blocking client and
+// through its async client on a runtime driven by the calling thread (examples/handoff.rs).
+$handoff = getenv('WU_RUNCLOUD_HANDOFF_BIN') ?: "$root/target/release/examples/handoff";
+if (!is_file($handoff)) { fail("the hand-off probe is not built: $handoff is missing (cargo build --release -p runcloud --example handoff)"); }
+$pageUrl = sprintf('%s/api/v3/servers/%d/webapps/%d/domains?page=1&perPage=40', $sim->url, Sim::SERVER, Sim::APP);
+$hoCmd = static fn(string $mode, int $calls): array => [$handoff, $pageUrl, $sim->caFile, 'sim-token', (string) $calls, $mode];
+$hoRounds = [];
+for ($round = 1; $round <= $plan['overhead_rounds']; $round++) {
+    foreach (['blocking', 'inline'] as $mode) {
+        $c0 = $sim->counters();
+        $raw = shell_exec(implode(' ', array_map('escapeshellarg', $hoCmd($mode, $plan['overhead_calls']))) . ' 2>&1');
+        $c1 = $sim->counters();
+        $j = json_decode((string) $raw, true);
+        if (!is_array($j)) { fail("handoff $mode failed: " . substr((string) $raw, 0, 1000)); }
+        $j['requests'] = $c1['requests'] - $c0['requests'];
+        $j['connections'] = new_connections($c0, $c1);
+        check($j['requests'] === $plan['overhead_calls'] + 1 && $j['connections'] === 1 && $j['bytes_per_call'] > 0,
+            "hand-off probe ($mode, round $round): one kept-alive connection, one request per call", "{$j['requests']} requests on {$j['connections']} connections");
+        $hoRounds[$mode][] = $j;
+    }
+}
+foreach ($hoRounds as $mode => $rs) {
+    $R['phases']['handoff'][$mode] = ['rounds' => $rs];
+    $cpu = stats(array_column($rs, 'cpu_us_per_call'));
+    say(sprintf('  hand-off probe %-8s: CPU µs/call min %.1f, median %.1f, max %.1f; %.2f context switches/call', $mode, $cpu['min'], $cpu['median'], $cpu['max'],
+        stats(array_column($rs, 'context_switches_per_call'))['median']));
+}
+$R['phases']['overhead_load']['end'] = $loadavg();
+
 if ($plan['callgrind_calls'] > 0) {
-    foreach (['ours', 'curl'] as $mode) {
+    $n = $plan['callgrind_calls'];
+    $runs = [
+        'ours' => static fn(int $calls): array => array_merge($phpExt, ["$root/bench/worker/overhead.php", $ovCfg, 'ours', (string) $calls]),
+        'curl' => static fn(int $calls): array => array_merge($phpExt, ["$root/bench/worker/overhead.php", $ovCfg, 'curl', (string) $calls]),
+        'blocking' => static fn(int $calls): array => $hoCmd('blocking', $calls),
+        'inline' => static fn(int $calls): array => $hoCmd('inline', $calls),
+    ];
+    foreach ($runs as $mode => $cmdFor) {
         $ir = [];
-        foreach ([0, $plan['callgrind_calls']] as $calls) {
+        foreach ([0, $n] as $calls) {
             $file = "$out/callgrind.$mode.$calls";
-            $cmd = array_merge(['valgrind', '--tool=callgrind', "--callgrind-out-file=$file"], $phpExt, ["$root/bench/worker/overhead.php", $ovCfg, $mode, (string) $calls]);
+            $cmd = array_merge(['valgrind', '--tool=callgrind', '--separate-threads=yes', "--callgrind-out-file=$file"], $cmdFor($calls));
             exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', $cmd)) . ' >/dev/null 2>&1', $o, $rc);
             $ir[$calls] = null;
-            foreach (file($file) ?: [] as $l) { if (preg_match('/^(?:summary|totals):\s+(\d+)/', $l, $m)) { $ir[$calls] = (int) $m[1]; } }
+            foreach (glob("$file-*") ?: [] as $f) { $ir[$calls] = ($ir[$calls] ?? 0) + (Callgrind::total($f) ?? 0); }
         }
-        $per = ($ir[0] !== null && $ir[$plan['callgrind_calls']] !== null) ? ($ir[$plan['callgrind_calls']] - $ir[0]) / $plan['callgrind_calls'] : null;
+        $per = ($ir[0] !== null && $ir[$n] !== null) ? ($ir[$n] - $ir[0]) / $n : null;
         check($per !== null, "callgrind counted instructions for $mode", json_encode($ir));
-        $R['phases']['callgrind'][$mode] = ['ir_startup' => $ir[0], 'ir_total' => $ir[$plan['callgrind_calls']], 'calls' => $plan['callgrind_calls'], 'ir_per_call' => $per,
-            'top_per_call' => callgrind_top("$out/callgrind.$mode.0", "$out/callgrind.$mode.{$plan['callgrind_calls']}", $plan['callgrind_calls'])];
-        say(sprintf('  callgrind %-4s: %s instructions per call', $mode, $per === null ? '?' : number_format($per)));
+        $R['phases']['callgrind'][$mode] = ['ir_startup' => $ir[0], 'ir_total' => $ir[$n], 'calls' => $n, 'ir_per_call' => $per,
+            'profile' => in_array($mode, ['ours', 'curl'], true) ? Callgrind::profile("$out/callgrind.$mode.0", "$out/callgrind.$mode.$n", $n) : null];
+        say(sprintf('  callgrind %-8s: %s instructions per call', $mode, $per === null ? '?' : number_format($per)));
     }
 }
 
@@ -541,7 +557,8 @@ for ($i = 0; $i < $plan['memory_jobs']; $i++) {
     $j = job($fcgiExt, $memScript, ['op' => 'calls', 'n' => (string) $plan['memory_calls_per_job']]);
     if (!$j['ok']) { check(false, 'memory: the calls job succeeded', (string) $j['error']); break; }
     $calls += $j['calls'];
-    $series[] = ['calls' => $calls, 'rss_kb' => $j['rss_kb'], 'mem_before' => $j['mem_before'], 'mem_after' => $j['mem_after'], 'peak' => $j['peak']];
+    $series[] = ['calls' => $calls, 'rss_kb' => $j['rss_kb'], 'rss_anon_kb' => $j['rss_anon_kb'], 'rss_file_kb' => $j['rss_file_kb'],
+        'mem_before' => $j['mem_before'], 'mem_after' => $j['mem_after'], 'peak' => $j['peak']];
 }
 $mem['series'] = $series;
 $mem['calls'] = $calls;

@@ -17,12 +17,18 @@ done
 
 start=$SECONDS
 if [ "$smoke" = 1 ] && [ -n "${WU_RUNCLOUD_EXT:-}" ] && [ -n "${RUNCLOUD_SIM_BIN:-}" ]; then
-  : # `make test` passes its own (debug) build
+  # `make test` passes its own (debug) build; the hand-off probe is built to match.
+  if [ -z "${WU_RUNCLOUD_HANDOFF_BIN:-}" ]; then
+    cargo build -q -p runcloud --example handoff
+    export WU_RUNCLOUD_HANDOFF_BIN="$root/target/debug/examples/handoff"
+  fi
 else
-  echo "== cargo build --release -p wu_runcloud -p runcloud-sim"
+  echo "== cargo build --release -p wu_runcloud -p runcloud-sim; -p runcloud --example handoff"
   cargo build --release -p wu_runcloud -p runcloud-sim
+  cargo build --release -p runcloud --example handoff
   export WU_RUNCLOUD_EXT="$root/target/release/libwu_runcloud.so"
   export RUNCLOUD_SIM_BIN="$root/target/release/runcloud-sim"
+  export WU_RUNCLOUD_HANDOFF_BIN="$root/target/release/examples/handoff"
 fi
 build_s=$((SECONDS - start))
 

@@ -203,8 +203,8 @@ namespace {
      *
      * @param array $config The RunCloud configuration array.
      * @param string $domain The domain name; it is validated and normalised first.
-     * @param int|null $id RunCloud's id of the domain when known: one GET checks it still names this domain and the paginated lookup by name is skipped; a stale id, or one naming another domain, falls back to the lookup.
-     * @return array `['removed' => bool, 'id' => ?int]`; `removed` is false (no exception) when the domain was not there.
+     * @param int|null $id RunCloud's id of the domain when known (the one its add returned): that domain is removed only while it still has this name, which one GET checks first, and the paginated lookup by name is skipped. An id that is gone (404) or now names another domain removes nothing: it never falls back to a lookup by name, so a domain deleted and added again by hand (a new id) is never deleted through its old id.
+     * @return array `['removed' => bool, 'id' => ?int]`; `removed` is false (no exception) when the domain was not there, or, given an id, when that id no longer names it (`id` is then null).
      * @throws \Exception \WuRunCloud\InvalidArgumentException for an invalid name, id or configuration, before any request.
      * @throws \Exception \WuRunCloud\ValidationException (code 0) for the app's primary domain, refused before any request.
      * @throws \Exception \WuRunCloud\RunCloudException subclasses for other API and transport failures.

@@ -5,7 +5,7 @@ use ext_php_rs::boxed::ZBox;
 use ext_php_rs::convert::{FromZval, StubLiteral};
 use ext_php_rs::flags::DataType;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::types::{ZendHashTable, Zval};
 use runcloud::api::domains::Domain;
 use runcloud::api::servers::Named;
 use runcloud::api::ssl::Outcome;
@@ -54,40 +54,67 @@ pub fn array_to_value(ht: &ZendHashTable, depth: usize) -> Value {
     }
 }
 
-fn to_zval(v: &Value) -> PhpResult<Zval> {
-    let mut z = Zval::new();
-    match v {
-        Value::Null | Value::Other(_) => z.set_null(),
-        Value::Bool(b) => z.set_bool(*b),
-        Value::Int(i) => z.set_long(*i),
-        Value::Float(f) => z.set_double(*f),
-        Value::Str(s) => z.set_string(s, false)?,
-        Value::List(_) | Value::Map(_) => z.set_hashtable(to_array(v)?),
-    }
-    Ok(z)
+/// Whether `array_to_value(ht, 1)` would give `cached`, a configuration read before, without
+/// building it. The top level is compared key by key, in any order (a configuration is only
+/// ever read by key); deeper arrays entry by entry, in order. `false` is always safe: the
+/// array is then read and parsed again.
+pub fn same_config(ht: &ZendHashTable, cached: &Value) -> bool {
+    let Value::Map(entries) = cached else {
+        return false;
+    };
+    // Keys are distinct, so the same count and every cached key found with its value means
+    // the same entries; a cached key that was an integer key is never found by name, and the
+    // array is then read again.
+    ht.len() == entries.len()
+        && entries
+            .iter()
+            .all(|(k, v)| ht.get(k.as_str()).is_some_and(|z| same_value(z, v, 1)))
 }
 
-pub fn to_array(v: &Value) -> PhpResult<ZBox<ZendHashTable>> {
-    let mut ht = ZendHashTable::new();
+/// Whether `to_value(z, depth)` would be `v`, deciding in the same order.
+fn same_value(z: &Zval, v: &Value, depth: usize) -> bool {
+    if z.is_null() {
+        matches!(v, Value::Null)
+    } else if let Some(b) = z.bool() {
+        *v == Value::Bool(b)
+    } else if let Some(i) = z.long() {
+        *v == Value::Int(i)
+    } else if let Some(f) = z.double() {
+        matches!(v, Value::Float(g) if g.to_bits() == f.to_bits())
+    } else if let Some(s) = z.str() {
+        matches!(v, Value::Str(t) if t == s)
+    } else if let Some(ht) = z.array() {
+        if depth >= MAX_DEPTH {
+            *v == Value::Other("array (nested too deeply)")
+        } else {
+            same_array(ht, v, depth + 1)
+        }
+    } else if z.is_object() {
+        *v == Value::Other("object")
+    } else if let Some(r) = z.reference() {
+        same_value(r, v, depth)
+    } else {
+        *v == Value::Other("unsupported value")
+    }
+}
+
+fn same_array(ht: &ZendHashTable, v: &Value, depth: usize) -> bool {
     match v {
         Value::List(items) => {
-            for i in items {
-                ht.push(to_zval(i)?)?;
-            }
+            ht.len() == items.len()
+                && ht.has_sequential_keys()
+                && ht.values().zip(items).all(|(z, i)| same_value(z, i, depth))
         }
         Value::Map(entries) => {
-            for (k, i) in entries {
-                ht.insert(ArrayKey::Str(k.as_str()), to_zval(i)?)?;
-            }
+            ht.len() == entries.len()
+                && !ht.has_sequential_keys()
+                && ht
+                    .iter()
+                    .zip(entries)
+                    .all(|((k, z), (key, i))| k.to_string() == *key && same_value(z, i, depth))
         }
-        other => {
-            return Err(PhpException::from(format!(
-                "internal error: expected an array, built {}",
-                other.type_name()
-            )));
-        }
+        _ => false,
     }
-    Ok(ht)
 }
 
 /// An `array $options = []` parameter, read into a [`Value`].
@@ -113,221 +140,252 @@ impl StubLiteral for Options {
     }
 }
 
-/// A client result as the contract's PHP array.
+/// A client result as the contract's PHP array, built straight into zvals.
 pub trait ToPhp {
-    fn to_value(&self) -> Value;
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>>;
 }
 
-fn id(n: u64) -> Value {
-    Value::Int(n as i64)
+/// One entry's value.
+enum Out<'a> {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Str(&'a str),
+    Array(ZBox<ZendHashTable>),
 }
 
-fn opt_id(n: Option<u64>) -> Value {
-    n.map_or(Value::Null, id)
+impl Out<'_> {
+    fn zval(self) -> PhpResult<Zval> {
+        let mut z = Zval::new();
+        match self {
+            Out::Null => z.set_null(),
+            Out::Bool(b) => z.set_bool(b),
+            Out::Int(i) => z.set_long(i),
+            Out::Str(s) => z.set_string(s, false)?,
+            Out::Array(ht) => z.set_hashtable(ht),
+        }
+        Ok(z)
+    }
 }
 
-fn names(list: &[String]) -> Value {
-    Value::List(list.iter().map(Value::str).collect())
+/// `[key => value, …]` in the order given.
+fn assoc<'k>(
+    entries: impl IntoIterator<Item = (&'k str, Out<'k>)>,
+    n: usize,
+) -> PhpResult<ZBox<ZendHashTable>> {
+    let mut ht = ZendHashTable::with_capacity(n as u32);
+    for (k, v) in entries {
+        ht.insert(k, v.zval()?)?;
+    }
+    Ok(ht)
 }
 
-fn named(n: &Named) -> Value {
-    Value::map(vec![("id", id(n.id)), ("name", Value::str(&n.name))])
+fn list<'v>(items: impl IntoIterator<Item = Out<'v>>, n: usize) -> PhpResult<ZBox<ZendHashTable>> {
+    let mut ht = ZendHashTable::with_capacity(n as u32);
+    for v in items {
+        ht.push(v.zval()?)?;
+    }
+    Ok(ht)
 }
 
-/// `['action' => …, 'message' => …]`: the `ssl` entry of add and sync results, plus
-/// `failed_domains` and `retry_after` (Unix seconds or null) for a failed issuance.
-fn ssl_short(o: &Outcome) -> Value {
-    Value::map(vec![
-        ("action", Value::str(o.action.as_str())),
-        ("message", Value::str(&o.message)),
-        ("failed_domains", names(&o.failed_domains)),
-        ("retry_after", opt_id(o.retry_after)),
-    ])
+fn id(n: u64) -> Out<'static> {
+    Out::Int(n as i64)
 }
 
-fn ips(list: &[std::net::IpAddr]) -> Value {
-    Value::List(list.iter().map(|a| Value::str(a.to_string())).collect())
+fn opt_id(n: Option<u64>) -> Out<'static> {
+    n.map_or(Out::Null, id)
+}
+
+fn names(names: &[String]) -> PhpResult<Out<'_>> {
+    Ok(Out::Array(list(
+        names.iter().map(|n| Out::Str(n)),
+        names.len(),
+    )?))
+}
+
+fn named(n: &Named) -> PhpResult<Out<'_>> {
+    Ok(Out::Array(assoc(
+        [("id", id(n.id)), ("name", Out::Str(&n.name))],
+        2,
+    )?))
+}
+
+/// `['action' => …, 'message' => …, 'failed_domains' => […], 'retry_after' => …]`: the `ssl`
+/// entry of add and sync results; `failed_domains` and `retry_after` (Unix seconds or null)
+/// say what a failed issuance failed on and when Let's Encrypt takes the next order.
+fn ssl_short(o: &Outcome) -> PhpResult<Out<'_>> {
+    Ok(Out::Array(assoc(
+        [
+            ("action", Out::Str(o.action.as_str())),
+            ("message", Out::Str(&o.message)),
+            ("failed_domains", names(&o.failed_domains)?),
+            ("retry_after", opt_id(o.retry_after)),
+        ],
+        4,
+    )?))
+}
+
+fn ips(list: &[std::net::IpAddr]) -> PhpResult<Out<'static>> {
+    Ok(Out::Array(list_owned(
+        list.iter().map(|a| a.to_string()),
+        list.len(),
+    )?))
+}
+
+/// A list of strings made for the answer (addresses), not borrowed from it.
+fn list_owned(
+    items: impl IntoIterator<Item = String>,
+    n: usize,
+) -> PhpResult<ZBox<ZendHashTable>> {
+    let mut ht = ZendHashTable::with_capacity(n as u32);
+    for v in items {
+        let mut z = Zval::new();
+        z.set_string(&v, false)?;
+        ht.push(z)?;
+    }
+    Ok(ht)
+}
+
+fn text(v: &Option<String>) -> Out<'_> {
+    v.as_deref().map_or(Out::Null, Out::Str)
 }
 
 impl ToPhp for DnsCheck {
-    fn to_value(&self) -> Value {
-        Value::map(vec![
-            ("domain", Value::str(&self.domain)),
-            ("status", Value::str(self.status)),
-            ("addresses", ips(&self.addresses)),
-            ("expected", ips(&self.expected)),
-            ("reason", Value::str(&self.reason)),
-        ])
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        assoc(
+            [
+                ("domain", Out::Str(&self.domain)),
+                ("status", Out::Str(self.status)),
+                ("addresses", ips(&self.addresses)?),
+                ("expected", ips(&self.expected)?),
+                ("reason", Out::Str(&self.reason)),
+            ],
+            5,
+        )
     }
 }
 
 impl ToPhp for HttpsCheck {
-    fn to_value(&self) -> Value {
-        let text = |v: &Option<String>| v.as_deref().map_or(Value::Null, Value::str);
-        Value::map(vec![
-            ("domain", Value::str(&self.domain)),
-            ("status", Value::str(self.status)),
-            ("not_after", text(&self.not_after)),
-            ("issuer", text(&self.issuer)),
-            (
-                "address",
-                self.address
-                    .map_or(Value::Null, |a| Value::str(a.to_string())),
-            ),
-            ("reason", Value::str(&self.reason)),
-        ])
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        let address = self.address.map(|a| a.to_string());
+        assoc(
+            [
+                ("domain", Out::Str(&self.domain)),
+                ("status", Out::Str(self.status)),
+                ("not_after", text(&self.not_after)),
+                ("issuer", text(&self.issuer)),
+                ("address", text(&address)),
+                ("reason", Out::Str(&self.reason)),
+            ],
+            6,
+        )
     }
 }
 
 impl ToPhp for Domain {
-    fn to_value(&self) -> Value {
-        Value::map(vec![
-            ("id", id(self.id)),
-            ("name", Value::str(&self.name)),
-            ("type", Value::str(self.kind())),
-            ("www", Value::Bool(self.www)),
-            ("redirection", Value::str(self.redirection())),
-            ("wildcard", Value::Bool(self.wildcard)),
-        ])
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        assoc(
+            [
+                ("id", id(self.id)),
+                ("name", Out::Str(&self.name)),
+                ("type", Out::Str(self.kind())),
+                ("www", Out::Bool(self.www)),
+                ("redirection", Out::Str(self.redirection())),
+                ("wildcard", Out::Bool(self.wildcard)),
+            ],
+            6,
+        )
     }
 }
 
 impl ToPhp for Vec<Domain> {
-    fn to_value(&self) -> Value {
-        Value::List(self.iter().map(Domain::to_value).collect())
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        let mut ht = ZendHashTable::with_capacity(self.len() as u32);
+        for d in self {
+            ht.push(Out::Array(d.to_php()?).zval()?)?;
+        }
+        Ok(ht)
     }
 }
 
 impl ToPhp for Connection {
-    fn to_value(&self) -> Value {
-        Value::map(vec![
-            ("api", Value::str(self.api)),
-            ("server", named(&self.server)),
-            ("app", named(&self.app)),
-            ("domains", id(self.domains)),
-            ("ssl_mode", Value::str(self.ssl_mode)),
-        ])
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        assoc(
+            [
+                ("api", Out::Str(self.api)),
+                ("server", named(&self.server)?),
+                ("app", named(&self.app)?),
+                ("domains", id(self.domains)),
+                ("ssl_mode", Out::Str(self.ssl_mode)),
+            ],
+            5,
+        )
     }
 }
 
 impl ToPhp for AddResult {
-    fn to_value(&self) -> Value {
-        Value::map(vec![
-            ("id", id(self.id)),
-            ("name", Value::str(&self.name)),
-            ("created", Value::Bool(self.created)),
-            ("ssl", ssl_short(&self.ssl)),
-        ])
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        assoc(
+            [
+                ("id", id(self.id)),
+                ("name", Out::Str(&self.name)),
+                ("created", Out::Bool(self.created)),
+                ("ssl", ssl_short(&self.ssl)?),
+            ],
+            4,
+        )
     }
 }
 
 impl ToPhp for Removed {
-    fn to_value(&self) -> Value {
-        Value::map(vec![
-            ("removed", Value::Bool(self.removed)),
-            ("id", opt_id(self.id)),
-        ])
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        assoc(
+            [
+                ("removed", Out::Bool(self.removed)),
+                ("id", opt_id(self.id)),
+            ],
+            2,
+        )
     }
 }
 
 /// `redeploy_ssl`'s result: the short form and the certificate id.
 impl ToPhp for Outcome {
-    fn to_value(&self) -> Value {
-        Value::map(vec![
-            ("action", Value::str(self.action.as_str())),
-            ("message", Value::str(&self.message)),
-            ("certificate_id", opt_id(self.certificate_id)),
-            ("failed_domains", names(&self.failed_domains)),
-            ("retry_after", opt_id(self.retry_after)),
-        ])
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        assoc(
+            [
+                ("action", Out::Str(self.action.as_str())),
+                ("message", Out::Str(&self.message)),
+                ("certificate_id", opt_id(self.certificate_id)),
+                ("failed_domains", names(&self.failed_domains)?),
+                ("retry_after", opt_id(self.retry_after)),
+            ],
+            5,
+        )
     }
 }
 
 impl ToPhp for SyncResult {
-    fn to_value(&self) -> Value {
-        Value::map(vec![
-            ("added", names(&self.added)),
-            ("removed", names(&self.removed)),
-            ("unchanged", names(&self.unchanged)),
-            (
-                "failed",
-                Value::Map(
-                    self.failed
-                        .iter()
-                        .map(|(n, m)| (n.clone(), Value::str(m)))
-                        .collect(),
-                ),
-            ),
-            ("requests", Value::Int(self.requests as i64)),
-            (
-                "ids",
-                Value::Map(
-                    self.ids
-                        .iter()
-                        .map(|(n, i)| (n.clone(), opt_id(*i)))
-                        .collect(),
-                ),
-            ),
-            ("ssl", ssl_short(&self.ssl)),
-        ])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use runcloud::api::ssl::SslAction;
-
-    fn keys(v: &Value) -> Vec<&str> {
-        match v {
-            Value::Map(entries) => entries.iter().map(|(k, _)| k.as_str()).collect(),
-            other => panic!("expected a map, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn results_have_the_keys_the_contract_names_in_its_order() {
-        let d = Domain::new(7, "a.test", "alias");
-        assert_eq!(
-            keys(&d.to_value()),
-            ["id", "name", "type", "www", "redirection", "wildcard"]
-        );
-        assert_eq!(d.to_value().get("redirection"), Some(&Value::str("none")));
-        let ssl = Outcome::new(SslAction::Redeployed, "done", Some(3));
-        assert_eq!(
-            keys(&ssl.to_value()),
-            ["action", "message", "certificate_id"]
-        );
-        let sync = SyncResult {
-            added: vec!["b.test".into()],
-            removed: vec![],
-            unchanged: vec![],
-            failed: vec![("x y".into(), "invalid".into())],
-            requests: 4,
-            ids: vec![("b.test".into(), Some(9))],
-            ssl: ssl.clone(),
-        };
-        let v = sync.to_value();
-        assert_eq!(
-            keys(&v),
+    fn to_php(&self) -> PhpResult<ZBox<ZendHashTable>> {
+        let failed = assoc(
+            self.failed.iter().map(|(n, m)| (n.as_str(), Out::Str(m))),
+            self.failed.len(),
+        )?;
+        let ids = assoc(
+            self.ids.iter().map(|(n, i)| (n.as_str(), opt_id(*i))),
+            self.ids.len(),
+        )?;
+        assoc(
             [
-                "added",
-                "removed",
-                "unchanged",
-                "failed",
-                "requests",
-                "ids",
-                "ssl"
-            ]
-        );
-        assert_eq!(keys(v.get("ssl").unwrap()), ["action", "message"]);
-        assert_eq!(
-            Removed {
-                removed: false,
-                id: None
-            }
-            .to_value(),
-            Value::map(vec![("removed", Value::Bool(false)), ("id", Value::Null)])
-        );
+                ("added", names(&self.added)?),
+                ("removed", names(&self.removed)?),
+                ("unchanged", names(&self.unchanged)?),
+                ("failed", Out::Array(failed)),
+                ("requests", Out::Int(self.requests as i64)),
+                ("ids", Out::Array(ids)),
+                ("ssl", ssl_short(&self.ssl)?),
+            ],
+            7,
+        )
     }
 }

@@ -1,21 +1,59 @@
 //! The `wu_runcloud_*` PHP functions: thin adapters (PHP array → [`Config`] → operation →
 //! PHP array). Their rustdoc is the PHP documentation and feeds `php-stubs/`.
 
+use std::sync::{Arc, Mutex, PoisonError};
+
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::ZendHashTable;
-use runcloud::config::Config;
+use runcloud::config::{Config, Defaults};
 use runcloud::error::Error;
 use runcloud::operations::{self, AddOptions, SyncOptions};
 use runcloud::value::Value;
 
-use crate::convert::{Options, ToPhp, array_to_value, to_array, to_value};
+use crate::convert::{Options, ToPhp, array_to_value, same_config, to_value};
 use crate::exception::to_php;
 use crate::ini;
 
-/// Parses `$config` with the current INI defaults. Its messages never quote a credential.
-fn config(ht: &ZendHashTable) -> PhpResult<Config> {
-    Config::from_value(&array_to_value(ht, 1), ini::defaults()).map_err(to_php)
+/// The last `$config` parsed in this request, as read and as parsed with the INI defaults
+/// of the time. The plugin passes the same array to every call, and parsing it (URL, ids,
+/// the `Authorization` header) was a fifth of what a call cost on our side.
+struct Parsed {
+    value: Value,
+    defaults: Defaults,
+    config: Arc<Config>,
+}
+
+static LAST_CONFIG: Mutex<Option<Parsed>> = Mutex::new(None);
+
+/// Parses `$config` with the current INI defaults, or takes the last parse of an equal
+/// array. Its messages never quote a credential; only a valid configuration is kept.
+fn config(ht: &ZendHashTable) -> PhpResult<Arc<Config>> {
+    let defaults = ini::defaults();
+    let mut last = LAST_CONFIG.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(p) = last.as_ref()
+        && p.defaults == defaults
+        && same_config(ht, &p.value)
+    {
+        return Ok(p.config.clone());
+    }
+    let value = array_to_value(ht, 1);
+    let config = Arc::new(Config::from_value(&value, defaults).map_err(to_php)?);
+    *last = Some(Parsed {
+        value,
+        defaults,
+        config: config.clone(),
+    });
+    Ok(config)
+}
+
+/// Forgets the kept configuration (RSHUTDOWN): no credential outlives the request that
+/// passed it.
+pub fn forget_config() {
+    LAST_CONFIG
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
 }
 
 /// Runs `op` with the parsed configuration and turns its result into a PHP array. The
@@ -24,8 +62,7 @@ fn run<T: ToPhp>(
     config_ht: &ZendHashTable,
     op: impl FnOnce(&Config) -> Result<T, Error>,
 ) -> PhpResult<ZBox<ZendHashTable>> {
-    let result = op(&config(config_ht)?).map_err(to_php)?;
-    to_array(&result.to_value())
+    op(&*config(config_ht)?).map_err(to_php)?.to_php()
 }
 
 // Explicit PHP names: the macro's snake_case conversion mangles digits and acronyms
@@ -131,8 +168,8 @@ pub fn wu_runcloud_find_domain(
     config: &ZendHashTable,
     domain: &str,
 ) -> PhpResult<Option<ZBox<ZendHashTable>>> {
-    match operations::find_domain(&self::config(config)?, domain).map_err(to_php)? {
-        Some(d) => Ok(Some(to_array(&d.to_value())?)),
+    match operations::find_domain(&*self::config(config)?, domain).map_err(to_php)? {
+        Some(d) => Ok(Some(d.to_php()?)),
         None => Ok(None),
     }
 }
@@ -178,11 +215,11 @@ pub fn wu_runcloud_add_domain(
 ///
 /// * `config` - The RunCloud configuration array.
 /// * `domain` - The domain name; it is validated and normalised first.
-/// * `id` - RunCloud's id of the domain when known: one GET checks it still names this domain and the paginated lookup by name is skipped; a stale id, or one naming another domain, falls back to the lookup.
+/// * `id` - RunCloud's id of the domain when known (the one its add returned): that domain is removed only while it still has this name, which one GET checks first, and the paginated lookup by name is skipped. An id that is gone (404) or now names another domain removes nothing: it never falls back to a lookup by name, so a domain deleted and added again by hand (a new id) is never deleted through its old id.
 ///
 /// # Returns
 ///
-/// `['removed' => bool, 'id' => ?int]`; `removed` is false (no exception) when the domain was not there.
+/// `['removed' => bool, 'id' => ?int]`; `removed` is false (no exception) when the domain was not there, or, given an id, when that id no longer names it (`id` is then null).
 ///
 /// # Errors
 ///

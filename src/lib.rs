@@ -43,8 +43,15 @@ extern "C" fn mshutdown(_ty: i32, _module_number: i32) -> i32 {
     0
 }
 
+/// Forgets the configuration kept for this request's calls (see `functions::config`). A panic
+/// must not cross this `extern "C"` boundary.
+extern "C" fn rshutdown(_ty: i32, _module_number: i32) -> i32 {
+    let _ = std::panic::catch_unwind(functions::forget_config);
+    0
+}
+
 /// The `phpinfo()` / `php --ri wu_runcloud` section: version, TLS backend and INI values.
-/// Never a credential: configuration is per call and never stored.
+/// Never a credential: configuration is per call, kept at most until the request ends.
 extern "C" fn minfo(module: *mut ModuleEntry) {
     let _ = std::panic::catch_unwind(|| {
         info_table_start!();
@@ -72,6 +79,7 @@ extern "C" fn minfo(module: *mut ModuleEntry) {
 pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
     let module = module
         .shutdown_function(mshutdown)
+        .request_shutdown_function(rshutdown)
         .info_function(minfo)
         .class::<RunCloudException>()
         .class::<AuthenticationException>()

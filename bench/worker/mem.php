@@ -4,8 +4,10 @@
 declare(strict_types=1);
 
 header('Content-Type: application/json');
-$rss = static function (): int {
-    preg_match('/^VmRSS:\s+(\d+) kB/m', (string) file_get_contents('/proc/self/status'), $m);
+// VmRSS, and its parts: RssAnon (this worker's own memory) and RssFile (pages of files it
+// maps, such as the extension's code, shared with every process that maps them).
+$status = static function (string $field): int {
+    preg_match('/^' . $field . ':\s+(\d+) kB/m', (string) file_get_contents('/proc/self/status'), $m);
     return (int) ($m[1] ?? 0);
 };
 $op = $_GET['op'] ?? 'idle';
@@ -33,6 +35,8 @@ if ($op === 'calls') {
         $out['error'] = get_class($e) . ': ' . $e->getMessage();
     }
 }
-$out['rss_kb'] = $rss();
+$out['rss_kb'] = $status('VmRSS');
+$out['rss_anon_kb'] = $status('RssAnon');
+$out['rss_file_kb'] = $status('RssFile');
 $out['memory'] = memory_get_usage();
 echo json_encode($out);

@@ -5,7 +5,8 @@
 //   php overhead.php CONFIG.json ours|curl CALLS
 //
 // One untimed call first (client creation, TLS handshake), then CALLS timed calls. Prints JSON:
-// CPU time (user+sys of the whole process, every thread) and wall time per call.
+// CPU time (user+sys of the whole process, every thread), wall time and context switches
+// (voluntary + involuntary, every thread) per call.
 declare(strict_types=1);
 
 [$_, $cfgFile, $mode, $calls] = $argv + [null, null, null, null];
@@ -53,16 +54,16 @@ if ($mode === 'ours') {
 $call(); // client, connection and TLS session set up outside the measurement
 $cpu = static function (): array {
     $r = getrusage();
-    return [$r['ru_utime.tv_sec'] * 1e6 + $r['ru_utime.tv_usec'], $r['ru_stime.tv_sec'] * 1e6 + $r['ru_stime.tv_usec']];
+    return [$r['ru_utime.tv_sec'] * 1e6 + $r['ru_utime.tv_usec'], $r['ru_stime.tv_sec'] * 1e6 + $r['ru_stime.tv_usec'], $r['ru_nvcsw'] + $r['ru_nivcsw']];
 };
 $found = 0;
-[$u0, $s0] = $cpu();
+[$u0, $s0, $cs0] = $cpu();
 $t0 = hrtime(true);
 for ($i = 0; $i < $calls; $i++) {
     if ($call()) { $found++; }
 }
 $wall = (hrtime(true) - $t0) / 1e3;
-[$u1, $s1] = $cpu();
+[$u1, $s1, $cs1] = $cpu();
 $per = static fn(float $x): ?float => $calls > 0 ? $x / $calls : null;
 echo json_encode([
     'mode' => $mode,
@@ -72,4 +73,5 @@ echo json_encode([
     'user_us_per_call' => $per($u1 - $u0),
     'sys_us_per_call' => $per($s1 - $s0),
     'wall_us_per_call' => $per($wall),
+    'context_switches_per_call' => $per($cs1 - $cs0),
 ]), "\n";

@@ -142,4 +142,43 @@ final class ConfigTest extends SimTestCase
         $e = $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['[redacted] must be a positive integer'], fn () => wu_runcloud_list_domains($this->v3(['server_id' => 'x', 'setting_names' => ['server_id' => self::TOKEN]])));
         $this->assertStringNotContainsString(self::TOKEN, $e->getMessage(), 'a credential given as a name is never shown');
     }
+
+    /**
+     * The binding keeps the last configuration it parsed in a request and reuses it for an
+     * equal array: every difference, however small or deep, must still be seen.
+     */
+    public function test_each_call_is_made_with_its_own_configuration_even_after_an_equal_one(): void
+    {
+        $base = $this->v3(['setting_names' => ['app_id' => 'WU_RUNCLOUD_APP_ID', 'server_id' => 'WU_RUNCLOUD_SERVER_ID']]);
+        $this->assertCount(1, wu_runcloud_list_domains($base), 'the app has its primary domain');
+        $this->assertCount(1, wu_runcloud_list_domains($base), 'the same array again');
+
+        $variants = [
+            'another app id' => [['app_id' => 940999] + $base, 'WuRunCloud\NotFoundException', ['940999', 'WU_RUNCLOUD_APP_ID']],
+            'the app id as a string of another number' => [['app_id' => '940999'] + $base, 'WuRunCloud\NotFoundException', ['940999']],
+            'another token' => [['api_token' => 'not-the-token'] + $base, 'WuRunCloud\AuthenticationException', ['token']],
+            'a setting renamed, deep in setting_names' => [['app_id' => 940999, 'setting_names' => ['app_id' => 'MY_APP', 'server_id' => 'WU_RUNCLOUD_SERVER_ID']] + $base, 'WuRunCloud\NotFoundException', ['MY_APP']],
+            'setting_names in another order' => [['app_id' => 940999, 'setting_names' => ['server_id' => 'WU_RUNCLOUD_SERVER_ID', 'app_id' => 'WU_RUNCLOUD_APP_ID']] + $base, 'WuRunCloud\NotFoundException', ['WU_RUNCLOUD_APP_ID']],
+            'one key more' => [$base + ['retries' => 50], 'WuRunCloud\InvalidArgumentException', ['retries']],
+            'one key less' => [array_diff_key($base, ['app_id' => 1]), 'WuRunCloud\InvalidArgumentException', ['WU_RUNCLOUD_APP_ID is missing']],
+            'a reference to another value' => [(static function (array $c): array { $x = 940999; $c['app_id'] = &$x; return $c; })($base), 'WuRunCloud\NotFoundException', ['940999']],
+        ];
+        foreach ($variants as $case => [$config, $class, $fragments]) {
+            $this->assertCount(1, wu_runcloud_list_domains($base), "$case: the good configuration, just before");
+            $this->assertThrows($class, $class === 'WuRunCloud\InvalidArgumentException' ? 0 : ($class === 'WuRunCloud\NotFoundException' ? 404 : 401), $fragments, fn () => wu_runcloud_list_domains($config));
+            $this->assertCount(1, wu_runcloud_list_domains($base), "$case: and the good one again, just after");
+        }
+
+        // The INI defaults a configuration was parsed with are part of what is compared.
+        $old = ini_set('wu_runcloud.retries', '0');
+        try {
+            $this->sim->fault(['method' => 'GET', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 503, 'times' => 1]);
+            $this->sim->call('DELETE', 'requests');
+            $this->assertThrows('WuRunCloud\TransportException', 503, ['503'], fn () => wu_runcloud_list_domains($base));
+            $this->assertCount(1, $this->sim->requests(), 'wu_runcloud.retries=0, set after the array was parsed, applies: no retry');
+        } finally {
+            ini_set('wu_runcloud.retries', (string) $old);
+        }
+    }
 }
+

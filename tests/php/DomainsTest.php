@@ -193,27 +193,36 @@ final class DomainsTest extends SimTestCase
         );
     }
 
-    public function test_remove_domain_with_a_stale_id_removes_the_domain_under_its_current_id(): void
+    public function test_remove_domain_with_a_gone_id_deletes_nothing_even_when_the_name_was_added_again_by_hand(): void
     {
         $old = wu_runcloud_add_domain($this->v3(), 'readded.test', ['redeploy_ssl' => false])['id'];
-        // Removed and added again by hand in RunCloud: same name, new id.
+        // Removed and added again by hand in RunCloud: same name, new id, not ours.
         $this->sim->call('DELETE', 'servers/' . self::SERVER . '/webapps/' . self::APP . '/domains/readded.test');
-        $new = wu_runcloud_add_domain($this->v3(), 'readded.test', ['redeploy_ssl' => false])['id'];
+        $this->sim->seed(self::SERVER, self::APP, ['names' => ['readded.test']]);
+        $new = wu_runcloud_find_domain($this->v3(), 'readded.test')['id'];
         $this->assertNotSame($old, $new);
+        $this->sim->call('DELETE', 'requests');
         $r = wu_runcloud_remove_domain($this->v3(), 'readded.test', $old);
-        $this->assertSame(['removed' => true, 'id' => $new], $r, 'the stale id falls back to the lookup by name');
-        $this->assertNotContains('readded.test', $this->sim->domainNames(), 'the domain is really gone');
+        $this->assertSame(['removed' => false, 'id' => null], $r, 'a known id is never replaced by a lookup by name');
+        $this->assertContains('readded.test', $this->sim->domainNames(), 'the domain added by hand must survive');
+        $this->assertSame(
+            ['GET /api/v3' . self::DOMAINS . "/$old", 'GET /api/v3/servers/' . self::SERVER . '/webapps/' . self::APP],
+            $this->sim->requestLines(),
+            'the id is asked for, then the app (a 404 must not hide a wrong app id); no list, no DELETE'
+        );
     }
 
-    public function test_remove_domain_with_an_id_that_names_another_domain_never_deletes_that_domain(): void
+    public function test_remove_domain_with_an_id_that_names_another_domain_deletes_nothing(): void
     {
         $other = wu_runcloud_add_domain($this->v3(), 'innocent.test', ['redeploy_ssl' => false])['id'];
-        $mine = wu_runcloud_add_domain($this->v3(), 'mine.test', ['redeploy_ssl' => false])['id'];
+        wu_runcloud_add_domain($this->v3(), 'mine.test', ['redeploy_ssl' => false]);
+        $this->sim->call('DELETE', 'requests');
         $r = wu_runcloud_remove_domain($this->v3(), 'mine.test', $other);
-        $this->assertSame(['removed' => true, 'id' => $mine], $r, 'the name decides, not the wrong id');
+        $this->assertSame(['removed' => false, 'id' => null], $r, 'the id decides: it no longer names this domain, so nothing is removed');
         $names = $this->sim->domainNames();
         $this->assertContains('innocent.test', $names, 'the domain the wrong id points at must survive');
-        $this->assertNotContains('mine.test', $names);
+        $this->assertContains('mine.test', $names, 'and no lookup by name deletes the domain either');
+        $this->assertSame(['GET /api/v3' . self::DOMAINS . "/$other"], $this->sim->requestLines());
 
         $primary = wu_runcloud_find_domain($this->v3(), 'network.test')['id'];
         $this->assertSame(['removed' => false, 'id' => null], wu_runcloud_remove_domain($this->v3(), 'gone.test', $primary), 'an id naming the primary domain removes nothing');

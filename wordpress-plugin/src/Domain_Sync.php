@@ -142,7 +142,10 @@ final class Domain_Sync {
 		Settings::release_hold();
 		$removed  = !empty($result['removed']);
 		$found_id = !empty($result['id']) ? (int) $result['id'] : null;
-		$recorded = Queue::finish($op, 'done', 0, $found_id ?? $id, $removed ? '' : 'was not in RunCloud', static function () use ($target, $domain, $found_id) {
+		// With the id stored at add time the extension acts on that id alone: a domain of the
+		// same name under another id (deleted and added again by hand) is not ours to delete.
+		$absent   = $id !== null ? sprintf('not in RunCloud under id %d, the one this plugin added it as: nothing was deleted', $id) : 'was not in RunCloud';
+		$recorded = Queue::finish($op, 'done', 0, $found_id ?? $id, $removed ? '' : $absent, static function () use ($target, $domain, $found_id) {
 			Domains::absent($target, $domain);
 			Domain_State::forget($target, $domain);
 			if ($found_id !== null) {
@@ -154,7 +157,7 @@ final class Domain_Sync {
 			self::discarded($op);
 			return;
 		}
-		Log::operation('remove', $domain, $removed ? 'removed' : 'absent', 0, $removed ? sprintf('RunCloud id %d', (int) ($found_id ?? $id)) : 'was not in RunCloud');
+		Log::operation('remove', $domain, $removed ? 'removed' : 'absent', 0, $removed ? sprintf('RunCloud id %d', (int) ($found_id ?? $id)) : $absent);
 	}
 
 	/**

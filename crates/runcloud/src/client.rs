@@ -5,7 +5,6 @@
 //! answer (the `data` envelope removed once, here).
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::error::Error as StdError;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::Read;
@@ -14,15 +13,17 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
-use reqwest::Method;
 use reqwest::blocking::{Client, RequestBuilder, Response};
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
-use serde::de::DeserializeOwned;
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER,
+};
+use reqwest::{Method, Url};
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value as Json;
 
 use crate::config::{Auth, Config, invalid};
 use crate::domain_name::quote;
-use crate::error::{Action, Cause, Context, Error, describe_body, truncate};
+use crate::error::{Action, Cause, Context, Error, describe_body, truncate, without_position};
 use crate::retry::{Decision, Failure, Policy, RateWindow, parse_retry_after};
 
 /// The most of one answer the client reads. RunCloud's largest answers (a 40-domain page)
@@ -34,13 +35,44 @@ const MIN_ATTEMPT: Duration = Duration::from_millis(10);
 
 /// Clients differ only by what must be fixed at build time: extra CA and connect timeout.
 /// The CA file's size and mtime are part of the key, so a replaced file is picked up.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq)]
 struct ClientKey {
     ca_file: Option<(PathBuf, u64, Option<std::time::SystemTime>)>,
     connect_timeout_ms: u128,
 }
 
-type Pool = (u32, HashMap<ClientKey, Client>);
+impl ClientKey {
+    /// Whether this key is `config`'s, its CA file as `meta` describes it now (compared in
+    /// place: no path is copied to look a client up).
+    fn is(&self, config: &Config, meta: Option<&std::fs::Metadata>) -> bool {
+        self.connect_timeout_ms == config.connect_timeout.as_millis()
+            && match (&self.ca_file, &config.ca_file) {
+                (None, None) => true,
+                (Some((path, len, mtime)), Some(p)) => {
+                    path == p
+                        && *len == meta.map_or(0, |m| m.len())
+                        && *mtime == meta.and_then(|m| m.modified().ok())
+                }
+                _ => false,
+            }
+    }
+
+    fn of(config: &Config, meta: Option<&std::fs::Metadata>) -> ClientKey {
+        ClientKey {
+            ca_file: config.ca_file.as_ref().map(|p| {
+                (
+                    p.clone(),
+                    meta.map_or(0, |m| m.len()),
+                    meta.and_then(|m| m.modified().ok()),
+                )
+            }),
+            connect_timeout_ms: config.connect_timeout.as_millis(),
+        }
+    }
+}
+
+/// `(owner pid, clients)`; a worker has one or two, so a list beats a map.
+type Pool = (u32, Vec<(ClientKey, Client)>);
 
 /// `(owner pid, clients)`. A fork copies this memory but not the runtime threads the clients
 /// need, so a child that finds another pid here leaks the inherited clients (dropping them
@@ -56,14 +88,10 @@ fn user_agent() -> String {
 
 /// Returns this worker's client for `config`, building it on first use in this pid.
 fn shared_client(config: &Config) -> Result<Client, Error> {
-    let key = ClientKey {
-        ca_file: config.ca_file.as_ref().map(|p| {
-            let meta = std::fs::metadata(p).ok();
-            let len = meta.as_ref().map_or(0, |m| m.len());
-            (p.clone(), len, meta.and_then(|m| m.modified().ok()))
-        }),
-        connect_timeout_ms: config.connect_timeout.as_millis(),
-    };
+    let meta = config
+        .ca_file
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok());
     let pid = std::process::id();
     let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
     if guard.as_ref().is_some_and(|(owner, _)| *owner != pid)
@@ -71,12 +99,12 @@ fn shared_client(config: &Config) -> Result<Client, Error> {
     {
         std::mem::forget(inherited);
     }
-    let (_, clients) = guard.get_or_insert_with(|| (pid, HashMap::new()));
-    if let Some(c) = clients.get(&key) {
+    let (_, clients) = guard.get_or_insert_with(|| (pid, Vec::new()));
+    if let Some((_, c)) = clients.iter().find(|(k, _)| k.is(config, meta.as_ref())) {
         return Ok(c.clone());
     }
     let client = build_client(config)?;
-    clients.insert(key, client.clone());
+    clients.push((ClientKey::of(config, meta.as_ref()), client.clone()));
     *BUILT.lock().unwrap_or_else(|p| p.into_inner()) += 1;
     Ok(client)
 }
@@ -147,6 +175,94 @@ pub fn clients_built() -> u64 {
     *BUILT.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// What every request of one configuration shares, worked out once when the configuration
+/// is parsed (`Config::endpoint`), so a request only adds its own path.
+#[derive(Clone, PartialEq)]
+pub struct Endpoint {
+    /// `https://host[:port]`: each request's URL is parsed against it, so only the request's
+    /// own path and query are parsed (never the host again).
+    origin: Url,
+    /// `[/prefix]/api/v3` or `…/api/v2`.
+    root_path: String,
+    /// `Authorization`, marked sensitive. `None` for a credential that cannot be a header
+    /// value: the request then fails on it as reqwest words it.
+    authorization: Option<HeaderValue>,
+    /// The credential's rate-limit window: a hash, never the secret.
+    rate_key: u64,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Endpoint({}{})",
+            self.origin.as_str().trim_end_matches('/'),
+            self.root_path
+        )
+    }
+}
+
+impl Endpoint {
+    /// `base_url` as `Config` normalised it (no trailing slash, no `/api/vN`).
+    pub(crate) fn new(base_url: &str, auth: &Auth) -> Result<Endpoint, Error> {
+        let origin = Url::parse(base_url).map_err(|e| {
+            invalid(format!(
+                "the API root {} is not a valid URL: {e}",
+                quote(base_url)
+            ))
+        })?;
+        let root_path = format!(
+            "{}/api/{}",
+            origin.path().trim_end_matches('/'),
+            auth.api_version()
+        );
+        let authorization = match auth {
+            Auth::Token(t) => HeaderValue::from_str(&format!("Bearer {}", t.expose())).ok(),
+            Auth::KeySecret { key, secret } => {
+                use base64::Engine;
+                let pair = format!("{}:{}", key.expose(), secret.expose());
+                let encoded = base64::engine::general_purpose::STANDARD.encode(pair);
+                HeaderValue::from_str(&format!("Basic {encoded}")).ok()
+            }
+        }
+        .map(|mut v| {
+            v.set_sensitive(true);
+            v
+        });
+        let mut h = DefaultHasher::new();
+        base_url.hash(&mut h);
+        auth.hash(&mut h);
+        Ok(Endpoint {
+            origin,
+            root_path,
+            authorization,
+            rate_key: h.finish(),
+        })
+    }
+
+    /// `{root}{path}?{query}` parsed against the origin. Our query values are numbers and
+    /// fixed words: anything else in them is dropped rather than encoded.
+    fn url(&self, req: &Request) -> Result<Url, String> {
+        let mut s = String::with_capacity(self.root_path.len() + req.path.len() + 32);
+        s.push_str(&self.root_path);
+        s.push_str(&req.path);
+        for (i, (k, v)) in req.query.iter().enumerate() {
+            s.push(if i == 0 { '?' } else { '&' });
+            s.push_str(k);
+            s.push('=');
+            s.extend(
+                v.chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_'),
+            );
+        }
+        // `s` starts with one `/` (an absolute path), so only the origin is taken from it.
+        Url::options()
+            .base_url(Some(&self.origin))
+            .parse(&s)
+            .map_err(|e| format!("cannot make a URL of {}: {e}", quote(&s)))
+    }
+}
+
 /// One logical request to RunCloud: what the endpoint functions in `api/` build.
 #[derive(Debug, Clone)]
 pub struct Request {
@@ -202,16 +318,28 @@ impl Request {
 pub struct Session<'c> {
     pub config: &'c Config,
     client: Client,
-    api_root: String,
     pacer: Pacer,
     requests: Cell<u64>,
+}
+
+/// A 2xx answer as read: its bytes, what it said it was, and after how many retries.
+struct Body {
+    bytes: Vec<u8>,
+    content_type: Option<HeaderValue>,
+    retries: u32,
+}
+
+impl Body {
+    fn content_type(&self) -> Option<&str> {
+        self.content_type.as_ref().and_then(|v| v.to_str().ok())
+    }
 }
 
 /// What one attempt came to.
 enum Attempt {
     /// Final, whatever the retry policy would say: a 2xx answer, a redirect, an oversized
-    /// or undecodable answer.
-    Done(Result<Json, Error>),
+    /// answer.
+    Done(Result<Body, Error>),
     /// A failure the retry policy decides about.
     Failed {
         failure: Failure,
@@ -240,8 +368,9 @@ impl<'c> Session<'c> {
         Ok(Session {
             config,
             client,
-            api_root: config.api_root(),
-            pacer: Pacer::for_credentials(config),
+            pacer: Pacer {
+                key: config.endpoint.rate_key,
+            },
             requests: Cell::new(0),
         })
     }
@@ -267,8 +396,44 @@ impl<'c> Session<'c> {
         req: &Request,
         decode: impl FnOnce(Json) -> Result<T, String>,
     ) -> Result<T, Error> {
-        let body = unwrap_envelope(self.call(req)?);
-        decode(body).map_err(|detail| Error::unexpected_answer(&self.context(req, 0), &detail))
+        let body = self.call(req)?;
+        let json = if body.bytes.iter().all(u8::is_ascii_whitespace) {
+            Json::Null
+        } else {
+            serde_json::from_slice(&body.bytes).map_err(|e| {
+                Error::undecodable(
+                    &self.context(req, body.retries),
+                    body.bytes.len(),
+                    body.content_type(),
+                    &e,
+                )
+            })?
+        };
+        decode(unwrap_envelope(json))
+            .map_err(|detail| Error::unexpected_answer(&self.context(req, 0), &detail))
+    }
+
+    /// Sends `req` and decodes the answer's bytes with `decode` straight into its type, with
+    /// no `serde_json::Value` in between (for answers that are read often: a list's pages).
+    /// Failures read as with [`Session::send_with`]: a body that is not JSON is undecodable,
+    /// one of another shape is an unexpected answer, worded without serde's position.
+    pub fn send_decoded<T>(
+        &self,
+        req: &Request,
+        decode: impl FnOnce(&[u8]) -> Result<T, serde_json::Error>,
+    ) -> Result<T, Error> {
+        let body = self.call(req)?;
+        decode(&body.bytes).map_err(|e| match decode_failure(&body.bytes, &e) {
+            DecodeFailure::NotJson(syntax) => Error::undecodable(
+                &self.context(req, body.retries),
+                body.bytes.len(),
+                body.content_type(),
+                &syntax,
+            ),
+            DecodeFailure::Shape(detail) => {
+                Error::unexpected_answer(&self.context(req, 0), &detail)
+            }
+        })
     }
 
     fn context<'a>(&'a self, req: &'a Request, retries: u32) -> Context<'a> {
@@ -281,10 +446,10 @@ impl<'c> Session<'c> {
         }
     }
 
-    /// The JSON of a 2xx answer to `req` (`Null` for an empty body), after pacing and the
-    /// retries the policy allows within the configured time budget.
-    fn call(&self, req: &Request) -> Result<Json, Error> {
-        let url = self.url(req);
+    /// The body of a 2xx answer to `req`, after pacing and the retries the policy allows
+    /// within the configured time budget.
+    fn call(&self, req: &Request) -> Result<Body, Error> {
+        let url = self.config.endpoint.url(req);
         let body = req.body.as_ref().map(Json::to_string);
         let policy = Policy {
             max_retries: self.config.retries,
@@ -331,29 +496,10 @@ impl<'c> Session<'c> {
         }
     }
 
-    /// `{api_root}{path}?{query}`. Our query values are numbers and fixed words: anything
-    /// else is dropped rather than encoded.
-    fn url(&self, req: &Request) -> String {
-        let mut url = format!("{}{}", self.api_root, req.path);
-        let pairs: Vec<String> = req
-            .query
-            .iter()
-            .map(|(k, v)| {
-                let v: String = v
-                    .chars()
-                    .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                    .collect();
-                format!("{k}={v}")
-            })
-            .collect();
-        if !pairs.is_empty() {
-            url.push('?');
-            url.push_str(&pairs.join("&"));
-        }
-        url
-    }
-
     fn authorize(&self, req: RequestBuilder) -> RequestBuilder {
+        if let Some(value) = &self.config.endpoint.authorization {
+            return req.header(AUTHORIZATION, value.clone());
+        }
         match &self.config.auth {
             Auth::Token(t) => req.bearer_auth(t.expose()),
             Auth::KeySecret { key, secret } => req.basic_auth(key.expose(), Some(secret.expose())),
@@ -364,15 +510,28 @@ impl<'c> Session<'c> {
     fn attempt(
         &self,
         req: &Request,
-        url: &str,
+        url: &Result<Url, String>,
         body: Option<&str>,
         left: Duration,
         retries: u32,
     ) -> Attempt {
+        let url = match url {
+            Ok(url) => url.clone(),
+            Err(detail) => {
+                return Attempt::Failed {
+                    failure: Failure::Fatal,
+                    retry_after: None,
+                    cause: Cause::Transport {
+                        failure: Failure::Fatal,
+                        detail: detail.clone(),
+                    },
+                };
+            }
+        };
         let mut http = self
             .authorize(self.client.request(req.method.clone(), url))
-            .header(ACCEPT, "application/json")
-            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, JSON.clone())
+            .header(CONTENT_TYPE, JSON.clone())
             .timeout(left);
         if let Some(b) = body {
             http = http.body(b.to_string());
@@ -382,31 +541,64 @@ impl<'c> Session<'c> {
         match http.send() {
             Ok(resp) => {
                 self.pacer.observe(sent_at, resp.headers());
-                answer(resp, &self.context(req, retries))
+                answer(resp, &self.context(req, retries), retries)
             }
             Err(e) => Attempt::transport(&e),
         }
     }
 }
 
-/// Classifies an answer by its status, reading at most [`MAX_BODY`] of it.
-fn answer(resp: Response, ctx: &Context<'_>) -> Attempt {
+/// Why a body could not be decoded into its type.
+#[derive(Debug)]
+pub(crate) enum DecodeFailure {
+    /// It is not JSON at all (serde's error on the body alone, as a `Value` would have got).
+    NotJson(serde_json::Error),
+    /// It is JSON of another shape: what was wrong, without serde's position.
+    Shape(String),
+}
+
+/// Tells a body that is not JSON from JSON of the wrong shape, whichever error decoding
+/// met first (an item can fail on its shape before the body's end is seen to be missing).
+pub(crate) fn decode_failure(bytes: &[u8], e: &serde_json::Error) -> DecodeFailure {
+    match serde_json::from_slice::<IgnoredAny>(bytes) {
+        Err(syntax) if !bytes.iter().all(u8::is_ascii_whitespace) => DecodeFailure::NotJson(syntax),
+        _ => DecodeFailure::Shape(without_position(&e.to_string()).to_string()),
+    }
+}
+
+/// `application/json`, the type of everything sent and asked for.
+static JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// Classifies an answer by its status, reading at most [`MAX_BODY`] of it. Only the
+/// headers a verdict needs are kept (no copy of the header map).
+fn answer(resp: Response, ctx: &Context<'_>, retries: u32) -> Attempt {
     let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let header = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    let header = |name| resp.headers().get(name).cloned();
+    let (content_type, location, retry_after) = match status {
+        200..=299 => (header(CONTENT_TYPE), None, None),
+        300..=399 => (header(CONTENT_TYPE), header(LOCATION), None),
+        _ => (header(CONTENT_TYPE), None, header(RETRY_AFTER)),
+    };
     let bytes = match read_capped(resp) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Attempt::Done(Err(Error::too_large(ctx, MAX_BODY))),
         Err(e) => return Attempt::transport(&e),
     };
+    fn text(v: &Option<HeaderValue>) -> Option<&str> {
+        v.as_ref().and_then(|v| v.to_str().ok())
+    }
     match status {
-        200..=299 => Attempt::Done(decode_json(&bytes, header(CONTENT_TYPE), ctx)),
-        300..=399 => Attempt::Done(Err(Error::redirect(status, header(LOCATION), ctx))),
+        200..=299 => Attempt::Done(Ok(Body {
+            bytes,
+            content_type,
+            retries,
+        })),
+        300..=399 => Attempt::Done(Err(Error::redirect(status, text(&location), ctx))),
         _ => {
-            let (said, errors) = describe_body(&bytes, header(CONTENT_TYPE));
+            let (said, errors) = describe_body(&bytes, text(&content_type));
             Attempt::Failed {
                 failure: Failure::Status(status),
-                retry_after: header(RETRY_AFTER).and_then(parse_retry_after),
+                retry_after: text(&retry_after).and_then(parse_retry_after),
                 cause: Cause::Status {
                     status,
                     said,
@@ -417,22 +609,23 @@ fn answer(resp: Response, ctx: &Context<'_>) -> Attempt {
     }
 }
 
-/// The whole body, or `None` when it is longer than [`MAX_BODY`] (announced or read).
+/// The whole body, or `None` when it is longer than [`MAX_BODY`] (announced or read). A
+/// body of announced length is taken in one piece; one without is read in chunks up to the
+/// cap.
 fn read_capped(resp: Response) -> std::io::Result<Option<Vec<u8>>> {
-    if resp.content_length().is_some_and(|n| n > MAX_BODY as u64) {
-        return Ok(None);
+    match resp.content_length() {
+        Some(n) if n > MAX_BODY as u64 => Ok(None),
+        // hyper never delivers more than the announced length.
+        Some(_) => resp
+            .bytes()
+            .map(|b| Some(Vec::from(b)))
+            .map_err(std::io::Error::other),
+        None => {
+            let mut bytes = Vec::new();
+            resp.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes)?;
+            Ok((bytes.len() <= MAX_BODY).then_some(bytes))
+        }
     }
-    let mut bytes = Vec::new();
-    resp.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes)?;
-    Ok((bytes.len() <= MAX_BODY).then_some(bytes))
-}
-
-fn decode_json(bytes: &[u8], content_type: Option<&str>, ctx: &Context<'_>) -> Result<Json, Error> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Json::Null);
-    }
-    serde_json::from_slice(bytes)
-        .map_err(|e| Error::undecodable(ctx, bytes.len(), content_type, &e))
 }
 
 /// RunCloud wraps a single object in `data` on some endpoints and not on others: an object
@@ -535,8 +728,9 @@ fn jitter(attempt: u32) -> f64 {
     (h.finish() % 1_000_000) as f64 / 1_000_000.0
 }
 
-/// Rate-limit windows per credential (keyed by a hash, never the secret itself).
-static RATE: Lazy<Mutex<HashMap<u64, RateWindow>>> = Lazy::new(|| Mutex::new(HashMap::new()));
+/// Rate-limit windows per credential (keyed by a hash, never the secret itself); a worker
+/// uses one or two credentials, so a list beats a map.
+static RATE: Mutex<Vec<(u64, RateWindow)>> = Mutex::new(Vec::new());
 
 static CLOCK: Lazy<Instant> = Lazy::new(Instant::now);
 
@@ -550,49 +744,56 @@ struct Pacer {
     key: u64,
 }
 
-impl Pacer {
-    fn for_credentials(config: &Config) -> Pacer {
-        let mut h = DefaultHasher::new();
-        config.base_url.hash(&mut h);
-        config.auth.hash(&mut h);
-        Pacer { key: h.finish() }
-    }
+static X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
+static X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 
-    fn windows() -> std::sync::MutexGuard<'static, HashMap<u64, RateWindow>> {
-        RATE.lock().unwrap_or_else(|p| p.into_inner())
+impl Pacer {
+    /// This credential's window, if an answer has described one.
+    fn with_window<T>(&self, f: impl FnOnce(Option<&mut RateWindow>) -> T) -> T {
+        let mut windows = RATE.lock().unwrap_or_else(|p| p.into_inner());
+        f(windows
+            .iter_mut()
+            .find(|(k, _)| *k == self.key)
+            .map(|(_, w)| w))
     }
 
     /// Records `X-RateLimit-Limit` / `X-RateLimit-Remaining` of an answer.
     fn observe(&self, sent_at: f64, headers: &HeaderMap) {
-        let num = |name: &str| {
+        let num = |name: &HeaderName| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u32>().ok())
         };
-        let (limit, remaining) = (num("x-ratelimit-limit"), num("x-ratelimit-remaining"));
+        let remaining = num(&X_RATELIMIT_REMAINING);
         if remaining.is_none() {
             return;
         }
-        Pacer::windows()
-            .entry(self.key)
-            .or_default()
-            .observe(sent_at, limit, remaining);
+        let limit = num(&X_RATELIMIT_LIMIT);
+        let mut windows = RATE.lock().unwrap_or_else(|p| p.into_inner());
+        let i = match windows.iter().position(|(k, _)| *k == self.key) {
+            Some(i) => i,
+            None => {
+                windows.push((self.key, RateWindow::default()));
+                windows.len() - 1
+            }
+        };
+        windows[i].1.observe(sent_at, limit, remaining);
     }
 
     /// After a wait the window is fresh.
     fn waited(&self) {
-        if let Some(w) = Pacer::windows().get_mut(&self.key) {
-            w.waited(now_secs());
-        }
+        self.with_window(|w| {
+            if let Some(w) = w {
+                w.waited(now_secs());
+            }
+        });
     }
 
     /// Sleeps until RunCloud's window ends when the last answer said no requests remain;
     /// returns how long. Pacing waits are not retries and do not use the time budget.
     fn pace(&self) -> Duration {
-        let wait = Pacer::windows()
-            .get(&self.key)
-            .and_then(|w| w.wait_before_next(now_secs()));
+        let wait = self.with_window(|w| w.and_then(|w| w.wait_before_next(now_secs())));
         let Some(wait) = wait else {
             return Duration::ZERO;
         };
@@ -700,5 +901,93 @@ mod tests {
         let bare = json!({"id": 1, "data": null});
         assert_eq!(unwrap_envelope(bare.clone()), bare);
         assert_eq!(unwrap_envelope(Json::Null), Json::Null);
+    }
+
+    #[test]
+    fn a_request_url_is_the_api_root_its_path_and_its_query_as_one_string_parses() {
+        use crate::config::Defaults;
+        use crate::value::Value;
+        for (base, auth) in [
+            ("https://manage.runcloud.io", ("api_token", "t")),
+            ("http://127.0.0.1:8080", ("api_token", "t")),
+            ("http://[::1]:9000/prefix/", ("api_key", "k")),
+            ("https://Host.Example:8443/a/b/api/v3/", ("api_token", "t")),
+            ("http://localhost/api/v2", ("api_key", "k")),
+        ] {
+            let config = Config::from_value(
+                &Value::map(vec![
+                    (auth.0, Value::str(auth.1)),
+                    ("api_secret", Value::str("s")),
+                    ("server_id", Value::Int(11667)),
+                    ("app_id", Value::Int(940288)),
+                    ("base_url", Value::str(base)),
+                ]),
+                Defaults::BUILT_IN,
+            )
+            .unwrap();
+            for req in [
+                Request::get(config.webapp_path(), Action::ShowWebapp),
+                Request::get(
+                    format!("{}/domains", config.webapp_path()),
+                    Action::CountDomains,
+                )
+                .query("page", 2)
+                .query("perPage", 40),
+                Request::get("/servers/1".into(), Action::ShowServer).query("q", "a b&c=d/é-_"),
+            ] {
+                let mut expected = format!("{}{}", config.api_root(), req.path);
+                for (i, (k, v)) in req.query.iter().enumerate() {
+                    let v: String = v
+                        .chars()
+                        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                        .collect();
+                    expected.push_str(&format!("{}{k}={v}", if i == 0 { '?' } else { '&' }));
+                }
+                assert_eq!(
+                    config.endpoint.url(&req).unwrap(),
+                    Url::parse(&expected).unwrap(),
+                    "{base} {}",
+                    req.path
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_authorization_header_is_built_once_as_reqwest_builds_it_and_marked_sensitive() {
+        use crate::config::Defaults;
+        use crate::value::Value;
+        let config = |entries: Vec<(&str, Value)>| {
+            let mut all = vec![("server_id", Value::Int(1)), ("app_id", Value::Int(2))];
+            all.extend(entries);
+            Config::from_value(&Value::map(all), Defaults::BUILT_IN).unwrap()
+        };
+        let v3 = config(vec![("api_token", Value::str("tok-1"))]);
+        let v2 = config(vec![
+            ("api_key", Value::str("key")),
+            ("api_secret", Value::str("sécret:1")),
+        ]);
+        let client = reqwest::blocking::Client::builder().build().unwrap();
+        let reqwest_made = |c: &Config| {
+            let b = client.get("http://127.0.0.1/");
+            let b = match &c.auth {
+                Auth::Token(t) => b.bearer_auth(t.expose()),
+                Auth::KeySecret { key, secret } => {
+                    b.basic_auth(key.expose(), Some(secret.expose()))
+                }
+            };
+            b.build().unwrap().headers()[AUTHORIZATION].clone()
+        };
+        for c in [&v3, &v2] {
+            let ours = c.endpoint.authorization.clone().unwrap();
+            assert_eq!(ours, reqwest_made(c));
+            assert!(ours.is_sensitive());
+            assert!(!format!("{c:?}").contains(ours.to_str().unwrap()), "{c:?}");
+        }
+        let bad = config(vec![("api_token", Value::str("line\nbreak"))]);
+        assert_eq!(
+            bad.endpoint.authorization, None,
+            "a token that cannot be a header is left to reqwest, which refuses the request"
+        );
     }
 }

@@ -8,6 +8,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::client::Endpoint;
 use crate::domain_name::quote;
 use crate::error::Error;
 use crate::value::Value;
@@ -201,6 +202,9 @@ pub struct Config {
     pub https_port: u16,
     /// The caller's names of the settings, for messages.
     pub names: SettingNames,
+    /// What every request of this configuration shares (origin, auth header, rate-limit
+    /// key), worked out here once rather than per request.
+    pub endpoint: Endpoint,
 }
 
 impl Config {
@@ -318,7 +322,9 @@ impl Config {
                     ))
                 })? as u16,
         };
+        let endpoint = Endpoint::new(&base_url, &auth)?;
         Ok(Config {
+            endpoint,
             auth,
             server_id,
             app_id,

@@ -570,6 +570,23 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
+/// serde_json's messages end with where in the body they happened; the client's messages
+/// name the item instead.
+pub(crate) fn without_position(message: &str) -> &str {
+    let Some(at) = message.rfind(" at line ") else {
+        return message;
+    };
+    let tail = &message[at + " at line ".len()..];
+    let mut parts = tail.splitn(3, ' ');
+    let digits =
+        |s: Option<&str>| s.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    if digits(parts.next()) && parts.next() == Some("column") && digits(parts.next()) {
+        &message[..at]
+    } else {
+        message
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

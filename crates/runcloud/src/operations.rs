@@ -267,15 +267,21 @@ pub fn remove_domain(config: &Config, domain: &str, id: Option<i64>) -> Result<R
             )));
         }
         let session = Session::new(config)?;
-        // A known id replaces the paginated lookup by one GET that proves the id is still this
-        // name's: a stale id (removed and re-added by hand) or one now naming another domain
-        // must neither leave this domain behind nor delete someone else's.
-        let known = match id {
-            Some(i) => domains::show(&session, i as u64)?.filter(|d| d.normalized_name() == name),
-            None => None,
-        };
-        let found = match known {
-            Some(d) => Some(d),
+        let found = match id {
+            // A known id is the one acted on, checked first by one GET (RunCloud's DELETE
+            // answers with the object only once it is gone): a domain we added may since have
+            // been deleted by hand, and the same name added again by hand, or the id may name
+            // another domain. Neither is ours to delete, so a known id never falls back to a
+            // lookup by name: only the domain still under that id and name is removed.
+            Some(i) => match domains::show(&session, i as u64)? {
+                Some(d) if d.has_name(&name) => Some(d),
+                Some(_) => None,
+                None => {
+                    // A 404 on a missing app is not "the domain is gone".
+                    servers::show_webapp(&session)?;
+                    None
+                }
+            },
             None => domains::find(&session, &name)?,
         };
         let Some(d) = found else {

@@ -162,3 +162,58 @@ fn the_ssl_message_of_an_add_is_redacted_like_errors() {
         added.ssl.message
     );
 }
+
+#[test]
+fn a_page_is_read_straight_into_domains_and_each_kind_of_bad_page_is_worded_as_before() {
+    let fake = FakeRunCloud::start();
+    let config = config(&fake.url, 0);
+    let good = r#"{"data": [{"id": 1, "name": "network.test", "type": "primary", "www": 0, "wildcard": "1",
+        "redirection": null, "created_at": "2026-01-01 00:00:00", "status": null}], "meta": {"pagination": {"total_pages": 1}}}"#;
+    fake.script(vec![Answer::new(200, good)]);
+    let list = operations::list_domains(&config).unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(
+        (
+            list[0].id,
+            list[0].name.as_str(),
+            list[0].kind(),
+            list[0].www,
+            list[0].wildcard,
+            list[0].redirection()
+        ),
+        (1, "network.test", "primary", false, true, "none")
+    );
+
+    for (body, words) in [
+        (
+            r#"{"data": [{"id": 1, "name": "a.test"},
+               {"name": "b.test"}]}"#,
+            "unexpected answer while listing the domains of web application 22 on server 11 (GET /servers/11/webapps/22/domains): item 2 of the page: missing field `id`",
+        ),
+        (
+            r#"{"data": {"id": 1}}"#,
+            "the list answer's `data` is an object instead of an array",
+        ),
+        (
+            r#"{"data": [{"id": 1, "name": "a.test"}, {"id": "#,
+            "could not be decoded as JSON",
+        ),
+        (
+            r#"{"data": [{"name": 5}, {"id": "#,
+            "could not be decoded as JSON",
+        ),
+        ("<html>", "could not be decoded as JSON"),
+    ] {
+        fake.script(vec![Answer::new(200, body)]);
+        let err = operations::list_domains(&config).unwrap_err();
+        let m = err.to_string();
+        assert_eq!(err.kind(), ErrorKind::Transport, "{m}");
+        assert!(m.contains(words), "{body}: {m}");
+        if !m.contains("could not be decoded") {
+            assert!(
+                !m.contains(" at line "),
+                "no serde position in a shape error: {m}"
+            );
+        }
+    }
+}

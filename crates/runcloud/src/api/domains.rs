@@ -62,6 +62,22 @@ impl Domain {
             .unwrap_or_else(|_| self.name.trim().trim_end_matches('.').to_lowercase())
     }
 
+    /// Whether this is the domain `name` (normalised), as `normalized_name() == name` says,
+    /// without building the normal form of an ASCII name: for one that normal form is the
+    /// name trimmed, without trailing dots, in lower case (what UTS #46 makes of ASCII it
+    /// accepts, and the fallback for what it refuses).
+    pub fn has_name(&self, name: &str) -> bool {
+        if self.name.is_ascii() {
+            self.name
+                .trim()
+                .trim_end_matches('.')
+                .eq_ignore_ascii_case(name)
+                && !name.bytes().any(|b| b.is_ascii_uppercase())
+        } else {
+            self.normalized_name() == name
+        }
+    }
+
     pub fn is_primary(&self) -> bool {
         self.kind() == "primary"
     }
@@ -81,7 +97,7 @@ fn page<T: serde::de::DeserializeOwned>(
     let req = Request::get(path(session.config), action)
         .query("page", page)
         .query("perPage", per_page);
-    session.send_with(&req, |body| parse_page(body, page, per_page))
+    session.send_decoded(&req, |body| parse_page(body, page, per_page))
 }
 
 /// Reads the domain list page by page (perPage 40) until `f` breaks or the pages end.
@@ -126,7 +142,7 @@ pub fn count(session: &Session<'_>) -> Result<u64, Error> {
 pub fn find(session: &Session<'_>, name: &str) -> Result<Option<Domain>, Error> {
     let mut found = None;
     for_each_page(session, |page| {
-        match page.into_iter().find(|d| d.normalized_name() == name) {
+        match page.into_iter().find(|d| d.has_name(name)) {
             Some(d) => {
                 found = Some(d);
                 ControlFlow::Break(())
@@ -354,5 +370,44 @@ mod tests {
             ),
             "the domain name itself must not count as RunCloud saying 'already'"
         );
+    }
+
+    #[test]
+    fn has_name_agrees_with_comparing_normal_forms() {
+        let mut names = crate::domain_name::tests::tricky_names();
+        names.extend(
+            [
+                "Shop.Example.",
+                " shop.example ",
+                "shop.example..",
+                "SHOP.example",
+                "Bücher.Example.",
+                "xn--BCHER-KVA.example",
+                "under_score.test",
+                "a.b",
+                "1.2.3.4",
+                "shop.123",
+                "",
+                ".",
+                "www.shop.test",
+            ]
+            .map(String::from),
+        );
+        for remote in &names {
+            let d = Domain::new(1, remote, "alias");
+            let normal = d.normalized_name();
+            for name in [
+                normal.as_str(),
+                remote.as_str(),
+                "shop.example",
+                "xn--bcher-kva.example",
+            ] {
+                assert_eq!(
+                    d.has_name(name),
+                    d.normalized_name() == name,
+                    "remote {remote:?}, asked {name:?}"
+                );
+            }
+        }
     }
 }

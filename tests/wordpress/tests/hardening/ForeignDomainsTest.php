@@ -6,7 +6,9 @@
  *
  * Kinds: added by hand; added by hand then mapped and unmapped; the app's primary domain;
  * another network's main domain; ours but still used by another network's site; ours but
- * still asked for by another network; added by hand on the app the install moved to.
+ * still asked for by another network; added by hand on the app the install moved to; ours,
+ * then deleted and added again by hand (the same name under a new id: the stored id is gone,
+ * and the extension never falls back to a lookup by name).
  * Paths: wu_remove_domain, wu_remove_subdomain, a site deleted, a site's domain changed,
  * `wp runcloud remove`, "Retry now" of an old failed remove, the hourly reconcile, "Sync
  * now", `wp runcloud sync --prune --force` (each reconcile path run twice: a prune needs
@@ -26,13 +28,15 @@ final class ForeignDomainsTest extends TestCase {
 
 	private const NEW_APP = 940289;
 
-	/** @var array{scenarios:int, deleted:int, kept_by_rule:int} */
-	private static array $tally = ['scenarios' => 0, 'deleted' => 0, 'kept_by_rule' => 0];
+	/** @var array{scenarios:int, deleted:int, kept_by_rule:int, kept_by_id:int} */
+	private static array $tally = ['scenarios' => 0, 'deleted' => 0, 'kept_by_rule' => 0, 'kept_by_id' => 0];
+
+	private const READDED = 'ours, deleted and added again by hand';
 
 	/** The app the foreign domain lives on (changes for the app-move kind). */
 	private int $app = self::APP;
 
-	private const KINDS = ['hand-added', 'hand-added, mapped then unmapped', 'app primary domain', 'another network\'s main domain', 'ours, used by another network\'s site', 'ours, asked for by another network', 'hand-added on the new app'];
+	private const KINDS = ['hand-added', 'hand-added, mapped then unmapped', 'app primary domain', 'another network\'s main domain', 'ours, used by another network\'s site', 'ours, asked for by another network', 'hand-added on the new app', self::READDED];
 
 	/** @return array<string, array{0:string, 1:string}> */
 	public static function scenarios(): array {
@@ -99,6 +103,14 @@ final class ForeignDomainsTest extends TestCase {
 				$this->set_credentials(['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) self::SERVER, 'WU_RUNCLOUD_APP_ID' => (string) self::NEW_APP]);
 				$this->app = self::NEW_APP;
 				return 'moved.example.com';
+			case self::READDED:
+				do_action('wu_add_domain', 'again.example.com', 1);
+				Worker::process_due();
+				$this->assertTrue(Domains::added_by_us(['again.example.com'], Settings::target())['again.example.com'] ?? false, 'the plugin added it');
+				Domains::unrequest(get_current_network_id(), Settings::target(), 'again.example.com');
+				$this->sim()->unseed('again.example.com');
+				$this->sim()->seed(self::SERVER, self::APP, ['names' => ['again.example.com']]);
+				return 'again.example.com';
 		}
 		$this->fail("unknown kind {$kind}");
 	}
@@ -190,7 +202,13 @@ final class ForeignDomainsTest extends TestCase {
 		}
 		$this->assertTrue($present, "{$kind} / {$path}: {$domain} was deleted; ops:\n" . $this->describe_ops() . "\nrequests:\n" . $this->describe_requests());
 		$this->assertSame([], $this->api_requests('DELETE'), 'Not even attempted');
-		if ($asked) {
+		if ($asked && $kind === self::READDED) {
+			// The rule let it through (the plugin's row still says "ours"); the extension, given
+			// the id stored at add time, found it gone and deleted nothing.
+			$absent = array_filter($this->ops($domain), static fn($o) => $o->op === 'remove' && $o->status === 'done' && str_starts_with((string) $o->last_error, 'not in RunCloud under id '));
+			$this->assertNotEmpty($absent, "{$kind} / {$path}: expected a remove that found the stored id gone; ops:\n" . $this->describe_ops());
+			self::$tally['kept_by_id']++;
+		} elseif ($asked) {
 			// The path really asked, and the rule said no: this scenario could have failed.
 			$kept = array_filter($this->ops($domain), static fn($o) => $o->op === 'remove' && $o->status === 'skipped' && str_starts_with((string) $o->last_error, 'kept: '));
 			$this->assertNotEmpty($kept, "{$kind} / {$path}: expected a remove kept by the ownership rule; ops:\n" . $this->describe_ops());
@@ -200,7 +218,7 @@ final class ForeignDomainsTest extends TestCase {
 
 	public static function tearDownAfterClass(): void {
 		$t    = self::$tally;
-		$line = sprintf("foreign domains: %d scenarios (%d kinds x %d removal paths), %d removals asked for and kept by the ownership rule, %d foreign domains deleted\n", $t['scenarios'], count(self::KINDS), intdiv($t['scenarios'], count(self::KINDS)), $t['kept_by_rule'], $t['deleted']);
+		$line = sprintf("foreign domains: %d scenarios (%d kinds x %d removal paths), %d removals asked for and kept by the ownership rule, %d let through by it and refused by the extension (stored id gone), %d foreign domains deleted\n", $t['scenarios'], count(self::KINDS), intdiv($t['scenarios'], count(self::KINDS)), $t['kept_by_rule'], $t['kept_by_id'], $t['deleted']);
 		fwrite(STDOUT, "\n" . $line);
 		file_put_contents(getenv('WU_HARDENING_ARTIFACTS') . '/foreign-domains.txt', $line);
 	}
