@@ -240,7 +240,8 @@ final class Site_Health {
 		$permanent = false;
 		if ($ssl !== null && in_array($ssl->status, Queue::PROBLEMS, true)) {
 			$lines[]   = self::describe_op($ssl);
-			$permanent = $ssl->status === 'failed';
+			// Retried or not, the app's new domains have no HTTPS until it succeeds.
+			$permanent = true;
 		}
 		foreach ($failing as $row) {
 			/* translators: 1: domain, 2: the failure */

@@ -456,6 +456,13 @@ abstract class TestCase extends \PHPUnit\Framework\TestCase {
 	}
 
 	/** Run the worker as its scheduled cron event would, after checking it is scheduled. */
+	/** Everything due up to $now, including what the first runs queue (redeploy, HTTPS check). */
+	protected function run_all_due(int $now): void {
+		for ($i = 0; $i < 5; $i++) {
+			Worker::process_due($now);
+		}
+	}
+
 	protected function run_worker_now(): void {
 		if (function_exists('wu_double_as_run_due')) {
 			// Ultimate Multisite bundles Action Scheduler: the worker is queued there instead.

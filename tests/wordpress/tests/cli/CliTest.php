@@ -111,6 +111,7 @@ final class CliTest extends TestCase {
 	public function test_domains_lists_each_state_filtered_by_status_in_every_format(): void {
 		do_action('wu_add_domain', 'good.example.com', 1);
 		$this->run_worker_now();
+		$this->run_all_due(time() + 61);
 		$this->add_fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 422, 'times' => 1]);
 		do_action('wu_add_domain', 'bad.example.com', 1);
 		$this->run_worker_now();
@@ -121,7 +122,7 @@ final class CliTest extends TestCase {
 		$csv = $this->runcloud(['domains', '--status=failing', '--format=csv', '--fields=domain,error'])['stdout'];
 		$this->assertMatchesRegularExpression('/^domain,error\nbad\.example\.com,"RunCloud refused adding domain bad\.example\.com .*plan allows more domains"$/m', $csv);
 		$this->assertSame('1', trim($this->runcloud(['domains', '--status=live', '--format=count'])['stdout']));
-		$this->assertSame('0', trim($this->runcloud(['domains', '--status=waiting_dns', '--format=count'])['stdout']), 'A view that nothing produces yet counts 0');
+		$this->assertSame('0', trim($this->runcloud(['domains', '--status=waiting_dns', '--format=count'])['stdout']), 'Nothing waits for DNS here');
 		$this->assertMatchesRegularExpression('/^-\s*\n\s+domain: good\.example\.com\n\s+status: live$/m', $this->runcloud(['domains', '--status=live', '--format=yaml'])['stdout']);
 		$this->assertMatchesRegularExpression('/good\.example\.com\s+live/', $this->runcloud(['domains', '--search=good'])['stdout']);
 		$bad = $this->runcloud(['domains', '--status=broken']);

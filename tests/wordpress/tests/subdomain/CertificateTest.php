@@ -36,12 +36,6 @@ final class CertificateTest extends TestCase {
 		]]]);
 	}
 
-	private function run_all_due(int $now): void {
-		for ($i = 0; $i < 5; $i++) {
-			Worker::process_due($now);
-		}
-	}
-
 	/** @return array<string, array{0: string, 1: string, 2: bool, 3: string}> */
 	public static function modes(): array {
 		$out = [];

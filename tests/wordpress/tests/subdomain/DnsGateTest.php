@@ -18,12 +18,6 @@ use WU_RunCloud\Worker;
 final class DnsGateTest extends TestCase {
 
 	/** Run everything due at $now (the worker, the coalesced redeploy, the HTTPS check). */
-	private function run_all_due(int $now): void {
-		for ($i = 0; $i < 5; $i++) {
-			Worker::process_due($now);
-		}
-	}
-
 	private function stage(string $domain): string {
 		return (string) (Domain_State::of($domain)['stage'] ?? '');
 	}

@@ -27,6 +27,10 @@ final class DomainStatusTest extends TestCase {
 		$this->seed_domains(['theirs.example.com']);
 		do_action('wu_add_domain', 'theirs.example.com', 1);
 		$this->run_worker_now();
+		$this->run_all_due(time() + 61); // its certificate ordered, HTTPS seen served
+		// cert_pending: in RunCloud, its certificate not ordered yet (the redeploy waits 60 s).
+		do_action('wu_add_domain', 'fresh.example.com', 1);
+		Worker::process_due();
 		// failing: RunCloud refuses it.
 		$this->add_fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 422, 'times' => 1]);
 		do_action('wu_add_domain', 'refused.example.com', 1);
@@ -40,6 +44,7 @@ final class DomainStatusTest extends TestCase {
 
 		$expected = [
 			'live.example.com'     => 'live',
+			'fresh.example.com'    => 'cert_pending',
 			'theirs.example.com'   => 'not_ours',
 			'refused.example.com'  => 'failing',
 			'waiting.example.com'  => 'queued',
@@ -76,7 +81,7 @@ final class DomainStatusTest extends TestCase {
 		do_action('wu_add_domain', 'again.example.com', 1);
 		Worker::process_due();
 		$this->assertSame('failed', $this->ops('again.example.com')[0]->status, 'precondition: the old failure is still listed');
-		$this->assertSame('live', $this->state_of('again.example.com'), "The newer operation decides; ops:\n" . $this->describe_ops());
+		$this->assertSame('cert_pending', $this->state_of('again.example.com'), "The newer operation decides: added, its certificate next; ops:\n" . $this->describe_ops());
 
 		$this->add_fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 422, 'times' => 1]);
 		do_action('wu_add_domain', 'dismissed.example.com', 1);
@@ -91,6 +96,7 @@ final class DomainStatusTest extends TestCase {
 			do_action('wu_add_domain', "{$letter}-ok.example.com", 1);
 		}
 		$this->run_worker_now();
+		$this->run_all_due(time() + 61);
 		$this->add_fault(['method' => 'POST', 'path' => '/api/*/servers/*/webapps/*/domains', 'kind' => 'status', 'status' => 422]);
 		do_action('wu_add_domain', 'z-bad.example.com', 1);
 		do_action('wu_add_domain', 'y-bad.example.com', 1);
@@ -99,7 +105,7 @@ final class DomainStatusTest extends TestCase {
 		$counts = Domain_Status::counts();
 		$this->assertSame(array_keys($counts), Domain_Status::states(), 'Every state is counted, zero included');
 		$views = Domain_Status::view_counts($counts);
-		$this->assertSame(['all' => 7, 'live' => 5, 'waiting_dns' => 0, 'failing' => 2, 'not_ours' => 0], $views);
+		$this->assertSame(['all' => 7, 'live' => 5, 'pending' => 0, 'waiting_dns' => 0, 'failing' => 2, 'not_ours' => 0], $views);
 		$this->assertSame(2, Domain_Status::view_counts(Domain_Status::counts('bad'))['all'], 'Counts follow the search');
 
 		$failing = Domain_Status::page(['states' => Domain_Status::VIEWS['failing']]);

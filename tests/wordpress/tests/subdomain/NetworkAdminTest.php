@@ -210,9 +210,10 @@ final class NetworkAdminTest extends TestCase {
 		$this->seed_domains(['hand.example.com']);
 		do_action('wu_add_domain', 'hand.example.com', 1);
 		$this->run_worker_now();
+		$this->run_all_due(time() + 61);
 
 		$html = $this->page(['tab' => 'domains']);
-		foreach (['All' => 4, 'Live' => 3, 'Waiting for DNS' => 0, 'Failing' => 0, 'Not ours' => 1] as $view => $count) {
+		foreach (['All' => 4, 'Live' => 3, 'Certificate pending' => 0, 'Waiting for DNS' => 0, 'Failing' => 0, 'Not ours' => 1] as $view => $count) {
 			$this->assertMatchesRegularExpression('#>' . preg_quote($view, '#') . ' <span class="count">\(' . $count . '\)</span>#', $html, "The {$view} view shows its count");
 		}
 		$this->assertCount(1, self::rows($this->page(['tab' => 'domains', 's' => 'gam'])), 'A search narrows the rows');

@@ -140,7 +140,7 @@ final class SiteHealthTest extends TestCase {
 		$this->run_worker_now();
 		$this->run_after_ssl_window();
 		$domains = $this->site_health()['wu_runcloud_domains'];
-		$this->assertSame('critical', $domains['status'], "A certificate RunCloud refused (HTTP 422, not retried) is critical; ops:\n" . $this->describe_ops());
+		$this->assertSame('critical', $domains['status'], "A certificate RunCloud refused (HTTP 422) is critical: new domains have no HTTPS; ops:\n" . $this->describe_ops());
 		$this->assertSame('The SSL certificate could not be redeployed', $domains['label']);
 		$this->assertStringContainsString('redeploy_ssl -: RunCloud refused redeploying SSL certificate', $domains['description']);
 	}
