@@ -393,7 +393,12 @@ final class Network_Admin {
 			/* translators: %d: number of domains */
 			$this->flash('success', sprintf(_n('%d domain will be looked up in RunCloud again by the next worker run.', '%d domains will be looked up in RunCloud again by the next worker run.', $queued, 'wu-runcloud'), $queued));
 		} elseif ($do !== '') {
-			$failing = array_filter(Domain_Status::latest_ops($domains, get_current_network_id()), static fn($op) => in_array($op->status, Queue::PROBLEMS, true));
+			$latest = [];
+			foreach (Settings::targets() as $target) {
+				// Each target's own operation: retrying one never retries another's.
+				$latest = array_merge($latest, array_values(Domain_Status::latest_ops($domains, get_current_network_id(), $target)));
+			}
+			$failing = array_filter($latest, static fn($op) => in_array($op->status, Queue::PROBLEMS, true));
 			$this->flash_bulk($do, array_map(static fn($op) => (int) $op->id, $failing), count($domains));
 		}
 		$this->redirect_back();
