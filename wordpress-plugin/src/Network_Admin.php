@@ -240,6 +240,8 @@ final class Network_Admin {
 				'missing'     => Settings::missing_constants(),
 				'server_id'   => Settings::server_id(),
 				'app_id'      => Settings::app_id(),
+				// With WU_RUNCLOUD_TARGETS: every usable pair, then each unusable one named.
+				'targets'     => Settings::uses_target_list() ? array_merge(array_map([Settings::class, 'target_key'], Settings::targets()), Settings::target_problems()) : null,
 				'last_test'   => get_network_option(null, Domain_Sync::LAST_TEST_OPTION, []),
 				'last_sync'   => get_network_option(null, Reconciler::LAST_SYNC_OPTION, []),
 				'preview'     => get_site_transient('wu_runcloud_preview_' . get_current_user_id()),
@@ -459,6 +461,16 @@ final class Network_Admin {
 	public static function test_message($result): string {
 		if (is_wp_error($result)) {
 			return $result->get_error_message();
+		}
+		if (isset($result['targets']) && is_array($result['targets'])) {
+			// Several targets: each one's app, so the operator sees every one answered.
+			$parts = [];
+			foreach ($result['targets'] as $key => $one) {
+				/* translators: 1: server:app, 2: server name, 3: app name, 4: domain count, 5: SSL mode */
+				$parts[] = sprintf(__('%1$s: server "%2$s", web application "%3$s", %4$d domains, SSL mode %5$s', 'wu-runcloud'), $key, $one['server'], $one['app'], $one['domains'], $one['ssl_mode']);
+			}
+			/* translators: 1: API version, 2: each target's summary */
+			return sprintf(__('Connected (API %1$s) to every target: %2$s.', 'wu-runcloud'), (string) ($result['api'] ?? ''), implode('; ', $parts));
 		}
 		return sprintf(
 			/* translators: 1: API version, 2: server name, 3: app name, 4: domain count, 5: SSL mode */
