@@ -467,7 +467,7 @@ final class Network_Admin {
 			$parts = [];
 			foreach ($result['targets'] as $key => $one) {
 				/* translators: 1: server:app, 2: server name, 3: app name, 4: domain count, 5: SSL mode */
-				$parts[] = sprintf(__('%1$s: server "%2$s", web application "%3$s", %4$d domains, SSL mode %5$s', 'wu-runcloud'), $key, $one['server'], $one['app'], $one['domains'], $one['ssl_mode']);
+				$parts[] = sprintf(_n('%1$s: server "%2$s", web application "%3$s", %4$d domain, SSL mode %5$s', '%1$s: server "%2$s", web application "%3$s", %4$d domains, SSL mode %5$s', (int) $one['domains'], 'wu-runcloud'), $key, $one['server'], $one['app'], (int) $one['domains'], $one['ssl_mode']);
 			}
 			/* translators: 1: API version, 2: each target's summary */
 			return sprintf(__('Connected (API %1$s) to every target: %2$s.', 'wu-runcloud'), (string) ($result['api'] ?? ''), implode('; ', $parts));

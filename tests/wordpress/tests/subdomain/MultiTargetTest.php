@@ -207,7 +207,7 @@ final class MultiTargetTest extends TestCase {
 		$this->use_targets(self::BOTH);
 		$ok = Domain_Sync::test_connection();
 		$this->assertIsArray($ok, is_wp_error($ok) ? $ok->get_error_message() : '');
-		$this->assertSame('Connected (API v3) to every target: 11667:940288: server "web-01", web application "network", 0 domains, SSL mode basic; 11668:940300: server "web-02", web application "network-b", 0 domains, SSL mode basic.', \WU_RunCloud\Network_Admin::test_message($ok));
+		$this->assertSame('Connected (API v3) to every target: 11667:940288: server "web-01", web application "network", 1 domain, SSL mode basic; 11668:940300: server "web-02", web application "network-b", 1 domain, SSL mode basic.', \WU_RunCloud\Network_Admin::test_message($ok));
 		$this->assertTrue(get_network_option(null, Domain_Sync::LAST_TEST_OPTION)['ok']);
 		$this->use_targets('11667:940288, abc , 11667:940288,11668:940300,12:0');
 
