@@ -358,7 +358,9 @@ class CLI {
 
 	/** "#12 add shop.example.com: failed, attempts 1, HTTP 422: <the extension's words>" */
 	public static function describe(object $op): string {
-		return sprintf('#%d %s %s: %s, attempts %d, HTTP %d: %s', $op->id, $op->op, $op->domain !== '' ? $op->domain : '-', $op->status, $op->attempts, $op->last_status, $op->last_error);
+		// With several targets an operation is one target's: say which.
+		$target = Settings::uses_target_list() ? sprintf(' (%d:%d)', $op->server_id ?? 0, $op->app_id ?? 0) : '';
+		return sprintf('#%d %s %s%s: %s, attempts %d, HTTP %d: %s', $op->id, $op->op, $op->domain !== '' ? $op->domain : '-', $target, $op->status, $op->attempts, $op->last_status, $op->last_error);
 	}
 
 	/**

@@ -294,6 +294,16 @@ final class MultiTargetTest extends TestCase {
 		$this->assertStringContainsString('synced.network.test,11667:940288,missing', $list['stdout']);
 		$this->assertStringContainsString('synced.network.test,11668:940300,cert_pending', $list['stdout']);
 		unset($site);
+
+		// Status: the targets, and a failing operation names its target.
+		$this->add_fault(['method' => '*', 'path' => '/api/*/servers/' . self::SERVER_B . '/**', 'kind' => 'status', 'status' => 503]);
+		do_action('wu_add_domain', 'down.example.com', 1);
+		Worker::process_due();
+		$status = $this->wp(['runcloud', 'status', '--format=csv', '--fields=key,value']);
+		$this->assertSame(0, $status['exit'], self::transcript($status));
+		$this->assertStringContainsString('targets,"11667:940288, 11668:940300"', $status['stdout']);
+		$this->assertMatchesRegularExpression('/Warning: #\d+ add down\.example\.com \(11668:940300\): retrying, attempts 1, HTTP 503/', $status['stderr']);
+		$this->assertStringNotContainsString('down.example.com (11667:940288)', $status['stderr']);
 	}
 
 	private function assertWPError($value): void {
