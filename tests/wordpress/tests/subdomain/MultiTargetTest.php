@@ -105,6 +105,15 @@ final class MultiTargetTest extends TestCase {
 		$rows = array_values(array_filter(Domain_Status::page(['search' => 'shop.example.com']), static fn($r) => $r->domain === 'shop.example.com'));
 		$this->assertSame(['11667:940288', '11668:940300'], array_column($rows, 'target'));
 		$this->assertNotNull(Domain_Status::of('shop.example.com', null, [self::SERVER_B, self::APP_B]));
+
+		// The Domains table: a Target column, a row per domain and target.
+		wp_set_current_user(1);
+		$_GET = $_REQUEST = ['page' => 'wu-runcloud', 'tab' => 'domains', 's' => 'shop.example.com'];
+		ob_start();
+		(new \WU_RunCloud\Network_Admin())->render_page();
+		$html = (string) ob_get_clean();
+		$this->assertStringContainsString('Target (server:app)', $html);
+		$this->assertMatchesRegularExpression('#shop\.example\.com.*?<td[^>]*>11667:940288</td>.*?shop\.example\.com.*?<td[^>]*>11668:940300</td>#s', $html);
 	}
 
 	public function test_one_target_answering_503_for_an_hour_never_delays_the_other_and_heals_after(): void {
