@@ -280,7 +280,8 @@ pub fn check_dns(config: &Config, domain: &str, domain_id: Option<u64>) -> Resul
             // `*.localhost` names resolve to 127.0.0.1 and ::1 without asking anyone (RFC
             // 6761): for a server on loopback (a local stack) every loopback address is it.
             let here = |a: &IpAddr| {
-                expected.contains(a) || (a.is_loopback() && expected.iter().any(IpAddr::is_loopback))
+                expected.contains(a)
+                    || (a.is_loopback() && expected.iter().any(IpAddr::is_loopback))
             };
             if addrs.iter().all(here) {
                 ("points_here", addrs, String::new())
