@@ -182,6 +182,18 @@ final class Reconciler {
 			}
 		}
 		$merged['prune'] = $report ?? ['status' => 'aborted', 'removed' => [], 'candidates' => [], 'reasons' => array_values($merged['failed']), 'held' => [], 'kept' => [], 'first_miss' => [], 'limit' => 0];
+		// The page's "last sync" speaks for every target, not the last one run.
+		$last = get_network_option(null, self::LAST_SYNC_OPTION, []);
+		update_network_option(null, self::LAST_SYNC_OPTION, [
+			'added'     => array_slice($merged['added'], 0, 100),
+			'removed'   => array_slice($merged['removed'], 0, 100),
+			'failed'    => array_slice($merged['failed'], 0, 100, true),
+			'unchanged' => $merged['unchanged'],
+			'skipped'   => count($merged['skipped']),
+			'requests'  => $merged['requests'],
+			'prune'     => $merged['prune']['status'],
+			'prune_why' => self::prune_summary($merged['prune']),
+		] + (is_array($last) ? $last : []));
 		return $merged;
 	}
 

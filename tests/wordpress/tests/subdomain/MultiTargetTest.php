@@ -147,7 +147,7 @@ final class MultiTargetTest extends TestCase {
 		$this->assertStringNotContainsString('(11667:940288)', $health['message']);
 
 		$this->sim()->clearFaults();
-		$this->run_all_due($start + 6 * 3600);
+		$this->run_all_due(time() + 7 * 3600); // past the longest backoff (6 h)
 		$this->assertSame('done', $this->rows('add', 'shop.example.com')['11668:940300']->status, 'heals once its server answers: ' . $this->describe_ops());
 		$this->assertContains('shop.example.com', $this->names_on(self::SERVER_B, self::APP_B));
 		$this->assertNotSame([], $this->ssl_writes_to(self::SERVER_B, self::APP_B), 'and gets its own certificate order');
@@ -195,6 +195,7 @@ final class MultiTargetTest extends TestCase {
 		}
 		$this->assertNotContains('pruned.network.test', $this->names_on(self::SERVER, self::APP), 'pruned where we added it: ' . $this->describe_ops());
 		$this->assertContains('pruned.network.test', $this->names_on(self::SERVER_B, self::APP_B), 'kept where it was added by hand');
+		$this->assertSame(['pruned.network.test'], get_network_option(null, Reconciler::LAST_SYNC_OPTION)['removed'], 'the last sync speaks for every target');
 		$deletes = array_map(static fn($r) => $r['path'], $this->api_requests('DELETE'));
 		$this->assertSame([], preg_grep('#/servers/' . self::SERVER_B . '/#', $deletes), 'no DELETE ever reached web-02');
 	}
