@@ -201,19 +201,21 @@ final class Queue {
 	private static function reaim(object $row): void {
 		global $wpdb;
 		$targets = Settings::targets();
-		if ($targets === [] || in_array([(int) $row->server_id, (int) $row->app_id], $targets, true)) {
-			return;
+		if ($targets === [] || !in_array($row->status, self::WAITING, true) || in_array([(int) $row->server_id, (int) $row->app_id], $targets, true)) {
+			return; // Only a row still to run is re-aimed: a finished one stays what it was.
 		}
 		$table = self::table();
 		// IGNORE: the first target may already wait for the same operation (its dedup_key).
 		$moved = $wpdb->query($wpdb->prepare(
-			"UPDATE IGNORE {$table} SET server_id = %d, app_id = %d, dedup_key = IF(dedup_key IS NULL, NULL, %s) WHERE id = %d AND server_id = %d AND app_id = %d",
+			"UPDATE IGNORE {$table} SET server_id = %d, app_id = %d, dedup_key = IF(dedup_key IS NULL, NULL, %s) WHERE id = %d AND server_id = %d AND app_id = %d AND status IN (" . self::in(self::WAITING) . ')',
 			$targets[0][0], $targets[0][1], self::dedup_key((string) $row->op, (string) $row->domain, (int) $row->network_id, $targets[0]), (int) $row->id, (int) $row->server_id, (int) $row->app_id
 		));
 		if ($moved !== 1) {
 			// The first target already has that operation waiting: this row adds nothing.
-			$wpdb->query($wpdb->prepare("UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE id = %d AND status IN (" . self::in(self::WAITING) . ')', time(), (int) $row->id));
+			// (Still on the old target: another worker may have re-aimed it meanwhile.)
+			$wpdb->query($wpdb->prepare("UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE id = %d AND server_id = %d AND app_id = %d AND status IN (" . self::in(self::WAITING) . ')', time(), (int) $row->id, (int) $row->server_id, (int) $row->app_id));
 		}
+		// The other targets' rows (de-duplicated: asking twice makes one).
 		foreach (array_slice($targets, 1) as $target) {
 			self::enqueue_one((string) $row->op, (string) $row->domain, (int) $row->site_id, (string) $row->source, 0, ['network_id' => (int) $row->network_id, 'supersede' => false], $target);
 		}
