@@ -43,8 +43,13 @@ mkdir -p bench/out/run
 iss_out=bench/out/run/issuance.json
 [ "$smoke" = 1 ] && iss_out=bench/out/issuance-smoke.json
 PHP_INI_SCAN_DIR= php -d extension=curl -d extension="$WU_RUNCLOUD_EXT" bench/issuance.php "${args[@]}" "$iss_out" || status=$?
+# Requests and wall time per operation for 1, 2 and 4 targets (WU_RUNCLOUD_TARGETS).
+echo "== several targets: requests and wall time per operation (bench/targets.php)"
+tgt_out=bench/out/run/targets.md
+[ "$smoke" = 1 ] && tgt_out=bench/out/targets-smoke.md
+PHP_INI_SCAN_DIR= php -d extension=curl -d extension="$WU_RUNCLOUD_EXT" bench/targets.php "${args[@]}" "$tgt_out" || status=$?
 if [ "$smoke" = 0 ] && [ -f bench/out/run/results.json ]; then
-  php bench/report.php bench/out/run/results.json "$build_s" "bench/run.sh" > bench/RESULTS.md.new
+  { php bench/report.php bench/out/run/results.json "$build_s" "bench/run.sh"; echo; cat "$tgt_out"; } > bench/RESULTS.md.new
   mv bench/RESULTS.md.new bench/RESULTS.md
   echo "== wrote bench/RESULTS.md ($((SECONDS - start)) s in all)"
 fi

@@ -233,10 +233,7 @@ fn ips(list: &[std::net::IpAddr]) -> PhpResult<Out<'static>> {
 }
 
 /// A list of strings made for the answer (addresses), not borrowed from it.
-fn list_owned(
-    items: impl IntoIterator<Item = String>,
-    n: usize,
-) -> PhpResult<ZBox<ZendHashTable>> {
+fn list_owned(items: impl IntoIterator<Item = String>, n: usize) -> PhpResult<ZBox<ZendHashTable>> {
     let mut ht = ZendHashTable::with_capacity(n as u32);
     for v in items {
         let mut z = Zval::new();

@@ -104,10 +104,15 @@ class CLI {
 	 * ---
 	 *
 	 * [--fields=<fields>]
-	 * : Fields of each change: domain, change, detail.
+	 * : Fields of each change: domain, change, detail (and target, with WU_RUNCLOUD_TARGETS).
+	 *
+	 * [--target=<pair>]
+	 * : Sync this one target of WU_RUNCLOUD_TARGETS only, written server:app (default: every
+	 * target, one after the other).
 	 *
 	 * ## EXAMPLES
 	 *     wp runcloud sync --dry-run
+	 *     wp runcloud sync --target=11667:940288
 	 *     wp runcloud sync --prune --format=json
 	 */
 	public function sync(array $args = [], array $assoc = []): void {
@@ -115,6 +120,13 @@ class CLI {
 		$prune   = !empty($assoc['prune']);
 		if (!empty($assoc['force']) && !$prune) {
 			\WP_CLI::error('--force only applies to --prune.');
+		}
+		$only = null;
+		if (isset($assoc['target'])) {
+			$only = array_map('intval', explode(':', (string) $assoc['target']));
+			if (count($only) !== 2 || !Settings::is_target($only)) {
+				\WP_CLI::error(sprintf('--target=%s is not one of the configured targets (%s).', (string) $assoc['target'], implode(', ', array_map([Settings::class, 'target_key'], Settings::targets())) ?: 'none'));
+			}
 		}
 		delete_site_transient(Domain_Sync::WILDCARD_CACHE); // an explicit sync looks afresh
 		$title  = $dry_run ? 'Previewing the sync' : 'Syncing with RunCloud';
@@ -125,7 +137,7 @@ class CLI {
 				return;
 			}
 			$bar->tick(1, "{$title}: {$message}");
-		});
+		}, $only);
 		$bar->finish();
 		if (is_wp_error($result)) {
 			\WP_CLI::error($result->get_error_message());
@@ -143,7 +155,29 @@ class CLI {
 		foreach ((array) $result['failed'] as $domain => $message) {
 			$changes[] = ['domain' => $domain, 'change' => 'failed', 'detail' => $message];
 		}
-		self::display($changes, $assoc, ['domain', 'change', 'detail']);
+		if (isset($result['targets'])) {
+			// Each target's own changes, so an operator sees which app got what.
+			$changes = [];
+			foreach ($result['targets'] as $key => $one) {
+				if (is_wp_error($one)) {
+					$changes[] = ['target' => $key, 'domain' => '', 'change' => 'failed', 'detail' => $one->get_error_message()];
+					continue;
+				}
+				foreach ((array) $one['added'] as $domain) {
+					$changes[] = ['target' => $key, 'domain' => $domain, 'change' => $dry_run ? 'would add' : 'added', 'detail' => ''];
+				}
+				foreach ((array) $one['removed'] as $domain) {
+					$changes[] = ['target' => $key, 'domain' => $domain, 'change' => $dry_run ? 'would remove' : 'removed', 'detail' => ''];
+				}
+				foreach ((array) $one['prune']['kept'] as $domain => $reason) {
+					$changes[] = ['target' => $key, 'domain' => $domain, 'change' => 'kept', 'detail' => $reason];
+				}
+				foreach ((array) $one['failed'] as $domain => $message) {
+					$changes[] = ['target' => $key, 'domain' => $domain, 'change' => 'failed', 'detail' => $message];
+				}
+			}
+		}
+		self::display($changes, $assoc, isset($result['targets']) ? ['target', 'domain', 'change', 'detail'] : ['domain', 'change', 'detail']);
 		$why = Reconciler::prune_summary($result['prune']);
 		if ($why !== '') {
 			\WP_CLI::warning(ucfirst($why) . ($result['prune']['status'] === 'held'
@@ -221,8 +255,9 @@ class CLI {
 	 * ---
 	 *
 	 * [--fields=<fields>]
-	 * : Fields: domain, status, label, note, stage, runcloud_id, ours, site_id, last_operation,
-	 * http_status, error. Default: domain, status, runcloud_id, ours, site_id, note. The note
+	 * : Fields: domain, target, status, label, note, stage, runcloud_id, ours, site_id,
+	 * last_operation, http_status, error. Default: domain, status, runcloud_id, ours, site_id,
+	 * note (with WU_RUNCLOUD_TARGETS: one row per domain and target, target after domain). The note
 	 * says why: the failure, what DNS shows, what the certificate waits for; stage is where the
 	 * domain is on its way to HTTPS.
 	 *
@@ -240,6 +275,7 @@ class CLI {
 			foreach (Domain_Status::each($states, (string) ($assoc['search'] ?? '')) as $row) {
 				yield [
 					'domain'         => $row->domain,
+					'target'         => $row->target,
 					'status'         => $row->state,
 					'label'          => $row->label,
 					'note'           => $row->note,
@@ -253,7 +289,8 @@ class CLI {
 				];
 			}
 		})();
-		self::display($rows, $assoc, ['domain', 'status', 'runcloud_id', 'ours', 'site_id', 'note'], ['domain', 'status', 'label', 'note', 'stage', 'runcloud_id', 'ours', 'site_id', 'last_operation', 'http_status', 'error']);
+		$default = Settings::uses_target_list() ? ['domain', 'target', 'status', 'runcloud_id', 'ours', 'site_id', 'note'] : ['domain', 'status', 'runcloud_id', 'ours', 'site_id', 'note'];
+		self::display($rows, $assoc, $default, ['domain', 'target', 'status', 'label', 'note', 'stage', 'runcloud_id', 'ours', 'site_id', 'last_operation', 'http_status', 'error']);
 	}
 
 	/** Same path as the hooks: record, then run it at once and report the row's outcome. */
@@ -264,41 +301,66 @@ class CLI {
 		if (!Settings::extension_loaded()) {
 			\WP_CLI::error(Settings::extension_missing_message());
 		}
-		$id = Queue::enqueue($op, $domain, 0, 'cli');
+		// One row per target, each run and reported on its own.
+		$ids    = Queue::enqueue_each($op, $domain, 0, 'cli');
+		$named  = Settings::uses_target_list();
+		$worst  = 'success';
+		$lines  = [];
+		$levels = ['success' => 0, 'warning' => 1, 'error' => 2];
+		foreach ($ids as $key => $id) {
+			[$level, $message] = self::run_one($op, $domain, $id);
+			$lines[] = [$level, $named ? "target {$key}: {$message}" : $message];
+			$worst   = $levels[$level] > $levels[$worst] ? $level : $worst;
+		}
+		foreach ($lines as $i => [$level, $message]) {
+			if ($i === count($lines) - 1 && $worst === 'error') {
+				\WP_CLI::error($message);
+			}
+			if ($level === 'success') {
+				\WP_CLI::success($message);
+			} else {
+				\WP_CLI::warning($message);
+			}
+		}
+		if ($worst === 'error') {
+			\WP_CLI::error(sprintf('%s %s: not done on every target (see above).', $op, $domain));
+		}
+	}
+
+	/** @return array{0:string, 1:string} level (success|warning|error) and what to say */
+	private static function run_one(string $op, string $domain, ?int $id): array {
 		if ($id === null) {
-			\WP_CLI::success(sprintf('%s %s: already done moments ago.', $op, $domain));
-			return;
+			return ['success', sprintf('%s %s: already done moments ago.', $op, $domain)];
 		}
 		$not_ready = Domain_Sync::not_ready();
 		if ($not_ready !== null) {
-			\WP_CLI::error(sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $not_ready->get_error_message()));
+			return ['error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $not_ready->get_error_message())];
 		}
 		$outcome = Worker::run_now($id);
 		$row     = Queue::get($id);
 		if ($outcome === 'held') {
 			$hold = Settings::held();
-			\WP_CLI::error(sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $hold ? $hold['message'] : ''));
+			return ['error', sprintf('%s %s: recorded (#%d), not sent: %s', $op, $domain, $id, $hold ? $hold['message'] : '')];
 		}
 		if ($outcome === 'busy' && $row && in_array($row->status, Queue::ACTIVE, true)) {
 			// Not claimed here: another worker is on this domain right now (this row or one
 			// before it); the queue runs it in order.
-			\WP_CLI::warning(sprintf('%s %s: %s (#%d): another worker is working on this domain; the queue runs it in order.', $op, $domain, $row->status, $id));
-			return;
+			return ['warning', sprintf('%s %s: %s (#%d): another worker is working on this domain; the queue runs it in order.', $op, $domain, $row->status, $id)];
 		}
 		if ($row && $row->status === 'skipped' && $op === 'remove') {
-			\WP_CLI::warning(sprintf('%s %s: %s', $op, $domain, $row->last_error));
-			return;
+			return ['warning', sprintf('%s %s: %s', $op, $domain, $row->last_error)];
 		}
 		if ($row && in_array($row->status, ['done', 'skipped'], true)) {
-			\WP_CLI::success(sprintf('%s %s: %s%s', $op, $domain, $row->status, $row->last_error ? " ({$row->last_error})" : ''));
-			return;
+			return ['success', sprintf('%s %s: %s%s', $op, $domain, $row->status, $row->last_error ? " ({$row->last_error})" : '')];
 		}
-		\WP_CLI::error($row ? self::describe($row) : sprintf('%s %s: #%d is gone', $op, $domain, $id));
+		return ['error', $row ? self::describe($row) : sprintf('%s %s: #%d is gone', $op, $domain, $id)];
 	}
 
 	/** "#12 add shop.example.com: failed, attempts 1, HTTP 422: <the extension's words>" */
 	public static function describe(object $op): string {
-		return sprintf('#%d %s %s: %s, attempts %d, HTTP %d: %s', $op->id, $op->op, $op->domain !== '' ? $op->domain : '-', $op->status, $op->attempts, $op->last_status, $op->last_error);
+		// With several targets an operation is one target's: say which.
+		$target = Settings::uses_target_list() ? sprintf(' (%d:%d)', $op->server_id ?? 0, $op->app_id ?? 0) : '';
+		return sprintf('#%d %s %s%s: %s, attempts %d, HTTP %d: %s', $op->id, $op->op, $op->domain !== '' ? $op->domain : '-', $target, $op->status, $op->attempts, $op->last_status, $op->last_error);
 	}
 
 	/**

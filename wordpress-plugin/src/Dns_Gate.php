@@ -61,6 +61,43 @@ final class Dns_Gate {
 	}
 
 	/**
+	 * Whether the domain may go live on $target: its DNS points at that target's server, at
+	 * any other target's server (every target serves the same network, e.g. behind a
+	 * balancer doing its own routing), or at an address of the operator's load balancer
+	 * (Settings::balancer_ips()). The own target is asked first, so one target costs what it
+	 * always did; the others are asked only while the answer is "not here".
+	 *
+	 * @return array{ready:bool, status:string, reason:string, addresses:string[]}
+	 */
+	public static function check_targets(array $target, string $domain, ?int $runcloud_id = null): array {
+		$first     = self::check(Settings::config($target), $domain, $runcloud_id);
+		$balancers = Settings::balancer_ips();
+		if ($first['ready'] || ($first['addresses'] === [] && $balancers === [])) {
+			return $first;
+		}
+		$addresses = array_map(static fn($ip) => ($packed = @inet_pton($ip)) !== false ? inet_ntop($packed) : $ip, $first['addresses']);
+		$balancer  = array_values(array_intersect($addresses, $balancers));
+		if ($balancer !== []) {
+			return ['ready' => true, 'status' => 'balancer', 'reason' => sprintf('points at the load balancer (%s)', implode(', ', $balancer)), 'addresses' => $first['addresses']];
+		}
+		foreach (Settings::targets() as $other) {
+			if ($other === $target || $first['addresses'] === []) {
+				continue;
+			}
+			try {
+				$r = self::check(Settings::config($other), $domain);
+			} catch (\Throwable $e) {
+				continue; // That server's address is unknown now: the own target's answer stands.
+			}
+			if ($r['ready']) {
+				$r['reason'] = sprintf('points at the server of target %s', Settings::target_key($other));
+				return $r;
+			}
+		}
+		return $first;
+	}
+
+	/**
 	 * Ultimate Multisite found the domain's DNS right (wu_domain_manager_dns_propagation_finished):
 	 * its waiting add is checked now instead of at its next backoff step.
 	 *

@@ -13,6 +13,10 @@
  * operation (o, joined only when that operation still matters: waiting, running, failing, or
  * an add a wildcard made unnecessary).
  *
+ * With several targets (WU_RUNCLOUD_TARGETS) a domain has one row per target: each web app
+ * holds its own copy, certificate and operations, so one can be live while another fails, and
+ * views, counts, search, sort and paging stay the database's. With one target nothing changes.
+ *
  * A state is one entry in rules() at its place in the precedence, a label in labels() and,
  * if it has one, its view in VIEWS; every surface then shows it.
  *
@@ -127,7 +131,7 @@ final class Domain_Status {
 	 */
 	private static function from_sql(int $network_id): string {
 		global $wpdb;
-		[$server, $app] = Settings::target() ?? [0, 0];
+		$targets = Settings::targets() ?: [[0, 0]];
 		$main    = Domain_Name::normalize((string) (get_network($network_id)->domain ?? ''));
 		$ops     = Queue::table();
 		$domains = Domains::table();
@@ -135,17 +139,21 @@ final class Domain_Status {
 		$listed  = "'" . implode("','", self::DOMAIN_OPS) . "'";
 		$matters = "'" . implode("','", array_merge(Queue::ACTIVE, Queue::PROBLEMS, ['skipped'])) . "'";
 		$aside   = "'" . implode("','", Queue::SET_ASIDE) . "'";
+		$pairs   = implode(',', array_map(static fn($t) => sprintf('(%d,%d)', $t[0], $t[1]), $targets));
+		$tg      = implode(' UNION ALL ', array_map(static fn($t) => sprintf('SELECT %d AS server_id, %d AS app_id', $t[0], $t[1]), $targets));
+		// An operation recorded before any target was usable (0:0) speaks for every target.
 		return $wpdb->prepare(
 			"FROM (
 				SELECT domain FROM {$wpdb->blogs} WHERE site_id = %d AND domain <> %s
-				UNION SELECT domain FROM {$domains} WHERE network_id = %d AND server_id = %d AND app_id = %d
+				UNION SELECT domain FROM {$domains} WHERE network_id = %d AND (server_id, app_id) IN ({$pairs})
 				UNION SELECT domain FROM {$ops} WHERE network_id = %d AND domain <> '' AND op IN ({$listed}) AND status IN ('" . implode("','", array_merge(Queue::ACTIVE, Queue::PROBLEMS)) . "')
 			) n
-			LEFT JOIN {$domains} t ON t.network_id = %d AND t.server_id = %d AND t.app_id = %d AND t.domain = n.domain
-			LEFT JOIN {$stages} g ON g.server_id = %d AND g.app_id = %d AND g.domain = n.domain
-			LEFT JOIN {$ops} o FORCE INDEX (domain_op) ON o.network_id = %d AND o.domain = n.domain AND o.op IN ({$listed}) AND o.status IN ({$matters})
-				AND NOT EXISTS (SELECT 1 FROM {$ops} z FORCE INDEX (domain_op) WHERE z.network_id = o.network_id AND z.domain = o.domain AND z.id > o.id AND z.op IN ({$listed}) AND z.status NOT IN ({$aside}))",
-			$network_id, $main, $network_id, $server, $app, $network_id, $network_id, $server, $app, $server, $app, $network_id
+			JOIN ({$tg}) tg
+			LEFT JOIN {$domains} t ON t.network_id = %d AND t.server_id = tg.server_id AND t.app_id = tg.app_id AND t.domain = n.domain
+			LEFT JOIN {$stages} g ON g.server_id = tg.server_id AND g.app_id = tg.app_id AND g.domain = n.domain
+			LEFT JOIN {$ops} o FORCE INDEX (domain_op) ON o.network_id = %d AND o.domain = n.domain AND ((o.server_id = tg.server_id AND o.app_id = tg.app_id) OR (o.server_id = 0 AND o.app_id = 0)) AND o.op IN ({$listed}) AND o.status IN ({$matters})
+				AND NOT EXISTS (SELECT 1 FROM {$ops} z FORCE INDEX (domain_op) WHERE z.network_id = o.network_id AND z.domain = o.domain AND z.server_id = o.server_id AND z.app_id = o.app_id AND z.id > o.id AND z.op IN ({$listed}) AND z.status NOT IN ({$aside}))",
+			$network_id, $main, $network_id, $network_id, $network_id, $network_id
 		);
 	}
 
@@ -190,7 +198,7 @@ final class Domain_Status {
 	 *
 	 * @param array $args states (list, null for all), search, orderby (domain|state|runcloud_id|
 	 *                    updated), order (asc|desc), per_page, paged (1-based), network_id.
-	 * @return object[] domain, state, label, note (why: the failure, what DNS shows, what the
+	 * @return object[] domain, target ("server:app"), server_id, app_id, state, label, note (why: the failure, what DNS shows, what the
 	 *                  certificate waits for; '' when nothing to say), stage and stage_label (on
 	 *                  the way to HTTPS, '' when none), runcloud_id, managed, in_runcloud, site_id,
 	 *                  and the latest operation: op_id, op, op_status, attempts, last_status,
@@ -214,21 +222,25 @@ final class Domain_Status {
 			$where  = $states === [] ? ' WHERE 0' : " WHERE state IN ('" . implode("','", $states) . "')";
 		}
 		$rows = (array) $wpdb->get_results($wpdb->prepare(
-			'SELECT * FROM (SELECT n.domain, ' . self::state_sql() . ' AS state, t.runcloud_id, t.managed, t.in_runcloud,
+			'SELECT * FROM (SELECT n.domain, tg.server_id, tg.app_id, ' . self::state_sql() . ' AS state, t.runcloud_id, t.managed, t.in_runcloud,
 				GREATEST(COALESCE(t.updated_at, 0), COALESCE(o.updated_at, 0)) AS updated '
 				. self::from_sql($network_id) . self::search_sql((string) ($args['search'] ?? '')) . ") s
-			 {$where} ORDER BY {$orderby} {$order}, domain ASC LIMIT %d OFFSET %d",
+			 {$where} ORDER BY {$orderby} {$order}, domain ASC, server_id ASC, app_id ASC LIMIT %d OFFSET %d",
 			$per_page, ($paged - 1) * $per_page
 		));
 		self::check_read('the domains\' states');
 		return self::explain($rows, $network_id);
 	}
 
-	/** One domain of the current network, as page() describes it; null when the network has no such domain. */
-	public static function of(string $domain, ?int $network_id = null): ?object {
+	/**
+	 * One domain of the current network on one target (default: the first), as page()
+	 * describes it; null when the network has no such domain.
+	 */
+	public static function of(string $domain, ?int $network_id = null, ?array $target = null): ?object {
 		$domain = Domain_Name::normalize($domain);
+		$target = $target ?? Settings::target() ?? [0, 0];
 		foreach (self::page(['search' => $domain, 'per_page' => 50, 'network_id' => $network_id]) as $row) {
-			if ($row->domain === $domain) {
+			if ($row->domain === $domain && [(int) $row->server_id, (int) $row->app_id] === [(int) $target[0], (int) $target[1]]) {
 				return $row;
 			}
 		}
@@ -262,12 +274,24 @@ final class Domain_Status {
 		foreach ((array) $wpdb->get_results($wpdb->prepare("SELECT domain, MIN(blog_id) AS blog_id FROM {$wpdb->blogs} WHERE site_id = %d AND domain IN ({$in}) GROUP BY domain", $network_id, ...$names)) as $site) {
 			$sites[strtolower((string) $site->domain)] = (int) $site->blog_id;
 		}
-		$latest = self::latest_ops($names, $network_id);
-		$where  = Domain_State::for_domains($names);
+		$latest = [];
+		$where  = [];
+		foreach ($rows as $row) {
+			$key = $row->server_id . ':' . $row->app_id;
+			if (!isset($latest[$key])) {
+				$target       = [(int) $row->server_id, (int) $row->app_id];
+				$latest[$key] = self::latest_ops($names, $network_id, $target);
+				$where[$key]  = Domain_State::for_domains($names, $target);
+			}
+		}
 		$labels = self::labels();
 		foreach ($rows as $row) {
-			$op                   = $latest[$row->domain] ?? null;
-			$stage                = $where[$row->domain] ?? null;
+			$key                  = $row->server_id . ':' . $row->app_id;
+			$op                   = $latest[$key][$row->domain] ?? null;
+			$stage                = $where[$key][$row->domain] ?? null;
+			$row->server_id       = (int) $row->server_id;
+			$row->app_id          = (int) $row->app_id;
+			$row->target          = $key;
 			$op_failing           = $op !== null && in_array($op->status, Queue::PROBLEMS, true);
 			$row->label           = $labels[$row->state] ?? $row->state;
 			$row->stage           = $stage['stage'] ?? '';
@@ -296,11 +320,12 @@ final class Domain_Status {
 	 *
 	 * @return array<string, object> domain => the operation's row
 	 */
-	public static function latest_ops(array $domains, int $network_id): array {
-		$ops = Queue::table();
-		$out = [];
+	public static function latest_ops(array $domains, int $network_id, ?array $target = null): array {
+		$ops    = Queue::table();
+		$out    = [];
+		$scope  = $target !== null ? sprintf(' AND ((server_id = %d AND app_id = %d) OR (server_id = 0 AND app_id = 0))', $target[0], $target[1]) : '';
 		$rows = Schema::select_in(
-			"SELECT o.* FROM {$ops} o JOIN (SELECT MAX(id) AS id FROM {$ops} WHERE network_id = %d AND domain IN ({in}) AND op IN ('" . implode("','", self::DOMAIN_OPS) . "') AND status NOT IN ('" . implode("','", Queue::SET_ASIDE) . "') GROUP BY domain) m ON m.id = o.id",
+			"SELECT o.* FROM {$ops} o JOIN (SELECT MAX(id) AS id FROM {$ops} WHERE network_id = %d{$scope} AND domain IN ({in}) AND op IN ('" . implode("','", self::DOMAIN_OPS) . "') AND status NOT IN ('" . implode("','", Queue::SET_ASIDE) . "') GROUP BY domain) m ON m.id = o.id",
 			[$network_id],
 			$domains,
 			'the domains\' operations'

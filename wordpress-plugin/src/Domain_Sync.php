@@ -33,8 +33,9 @@ final class Domain_Sync {
 	 * exception from the extension goes back to the Worker, which records the failure.
 	 */
 	public static function perform(object $op): void {
+		// Each row is its own target's: its server and app, whatever the others are doing.
 		$target = [(int) $op->server_id, (int) $op->app_id];
-		$config = Settings::config();
+		$config = Settings::config($target);
 		switch ($op->op) {
 			case 'add':
 				self::add($op, $config, $target);
@@ -63,7 +64,7 @@ final class Domain_Sync {
 
 	private static function add(object $op, array $config, array $target): void {
 		$domain   = (string) $op->domain;
-		$wildcard = self::wildcard_covering($domain, $config);
+		$wildcard = self::wildcard_covering($domain, $config, $target);
 		if ($wildcard !== null) {
 			$note = sprintf('covered by the wildcard domain *.%s', $wildcard);
 			if (!Queue::finish($op, 'skipped', 0, null, $note)) {
@@ -75,7 +76,7 @@ final class Domain_Sync {
 		}
 		$proxied = false;
 		if (Dns_Gate::enabled()) {
-			$dns = Dns_Gate::check($config, $domain);
+			$dns = Dns_Gate::check_targets($target, $domain);
 			if (!$dns['ready']) {
 				self::wait_for_dns($op, $target, $domain, $dns['reason'] !== '' ? $dns['reason'] : $dns['status']);
 				return;
@@ -107,7 +108,7 @@ final class Domain_Sync {
 		Log::operation('add', $domain, $created ? 'added' : 'exists', 0, sprintf('RunCloud id %d%s%s', (int) $id, $www ? ', with www alias' : '', $created ? '' : ' (already in RunCloud: not added by this plugin)'));
 		// Also when it already existed: a retry after a lost answer lands here, and the
 		// certificate was never redeployed for it. The redeploy is coalesced, so this is cheap.
-		Queue::enqueue('redeploy_ssl', '', 0, 'after-add', self::ssl_delay(), ['network_id' => (int) $op->network_id]);
+		Queue::enqueue('redeploy_ssl', '', 0, 'after-add', self::ssl_delay(), ['network_id' => (int) $op->network_id, 'target' => $target]);
 	}
 
 	private static function remove(object $op, array $config, array $target): void {
@@ -261,7 +262,7 @@ final class Domain_Sync {
 			}
 			Domain_State::set($target, $domain, Domain_State::CERT_PENDING, $action === 'redeployed' ? '' : $message, ['checks' => 0]);
 		}
-		Queue::enqueue('check_https', '', 0, 'after-redeploy', self::https_check_delay($action === 'redeployed'), ['network_id' => (int) $op->network_id]);
+		Queue::enqueue('check_https', '', 0, 'after-redeploy', self::https_check_delay($action === 'redeployed'), ['network_id' => (int) $op->network_id, 'target' => $target]);
 	}
 
 	/**
@@ -280,7 +281,7 @@ final class Domain_Sync {
 		foreach ($domains as $domain => $state) {
 			if ($daily && in_array($state['stage'], [Domain_State::HTTPS_LIVE, Domain_State::DNS_MOVED], true)) {
 				try {
-					$dns = Dns_Gate::check($config, $domain, Domains::runcloud_id($domain, $target));
+					$dns = Dns_Gate::check_targets($target, $domain, Domains::runcloud_id($domain, $target));
 				} catch (\Throwable $e) {
 					// Not known today: the HTTPS check below still says whether it is served.
 					$dns = ['ready' => true, 'status' => 'unknown', 'reason' => ''];
@@ -333,10 +334,10 @@ final class Domain_Sync {
 		}
 		Log::operation('check_https', '', 'done', 0, $note);
 		if ($recheck) {
-			Queue::enqueue('check_https', '', 0, 'recheck', self::https_check_delay(false), ['network_id' => (int) $op->network_id]);
+			Queue::enqueue('check_https', '', 0, 'recheck', self::https_check_delay(false), ['network_id' => (int) $op->network_id, 'target' => $target]);
 		}
 		if ($reorder) {
-			Queue::enqueue('redeploy_ssl', '', 0, 'not-covered', self::ssl_delay(), ['network_id' => (int) $op->network_id]);
+			Queue::enqueue('redeploy_ssl', '', 0, 'not-covered', self::ssl_delay(), ['network_id' => (int) $op->network_id, 'target' => $target]);
 		}
 	}
 
@@ -377,11 +378,15 @@ final class Domain_Sync {
 	 * (one request per 40), so the answer is cached for hours; "Sync now" and `wp runcloud
 	 * sync` refresh it. A failed lookup never blocks an add.
 	 */
-	public static function wildcard_covering(string $domain, array $config): ?string {
+	public static function wildcard_covering(string $domain, array $config, array $target): ?string {
 		if (substr_count($domain, '.') < 2) {
 			return null;
 		}
-		$wildcards = get_site_transient(self::WILDCARD_CACHE);
+		// One cache for every target (so Sync now forgets them all), each target's list apart.
+		$cache     = get_site_transient(self::WILDCARD_CACHE);
+		$cache     = is_array($cache) ? $cache : [];
+		$key       = Settings::target_key($target);
+		$wildcards = $cache[$key] ?? null;
 		if (!is_array($wildcards)) {
 			try {
 				$wildcards = [];
@@ -390,7 +395,8 @@ final class Domain_Sync {
 						$wildcards[] = Domain_Name::normalize((string) $item['name']);
 					}
 				}
-				set_site_transient(self::WILDCARD_CACHE, $wildcards, (int) apply_filters('wu_runcloud_wildcard_cache_ttl', 6 * HOUR_IN_SECONDS));
+				$cache[$key] = $wildcards;
+				set_site_transient(self::WILDCARD_CACHE, $cache, (int) apply_filters('wu_runcloud_wildcard_cache_ttl', 6 * HOUR_IN_SECONDS));
 			} catch (\Throwable $e) {
 				return null;
 			}
@@ -422,6 +428,8 @@ final class Domain_Sync {
 
 	/**
 	 * Test Connection: the extension's summary, or a WP_Error whose message names the cause.
+	 * Every target is tested; with WU_RUNCLOUD_TARGETS each failure (and each unusable pair)
+	 * names its pair, and the summary keeps each target's result (`targets`).
 	 *
 	 * @return array|\WP_Error
 	 */
@@ -430,35 +438,58 @@ final class Domain_Sync {
 		if ($not_ready !== null) {
 			return $not_ready;
 		}
-		try {
-			$result  = wu_runcloud_test_connection(Settings::config());
-			$summary = [
-				'ok'       => true,
-				'time'     => time(),
-				'api'      => (string) ($result['api'] ?? ''),
-				'server'   => (string) ($result['server']['name'] ?? ''),
-				'app'      => (string) ($result['app']['name'] ?? ''),
-				'domains'  => (int) ($result['domains'] ?? 0),
-				'ssl_mode' => (string) ($result['ssl_mode'] ?? ''),
-			];
-			update_network_option(null, self::LAST_TEST_OPTION, $summary);
-			Settings::release_hold();
-			Log::operation('test', '', 'ok', 0, sprintf('API %s, server %s, app %s, %d domains, SSL %s', $summary['api'], $summary['server'], $summary['app'], $summary['domains'], $summary['ssl_mode']));
-			return $result;
-		} catch (\Throwable $e) {
-			$failure = Failure::of($e);
-			if ($failure['outcome'] === 'config') {
-				$failure['message'] = Worker::hold_queue($failure['message']);
+		$named    = Settings::uses_target_list();
+		$first    = null;
+		$results  = [];
+		$failures = Settings::target_problems();
+		$status   = 0;
+		$outcome  = 'config';
+		foreach (Settings::targets() as $target) {
+			$key = Settings::target_key($target);
+			try {
+				$result        = wu_runcloud_test_connection(Settings::config($target));
+				$first       ??= $result;
+				$results[$key] = [
+					'ok'       => true,
+					'server'   => (string) ($result['server']['name'] ?? ''),
+					'app'      => (string) ($result['app']['name'] ?? ''),
+					'domains'  => (int) ($result['domains'] ?? 0),
+					'ssl_mode' => (string) ($result['ssl_mode'] ?? ''),
+				];
+				Log::operation('test', '', 'ok', 0, sprintf('%sAPI %s, server %s, app %s, %d domains, SSL %s', $named ? "target {$key}: " : '', (string) ($result['api'] ?? ''), $results[$key]['server'], $results[$key]['app'], $results[$key]['domains'], $results[$key]['ssl_mode']));
+			} catch (\Throwable $e) {
+				$failure = Failure::of($e);
+				if ($failure['outcome'] === 'config' && !$named) {
+					$failure['message'] = Worker::hold_queue($failure['message']);
+				}
+				$message       = $named ? sprintf('RunCloud target %1$s failed: %2$s', $key, $failure['message']) : $failure['message'];
+				$results[$key] = ['ok' => false, 'status' => $failure['status'], 'message' => $message];
+				$failures[]    = $message;
+				$status        = $status ?: $failure['status'];
+				$outcome       = $failure['outcome'];
+				Log::operation('test', '', 'failed', $failure['status'], $message, 'error');
 			}
-			Log::operation('test', '', 'failed', $failure['status'], $failure['message'], 'error');
-			$previous = get_network_option(null, self::LAST_TEST_OPTION, []);
-			update_network_option(null, self::LAST_TEST_OPTION, [
-				'ok'      => false,
-				'time'    => time(),
-				'status'  => $failure['status'],
-				'message' => $failure['message'],
-			] + array_intersect_key(is_array($previous) ? $previous : [], array_flip(['api', 'server', 'app', 'domains', 'ssl_mode'])));
-			return new \WP_Error('wu_runcloud_' . $failure['outcome'], $failure['message'], ['status' => $failure['status']]);
 		}
+		$previous = get_network_option(null, self::LAST_TEST_OPTION, []);
+		$previous = is_array($previous) ? $previous : [];
+		if ($first !== null) {
+			$previous = [
+				'api'      => (string) ($first['api'] ?? ''),
+				'server'   => (string) ($first['server']['name'] ?? ''),
+				'app'      => (string) ($first['app']['name'] ?? ''),
+				'domains'  => (int) ($first['domains'] ?? 0),
+				'ssl_mode' => (string) ($first['ssl_mode'] ?? ''),
+			];
+			Settings::release_hold();
+		}
+		$summary = ['ok' => $failures === [], 'time' => time()]
+			+ ($failures === [] ? [] : ['status' => $status, 'message' => implode(' ', $failures)])
+			+ array_intersect_key($previous, array_flip(['api', 'server', 'app', 'domains', 'ssl_mode']))
+			+ ($named ? ['targets' => $results] : []);
+		update_network_option(null, self::LAST_TEST_OPTION, $summary);
+		if ($failures !== []) {
+			return new \WP_Error('wu_runcloud_' . ($first === null || !$named ? $outcome : 'target'), $summary['message'], ['status' => $status, 'targets' => $results]);
+		}
+		return $named ? $first + ['targets' => $results] : $first;
 	}
 }

@@ -31,9 +31,12 @@ class Domains_Table extends \WP_List_Table {
 	}
 
 	public function get_columns() {
+		// With several targets each row is one domain on one web app (server:app).
+		$target = Settings::uses_target_list() ? ['target' => __('Target (server:app)', 'wu-runcloud')] : [];
 		return [
 			'cb'       => '<input type="checkbox" />',
 			'domain'   => __('Domain', 'wu-runcloud'),
+		] + $target + [
 			'state'    => __('Status', 'wu-runcloud'),
 			'runcloud' => __('RunCloud id', 'wu-runcloud'),
 			'ours'     => __('Added by this plugin', 'wu-runcloud'),
@@ -112,7 +115,7 @@ class Domains_Table extends \WP_List_Table {
 	protected function column_cb($item) {
 		return sprintf(
 			'<label class="screen-reader-text" for="wu-rc-domain-%1$s">%2$s</label><input type="checkbox" id="wu-rc-domain-%1$s" name="domains[]" value="%3$s" />',
-			esc_attr(md5($item->domain)),
+			esc_attr(md5($item->domain . "|" . $item->target)),
 			/* translators: %s: domain */
 			esc_html(sprintf(__('Select %s', 'wu-runcloud'), $item->domain)),
 			esc_attr($item->domain)
@@ -133,6 +136,10 @@ class Domains_Table extends \WP_List_Table {
 		$cell = sprintf('<span class="wu-rc-state wu-rc-state-%s">%s</span>', esc_attr($item->state), esc_html($item->label));
 		// Failures have their own column; a domain on its way says what it waits for.
 		return $item->state !== 'failing' && $item->note !== '' ? $cell . '<br><span class="description wu-rc-note">' . esc_html($item->note) . '</span>' : $cell;
+	}
+
+	protected function column_target($item) {
+		return esc_html((string) $item->target);
 	}
 
 	protected function column_runcloud($item) {

@@ -240,6 +240,8 @@ final class Network_Admin {
 				'missing'     => Settings::missing_constants(),
 				'server_id'   => Settings::server_id(),
 				'app_id'      => Settings::app_id(),
+				// With WU_RUNCLOUD_TARGETS: every usable pair, then each unusable one named.
+				'targets'     => Settings::uses_target_list() ? array_merge(array_map([Settings::class, 'target_key'], Settings::targets()), Settings::target_problems()) : null,
 				'last_test'   => get_network_option(null, Domain_Sync::LAST_TEST_OPTION, []),
 				'last_sync'   => get_network_option(null, Reconciler::LAST_SYNC_OPTION, []),
 				'preview'     => get_site_transient('wu_runcloud_preview_' . get_current_user_id()),
@@ -393,7 +395,12 @@ final class Network_Admin {
 			/* translators: %d: number of domains */
 			$this->flash('success', sprintf(_n('%d domain will be looked up in RunCloud again by the next worker run.', '%d domains will be looked up in RunCloud again by the next worker run.', $queued, 'wu-runcloud'), $queued));
 		} elseif ($do !== '') {
-			$failing = array_filter(Domain_Status::latest_ops($domains, get_current_network_id()), static fn($op) => in_array($op->status, Queue::PROBLEMS, true));
+			$latest = [];
+			foreach (Settings::targets() as $target) {
+				// Each target's own operation: retrying one never retries another's.
+				$latest = array_merge($latest, array_values(Domain_Status::latest_ops($domains, get_current_network_id(), $target)));
+			}
+			$failing = array_filter($latest, static fn($op) => in_array($op->status, Queue::PROBLEMS, true));
 			$this->flash_bulk($do, array_map(static fn($op) => (int) $op->id, $failing), count($domains));
 		}
 		$this->redirect_back();
@@ -454,6 +461,16 @@ final class Network_Admin {
 	public static function test_message($result): string {
 		if (is_wp_error($result)) {
 			return $result->get_error_message();
+		}
+		if (isset($result['targets']) && is_array($result['targets'])) {
+			// Several targets: each one's app, so the operator sees every one answered.
+			$parts = [];
+			foreach ($result['targets'] as $key => $one) {
+				/* translators: 1: server:app, 2: server name, 3: app name, 4: domain count, 5: SSL mode */
+				$parts[] = sprintf(_n('%1$s: server "%2$s", web application "%3$s", %4$d domain, SSL mode %5$s', '%1$s: server "%2$s", web application "%3$s", %4$d domains, SSL mode %5$s', (int) $one['domains'], 'wu-runcloud'), $key, $one['server'], $one['app'], (int) $one['domains'], $one['ssl_mode']);
+			}
+			/* translators: 1: API version, 2: each target's summary */
+			return sprintf(__('Connected (API %1$s) to every target: %2$s.', 'wu-runcloud'), (string) ($result['api'] ?? ''), implode('; ', $parts));
 		}
 		return sprintf(
 			/* translators: 1: API version, 2: server name, 3: app name, 4: domain count, 5: SSL mode */

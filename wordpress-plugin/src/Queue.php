@@ -76,25 +76,55 @@ final class Queue {
 	}
 
 	/**
-	 * Record an operation and make sure a worker will run for it.
+	 * Record an operation, one row per target, and make sure a worker will run for it.
 	 *
-	 * @param array $context `network_id` (default: the current network) and `supersede`
+	 * @param array $context `network_id` (default: the current network), `supersede`
 	 *                       (default true: this request replaces the network's waiting
-	 *                       opposite one; the reconcile's prune never overrides a request).
-	 * @return int|null The row id (existing one when de-duplicated), null when it repeats a
-	 *                  success of the last REPEAT_WINDOW seconds.
+	 *                       opposite one; the reconcile's prune never overrides a request)
+	 *                       and `target` ([server, app]: that target only; default: every
+	 *                       configured target).
+	 * @return int|null The first target's row id (existing one when de-duplicated), null when
+	 *                  it repeats a success of the last REPEAT_WINDOW seconds.
 	 */
 	public static function enqueue(string $op, string $domain, int $site_id = 0, string $source = '', int $delay = 0, array $context = []): ?int {
-		global $wpdb;
-		if (!in_array($op, self::OPS, true)) {
-			return null;
+		foreach (self::enqueue_each($op, $domain, $site_id, $source, $delay, $context) as $id) {
+			if ($id !== null) {
+				return $id;
+			}
 		}
+		return null;
+	}
+
+	/**
+	 * As enqueue(), with every target's row: each target is worked, retried and failed on its
+	 * own, so one RunCloud server down never holds up the others.
+	 *
+	 * @return array<string, int|null> "server:app" => row id (null: repeats a recent success)
+	 */
+	public static function enqueue_each(string $op, string $domain, int $site_id = 0, string $source = '', int $delay = 0, array $context = []): array {
+		if (!in_array($op, self::OPS, true)) {
+			return [];
+		}
+		// Recorded before any target is usable: one row, aimed at the targets when claimed.
+		$targets = isset($context['target']) ? [[(int) $context['target'][0], (int) $context['target'][1]]] : (Settings::targets() ?: [[0, 0]]);
+		$out     = [];
+		foreach ($targets as $target) {
+			$out[Settings::target_key($target)] = self::enqueue_one($op, $domain, $site_id, $source, $delay, $context, $target);
+		}
+		return $out;
+	}
+
+	private static function enqueue_one(string $op, string $domain, int $site_id, string $source, int $delay, array $context, array $target): ?int {
+		global $wpdb;
 		$table   = self::table();
 		$app_op  = in_array($op, self::APP_OPS, true);
 		$domain  = $app_op ? '' : Domain_Name::normalize($domain);
 		$network = (int) ($context['network_id'] ?? get_current_network_id());
 		$now     = time();
 		$at      = $now + max(0, $delay);
+		[$server, $app] = $target;
+		// A row recorded before any target was usable is this target's too.
+		$ours = $wpdb->prepare('((server_id = %d AND app_id = %d) OR (server_id = 0 AND app_id = 0))', $server, $app);
 
 		if ($op === 'add' || $op === 'remove') {
 			if ($context['supersede'] ?? true) {
@@ -104,7 +134,7 @@ final class Queue {
 				// remove runs (Ownership).
 				$opposite = $op === 'add' ? 'remove' : 'add';
 				$wpdb->query($wpdb->prepare(
-					"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND network_id = %d AND op = %s AND status IN (" . self::in(self::OUTSTANDING) . ')',
+					"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE domain = %s AND network_id = %d AND op = %s AND {$ours} AND status IN (" . self::in(self::OUTSTANDING) . ')',
 					$now, $domain, $network, $opposite
 				));
 			}
@@ -113,7 +143,7 @@ final class Queue {
 			// A remove that was kept is no success to repeat: asking again looks again.
 			$repeats = $op === 'remove' ? ['done'] : ['done', 'skipped'];
 			$last    = $wpdb->get_row($wpdb->prepare(
-				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND op IN ('add','remove') AND status NOT IN (" . self::in(self::SET_ASIDE) . ') ORDER BY id DESC LIMIT 1',
+				"SELECT op, status, updated_at FROM {$table} WHERE domain = %s AND network_id = %d AND {$ours} AND op IN ('add','remove') AND status NOT IN (" . self::in(self::SET_ASIDE) . ') ORDER BY id DESC LIMIT 1',
 				$domain, $network
 			));
 			if ($last && $last->op === $op && in_array($last->status, $repeats, true) && (int) $last->updated_at >= $now - self::REPEAT_WINDOW) {
@@ -121,15 +151,23 @@ final class Queue {
 			}
 		}
 
+		if ($target !== [0, 0]) {
+			// The same request recorded before any target was usable (or before rows were
+			// keyed by target) waits already: it is aimed at every target when claimed.
+			$unaimed = $wpdb->get_var($wpdb->prepare("SELECT id FROM {$table} WHERE dedup_key = %s", self::dedup_key($op, $domain, $network, [0, 0])));
+			if ($unaimed !== null) {
+				return (int) $unaimed;
+			}
+		}
+
 		// De-duplication is the unique dedup_key (set while a row waits or runs), so two
 		// requests racing in parallel workers still make one row. On a duplicate, insert_id
 		// is the existing row's id and no row is affected.
-		[$server, $app] = Settings::target() ?? [0, 0];
 		$inserted = $wpdb->query($wpdb->prepare(
 			"INSERT INTO {$table} (op, domain, network_id, server_id, app_id, site_id, source, status, attempts, next_attempt_at, created_at, updated_at, dedup_key)
 			 VALUES (%s, %s, %d, %d, %d, %d, %s, 'pending', 0, %d, %d, %d, %s)
 			 ON DUPLICATE KEY UPDATE id = LAST_INSERT_ID(id)",
-			$op, $domain, $network, $server, $app, $site_id, substr($source, 0, 32), $at, $now, $now, self::dedup_key($op, $domain, $network)
+			$op, $domain, $network, $server, $app, $site_id, substr($source, 0, 32), $at, $now, $now, self::dedup_key($op, $domain, $network, $target)
 		));
 		$id = (int) $wpdb->insert_id;
 		if ($inserted !== 1) {
@@ -140,14 +178,47 @@ final class Queue {
 		return $id ?: null;
 	}
 
-	/** A redeploy (or an HTTPS check) covers the whole app, so one waits for every network. */
-	private static function dedup_key(string $op, string $domain, int $network_id): string {
-		return in_array($op, self::APP_OPS, true) ? $op : $op . '|' . $network_id . '|' . $domain;
+	/**
+	 * One waiting row per operation, domain, network and target; a redeploy (or an HTTPS
+	 * check) covers the whole app, so one waits per target for every network.
+	 */
+	private static function dedup_key(string $op, string $domain, int $network_id, array $target): string {
+		$key = Settings::target_key($target);
+		return in_array($op, self::APP_OPS, true) ? $op . '|' . $key : $op . '|' . $network_id . '|' . $domain . '|' . $key;
 	}
 
 	/** The running_key prefix of a target; a domain never contains '*'. */
 	private static function target_key(array $target): string {
 		return $target[0] . ':' . $target[1] . '|';
+	}
+
+	/**
+	 * A row whose target is not configured (recorded before any target was usable, or for an
+	 * app the operator since replaced) is aimed at the configured targets: the first takes the
+	 * row, each other one gets a row of its own. Its operation is still wanted; what was
+	 * recorded for the old app is never acted on (Domains rows stay keyed by their target).
+	 */
+	private static function reaim(object $row): void {
+		global $wpdb;
+		$targets = Settings::targets();
+		if ($targets === [] || !in_array($row->status, self::WAITING, true) || in_array([(int) $row->server_id, (int) $row->app_id], $targets, true)) {
+			return; // Only a row still to run is re-aimed: a finished one stays what it was.
+		}
+		$table = self::table();
+		// IGNORE: the first target may already wait for the same operation (its dedup_key).
+		$moved = $wpdb->query($wpdb->prepare(
+			"UPDATE IGNORE {$table} SET server_id = %d, app_id = %d, dedup_key = IF(dedup_key IS NULL, NULL, %s) WHERE id = %d AND server_id = %d AND app_id = %d AND status IN (" . self::in(self::WAITING) . ')',
+			$targets[0][0], $targets[0][1], self::dedup_key((string) $row->op, (string) $row->domain, (int) $row->network_id, $targets[0]), (int) $row->id, (int) $row->server_id, (int) $row->app_id
+		));
+		if ($moved !== 1) {
+			// The first target already has that operation waiting: this row adds nothing.
+			// (Still on the old target: another worker may have re-aimed it meanwhile.)
+			$wpdb->query($wpdb->prepare("UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE id = %d AND server_id = %d AND app_id = %d AND status IN (" . self::in(self::WAITING) . ')', time(), (int) $row->id, (int) $row->server_id, (int) $row->app_id));
+		}
+		// The other targets' rows (de-duplicated: asking twice makes one).
+		foreach (array_slice($targets, 1) as $target) {
+			self::enqueue_one((string) $row->op, (string) $row->domain, (int) $row->site_id, (string) $row->source, 0, ['network_id' => (int) $row->network_id, 'supersede' => false], $target);
+		}
 	}
 
 	/** Due rows, oldest first; rows whose worker outlived its lease are handed back first. */
@@ -175,8 +246,14 @@ final class Queue {
 	 */
 	public static function claim(int $id, ?int $now = null): ?object {
 		global $wpdb;
-		$target = Settings::target();
-		if ($target === null) {
+		$row = self::get($id);
+		if ($row === null) {
+			return null;
+		}
+		self::reaim($row);
+		$row    = self::get($id);
+		$target = $row !== null ? [(int) $row->server_id, (int) $row->app_id] : null;
+		if ($target === null || !Settings::is_target($target)) {
 			return null;
 		}
 		$now   = $now ?? time();
@@ -187,11 +264,11 @@ final class Queue {
 		// request: a domain added from now on needs a redeploy of its own, so a redeploy stops
 		// absorbing requests once claimed.
 		$claimed = $wpdb->query($wpdb->prepare(
-			"UPDATE IGNORE {$table} SET status = 'running', attempts = attempts + 1, lease = %s, lease_until = %d, server_id = %d, app_id = %d,
+			"UPDATE IGNORE {$table} SET status = 'running', attempts = attempts + 1, lease = %s, lease_until = %d,
 			 running_key = CONCAT(%s, CASE op WHEN 'redeploy_ssl' THEN '*ssl' WHEN 'check_https' THEN '*https' ELSE domain END), updated_at = %d,
 			 dedup_key = IF(op IN ('redeploy_ssl', 'check_https'), NULL, dedup_key)
-			 WHERE id = %d AND status IN (" . self::in(self::WAITING) . ') AND next_attempt_at <= %d',
-			$lease, $now + self::LEASE, $target[0], $target[1], self::target_key($target), time(), $id, $now
+			 WHERE id = %d AND server_id = %d AND app_id = %d AND status IN (" . self::in(self::WAITING) . ') AND next_attempt_at <= %d',
+			$lease, $now + self::LEASE, self::target_key($target), time(), $id, $target[0], $target[1], $now
 		));
 		return $claimed === 1 ? self::get($id) : null;
 	}
@@ -218,7 +295,7 @@ final class Queue {
 		}
 		$table = self::table();
 		return (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE {$table} o JOIN {$table} n ON n.domain = o.domain AND n.network_id = o.network_id AND n.op = %s AND n.id > o.id AND n.status NOT IN (" . self::in(self::SET_ASIDE) . ")
+			"UPDATE {$table} o JOIN {$table} n ON n.domain = o.domain AND n.network_id = o.network_id AND n.server_id = o.server_id AND n.app_id = o.app_id AND n.op = %s AND n.id > o.id AND n.status NOT IN (" . self::in(self::SET_ASIDE) . ")
 			 SET o.status = 'superseded', o.dedup_key = NULL, o.running_key = NULL, o.lease = NULL, o.updated_at = %d WHERE o.id = %d AND o.lease = %s",
 			$row->op === 'add' ? 'remove' : 'add', time(), (int) $row->id, (string) $row->lease
 		));
@@ -229,12 +306,12 @@ final class Queue {
 	 * (done or failed), older failed or retrying redeploys are superseded. A failure that
 	 * repeats batch after batch (e.g. over the 100-name limit) stays one visible problem.
 	 */
-	public static function supersede_older_redeploys(int $id): void {
+	public static function supersede_older_redeploys(object $op): void {
 		global $wpdb;
 		$table = self::table();
 		$wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE op = 'redeploy_ssl' AND id < %d AND status IN (" . self::in(self::PROBLEMS) . ')',
-			time(), $id
+			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, updated_at = %d WHERE op = 'redeploy_ssl' AND server_id = %d AND app_id = %d AND id < %d AND status IN (" . self::in(self::PROBLEMS) . ')',
+			time(), (int) $op->server_id, (int) $op->app_id, (int) $op->id
 		));
 	}
 
@@ -251,8 +328,8 @@ final class Queue {
 		$table = self::table();
 		$max   = (int) $wpdb->get_var("SELECT MAX(id) FROM {$table}");
 		return (int) $wpdb->query($wpdb->prepare(
-			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, last_error = %s, updated_at = %d WHERE op = 'redeploy_ssl' AND id <> %d AND id <= %d AND status IN (" . self::in(self::WAITING) . ')',
-			sprintf('covered by redeploy #%d', (int) $op->id), time(), (int) $op->id, $max
+			"UPDATE {$table} SET status = 'superseded', dedup_key = NULL, last_error = %s, updated_at = %d WHERE op = 'redeploy_ssl' AND server_id = %d AND app_id = %d AND id <> %d AND id <= %d AND status IN (" . self::in(self::WAITING) . ')',
+			sprintf('covered by redeploy #%d', (int) $op->id), time(), (int) $op->server_id, (int) $op->app_id, (int) $op->id, $max
 		));
 	}
 
@@ -409,7 +486,7 @@ final class Queue {
 		$table = self::table();
 		// IGNORE: when a newer request for the same operation already waits, that one stands.
 		$done = (bool) $wpdb->query($wpdb->prepare(
-			"UPDATE IGNORE {$table} SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op IN ('redeploy_ssl', 'check_https'), NULL, CONCAT(op, '|', network_id, '|', domain)) WHERE id = %d AND status IN (" . self::in(self::PROBLEMS) . ')',
+			"UPDATE IGNORE {$table} SET status = 'retrying', next_attempt_at = %d, updated_at = %d, dedup_key = IF(op IN ('redeploy_ssl', 'check_https'), NULL, CONCAT(op, '|', network_id, '|', domain, '|', server_id, ':', app_id)) WHERE id = %d AND status IN (" . self::in(self::PROBLEMS) . ')',
 			time(), time(), $id
 		));
 		if ($done) {

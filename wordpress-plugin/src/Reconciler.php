@@ -58,8 +58,8 @@ final class Reconciler {
 			$errors[] = sprintf(__('the list of sites could not be read (%s)', 'wu-runcloud'), Log::clean($wpdb->last_error));
 		}
 		// Asked for explicitly (wu_add_domain, CLI) and not removed since.
-		$target = Settings::target();
-		if ($target !== null) {
+		// A request is for every target; one recorded on any of them is still wanted.
+		foreach (Settings::targets() as $target) {
 			try {
 				$domains = array_merge($domains, Domains::requested((int) $network->id, $target));
 			} catch (\RuntimeException $e) {
@@ -138,16 +138,69 @@ final class Reconciler {
 	 *                         `prune` (status done|preview|aborted|held|off, reasons, held, kept,
 	 *                         first_miss, limit).
 	 */
-	public static function run(bool $dry_run, bool $prune = true, bool $force = false, ?array $confirmed = null, ?callable $progress = null) {
+	public static function run(bool $dry_run, bool $prune = true, bool $force = false, ?array $confirmed = null, ?callable $progress = null, ?array $only = null) {
 		$not_ready = Domain_Sync::not_ready();
 		if ($not_ready !== null) {
 			return $not_ready;
 		}
 		$progress ??= static function (string $message, int $more = 0): void {};
-		$target = (array) Settings::target(); // not_ready() made sure the ids are usable
-		Domains::adopt_unscoped($target);
+		Domains::adopt_unscoped((array) Settings::target()); // not_ready() made sure one is usable
+		$targets = $only !== null ? [$only] : Settings::targets();
+		if (count($targets) === 1) {
+			return self::run_target($targets[0], $dry_run, $prune, $force, $confirmed, $progress);
+		}
+		// Each target on its own: one that fails says so and the others still converge.
+		$merged = ['added' => [], 'removed' => [], 'skipped' => [], 'failed' => [], 'unchanged' => 0, 'requests' => 0, 'pruned_candidates' => [], 'targets' => []];
+		$report = null;
+		foreach ($targets as $i => $target) {
+			$key = Settings::target_key($target);
+			if ($i > 0) {
+				$progress('', 2);
+			}
+			$result = self::run_target($target, $dry_run, $prune, $force, $confirmed, static fn(string $message, int $more = 0) => $progress($message !== '' ? "{$key}: {$message}" : '', $more));
+			if (is_wp_error($result)) {
+				$merged['failed'][$key] = sprintf('target %1$s: %2$s', $key, $result->get_error_message());
+				$merged['targets'][$key] = $result;
+				continue;
+			}
+			$merged['targets'][$key] = $result;
+			foreach (['added', 'removed', 'skipped', 'pruned_candidates'] as $list) {
+				$merged[$list] = array_values(array_unique(array_merge($merged[$list], (array) $result[$list])));
+			}
+			foreach ((array) $result['failed'] as $domain => $message) {
+				$merged['failed'][$domain] = sprintf('target %1$s: %2$s', $key, $message);
+			}
+			$merged['unchanged'] += is_array($result['unchanged'] ?? null) ? count($result['unchanged']) : (int) ($result['unchanged'] ?? 0);
+			$merged['requests']  += (int) ($result['requests'] ?? 0);
+			// The prune that did not go through speaks for all (held or aborted on any target).
+			if ($report === null || ($report['status'] === 'done' && $result['prune']['status'] !== 'done')) {
+				$kept   = ($report['kept'] ?? []) + (array) $result['prune']['kept'];
+				$report = $result['prune'];
+				$report['kept'] = $kept;
+			} else {
+				$report['kept'] += (array) $result['prune']['kept'];
+			}
+		}
+		$merged['prune'] = $report ?? ['status' => 'aborted', 'removed' => [], 'candidates' => [], 'reasons' => array_values($merged['failed']), 'held' => [], 'kept' => [], 'first_miss' => [], 'limit' => 0];
+		// The page's "last sync" speaks for every target, not the last one run.
+		$last = get_network_option(null, self::LAST_SYNC_OPTION, []);
+		update_network_option(null, self::LAST_SYNC_OPTION, [
+			'added'     => array_slice($merged['added'], 0, 100),
+			'removed'   => array_slice($merged['removed'], 0, 100),
+			'failed'    => array_slice($merged['failed'], 0, 100, true),
+			'unchanged' => $merged['unchanged'],
+			'skipped'   => count($merged['skipped']),
+			'requests'  => $merged['requests'],
+			'prune'     => $merged['prune']['status'],
+			'prune_why' => self::prune_summary($merged['prune']),
+		] + (is_array($last) ? $last : []));
+		return $merged;
+	}
+
+	/** One reconcile of one target: its adds through wu_runcloud_sync, its guarded prune. */
+	private static function run_target(array $target, bool $dry_run, bool $prune, bool $force, ?array $confirmed, callable $progress) {
 		$network = get_current_network_id();
-		$config  = Settings::config();
+		$config  = Settings::config($target);
 		$wanted_info = self::wanted();
 		/* translators: %d: number of hostnames */
 		$progress(sprintf(__('%d hostnames wanted', 'wu-runcloud'), count($wanted_info['domains'])));
@@ -162,7 +215,7 @@ final class Reconciler {
 			if (isset($gated[$domain])) {
 				continue;
 			}
-			if (Domain_Sync::wildcard_covering($domain, $config) !== null) {
+			if (Domain_Sync::wildcard_covering($domain, $config, $target) !== null) {
 				$skipped[] = $domain;
 			} else {
 				$wanted[] = $domain;
@@ -199,7 +252,7 @@ final class Reconciler {
 				Domain_State::set($target, (string) $name, Domain_State::IN_RUNCLOUD);
 			}
 			if ($added !== []) {
-				Queue::enqueue('redeploy_ssl', '', 0, 'reconcile', Domain_Sync::ssl_delay(), ['network_id' => $network]);
+				Queue::enqueue('redeploy_ssl', '', 0, 'reconcile', Domain_Sync::ssl_delay(), ['network_id' => $network, 'target' => $target]);
 			}
 			foreach ($failed as $name => $message) {
 				Log::operation('sync', (string) $name, 'failed', 0, (string) $message, 'error');
@@ -317,7 +370,7 @@ final class Reconciler {
 		$ids = [];
 		foreach ($eligible as $domain) {
 			// Never supersedes a request: a remove of the reconcile is the weakest intent.
-			$id = Queue::enqueue('remove', $domain, 0, 'reconcile', 0, ['network_id' => $network, 'supersede' => false]);
+			$id = Queue::enqueue('remove', $domain, 0, 'reconcile', 0, ['network_id' => $network, 'supersede' => false, 'target' => $target]);
 			if ($id !== null) {
 				$ids[$domain] = $id;
 			}

@@ -16,7 +16,7 @@ defined('ABSPATH') || exit;
 
 final class Schema {
 
-	public const VERSION        = '5';
+	public const VERSION        = '6';
 	public const VERSION_OPTION = 'wu_runcloud_db_version';
 
 	/** Table names without the network's base prefix: use table(). */
@@ -41,6 +41,7 @@ final class Schema {
 		global $wpdb;
 		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		self::scope_rows();
+		self::key_by_target();
 
 		$charset = $wpdb->get_charset_collate();
 		$ops     = self::table(self::OPS);
@@ -194,6 +195,20 @@ final class Schema {
 				$main
 			));
 		}
+	}
+
+	/**
+	 * Schema 6: a waiting row's dedup_key names its target (one row per target), so a request
+	 * made after the upgrade is still absorbed by the row waiting from before it. Idempotent:
+	 * a key with a target has a colon, which neither a domain nor an operation has.
+	 */
+	private static function key_by_target(): void {
+		global $wpdb;
+		$ops = self::table(self::OPS);
+		if (!self::has_table($ops) || !self::has_column($ops, 'server_id')) {
+			return;
+		}
+		$wpdb->query("UPDATE IGNORE {$ops} SET dedup_key = IF(op IN ('redeploy_ssl', 'check_https'), CONCAT(op, '|', server_id, ':', app_id), CONCAT(op, '|', network_id, '|', domain, '|', server_id, ':', app_id)) WHERE dedup_key IS NOT NULL AND dedup_key NOT LIKE '%:%'");
 	}
 
 	private static function has_table(string $table): bool {

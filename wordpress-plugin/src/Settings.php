@@ -33,7 +33,14 @@ final class Settings {
 		'WU_RUNCLOUD_API_SECRET',
 		'WU_RUNCLOUD_SERVER_ID',
 		'WU_RUNCLOUD_APP_ID',
+		'WU_RUNCLOUD_TARGETS',
 	];
+
+	/**
+	 * Addresses of a load balancer in front of the targets (comma-separated): a domain whose
+	 * DNS points there is as ready as one pointing at a target's server.
+	 */
+	public const BALANCER_CONSTANT = 'WU_RUNCLOUD_BALANCER_IPS';
 
 	/**
 	 * Overrides: a simulator's base URL, an extra CA bundle, the resolvers of the DNS gate
@@ -109,6 +116,9 @@ final class Settings {
 				$missing[] = 'WU_RUNCLOUD_API_TOKEN';
 			}
 		}
+		if (self::uses_target_list()) {
+			return $missing;
+		}
 		foreach (['WU_RUNCLOUD_SERVER_ID', 'WU_RUNCLOUD_APP_ID'] as $constant) {
 			if (self::get($constant) === '') {
 				$missing[] = $constant;
@@ -138,27 +148,109 @@ final class Settings {
 		return self::get('WU_RUNCLOUD_APP_ID');
 	}
 
-	/**
-	 * The web application every operation goes to, as [server id, app id]. Domain rows and
-	 * the one-worker-per-domain rule are keyed by it, so a changed WU_RUNCLOUD_APP_ID (or
-	 * server) never acts on what was recorded for the old one.
-	 *
-	 * @return array{0:int, 1:int}|null Null while either id is not a positive whole number.
-	 */
-	public static function target(): ?array {
-		$ids = [self::server_id(), self::app_id()];
-		foreach ($ids as $id) {
-			if (!ctype_digit($id) || ltrim($id, '0') === '' || strlen(ltrim($id, '0')) > 18) {
-				return null;
-			}
-		}
-		return [(int) $ids[0], (int) $ids[1]];
+	/** WU_RUNCLOUD_TARGETS is set: it replaces WU_RUNCLOUD_SERVER_ID and WU_RUNCLOUD_APP_ID. */
+	public static function uses_target_list(): bool {
+		return self::get('WU_RUNCLOUD_TARGETS') !== '';
 	}
 
-	/** Why target() is null, naming the constant; '' when the ids are usable. */
+	/** A RunCloud id as written: a positive whole number that fits a BIGINT. */
+	private static function is_id(string $id): bool {
+		return ctype_digit($id) && ltrim($id, '0') !== '' && strlen(ltrim($id, '0')) <= 18;
+	}
+
+	/**
+	 * Every web application the network is served by, each as [server id, app id], with the
+	 * problem of every entry that is not usable. WU_RUNCLOUD_TARGETS ("server:app,server:app")
+	 * when set, otherwise WU_RUNCLOUD_SERVER_ID + WU_RUNCLOUD_APP_ID as the one target. A
+	 * malformed or repeated pair is left out and named; the others still work.
+	 *
+	 * @return array{targets: array<int, array{0:int, 1:int}>, problems: string[]}
+	 */
+	private static function parse_targets(): array {
+		if (!self::uses_target_list()) {
+			$problem = self::single_target_problem();
+			return $problem === ''
+				? ['targets' => [[(int) self::server_id(), (int) self::app_id()]], 'problems' => []]
+				: ['targets' => [], 'problems' => [$problem]];
+		}
+		$targets  = [];
+		$problems = [];
+		foreach (explode(',', self::get('WU_RUNCLOUD_TARGETS')) as $entry) {
+			$pair = trim($entry);
+			if ($pair === '') {
+				continue;
+			}
+			$ids = array_map('trim', explode(':', $pair));
+			if (count($ids) !== 2 || !self::is_id($ids[0]) || !self::is_id($ids[1])) {
+				$problems[] = sprintf(
+					/* translators: %s: the entry as written */
+					__('WU_RUNCLOUD_TARGETS: "%s" is not a server:app pair of the positive numbers from the RunCloud dashboard URLs (e.g. 11667:940288); it is ignored.', 'wu-runcloud'),
+					$pair
+				);
+				continue;
+			}
+			$target = [(int) $ids[0], (int) $ids[1]];
+			if (in_array($target, $targets, true)) {
+				$problems[] = sprintf(
+					/* translators: %s: the pair */
+					__('WU_RUNCLOUD_TARGETS: "%s" is listed more than once; it is used once.', 'wu-runcloud'),
+					self::target_key($target)
+				);
+				continue;
+			}
+			$targets[] = $target;
+		}
+		if ($targets === [] && $problems === []) {
+			$problems[] = __('WU_RUNCLOUD_TARGETS lists no server:app pair.', 'wu-runcloud');
+		}
+		return ['targets' => $targets, 'problems' => $problems];
+	}
+
+	/**
+	 * The web applications every operation goes to, in the order configured. Domain rows,
+	 * stages, operations and the one-worker-per-domain rule are keyed by each, so a changed
+	 * id never acts on what was recorded for another app.
+	 *
+	 * @return array<int, array{0:int, 1:int}>
+	 */
+	public static function targets(): array {
+		return self::parse_targets()['targets'];
+	}
+
+	/** Why each configured target that is left out is unusable, naming the constant and the pair. */
+	public static function target_problems(): array {
+		return self::parse_targets()['problems'];
+	}
+
+	/** "11667:940288": how a target is written in WU_RUNCLOUD_TARGETS, messages and `--target`. */
+	public static function target_key(array $target): string {
+		return $target[0] . ':' . $target[1];
+	}
+
+	/** Whether [server, app] is one of the configured targets. */
+	public static function is_target(array $target): bool {
+		return in_array([(int) $target[0], (int) $target[1]], self::targets(), true);
+	}
+
+	/**
+	 * The first (with one target: the only) web application, as [server id, app id]: for what
+	 * is about one app only (the hold of an unusable configuration, rows recorded before
+	 * domains were scoped). Everything per domain iterates targets().
+	 *
+	 * @return array{0:int, 1:int}|null Null while no target is usable.
+	 */
+	public static function target(): ?array {
+		return self::targets()[0] ?? null;
+	}
+
+	/** Why no target is usable, naming the constant; '' when at least one is. */
 	public static function target_problem(): string {
+		return self::targets() === [] ? implode(' ', self::target_problems()) : '';
+	}
+
+	private static function single_target_problem(): string {
 		foreach (['WU_RUNCLOUD_SERVER_ID' => self::server_id(), 'WU_RUNCLOUD_APP_ID' => self::app_id()] as $constant => $value) {
-			if (!ctype_digit($value) || ltrim($value, '0') === '' || strlen(ltrim($value, '0')) > 18) {
+			if (!self::is_id($value)) {
 				return sprintf(
 					/* translators: 1: constant name, 2: its value */
 					__('%1$s must be the positive number from the RunCloud dashboard URL, not "%2$s".', 'wu-runcloud'),
@@ -168,6 +260,30 @@ final class Settings {
 			}
 		}
 		return '';
+	}
+
+	/**
+	 * Addresses of the operator's load balancer: a domain pointing at one of them is ready
+	 * for every target (WU_RUNCLOUD_BALANCER_IPS, then the `wu_runcloud_balancer_ips` filter).
+	 *
+	 * @return string[]
+	 */
+	public static function balancer_ips(): array {
+		$ips = defined(self::BALANCER_CONSTANT) ? array_map('trim', explode(',', (string) constant(self::BALANCER_CONSTANT))) : [];
+		/**
+		 * Filters the load balancer's addresses that count as "DNS points here".
+		 *
+		 * @param string[] $ips IPv4 or IPv6 addresses.
+		 */
+		$ips = apply_filters('wu_runcloud_balancer_ips', $ips);
+		$out = [];
+		foreach ((array) $ips as $ip) {
+			$packed = is_string($ip) ? @inet_pton(trim($ip)) : false;
+			if ($packed !== false) {
+				$out[] = inet_ntop($packed);
+			}
+		}
+		return array_values(array_unique($out));
 	}
 
 	/**
@@ -199,14 +315,15 @@ final class Settings {
 	}
 
 	/**
-	 * The configuration array of the extension's contract.
+	 * The configuration array of the extension's contract, for one target (default: the first).
 	 *
 	 * @return array Empty when not configured (callers check is_configured() first).
 	 */
-	public static function config(): array {
+	public static function config(?array $target = null): array {
 		if (!self::is_configured()) {
 			return [];
 		}
+		$target = $target ?? self::target();
 		$config = [];
 		if (self::credential_mode() === 'token') {
 			$config['api_token'] = self::get('WU_RUNCLOUD_API_TOKEN');
@@ -214,8 +331,8 @@ final class Settings {
 			$config['api_key']    = self::get('WU_RUNCLOUD_API_KEY');
 			$config['api_secret'] = self::get('WU_RUNCLOUD_API_SECRET');
 		}
-		$config['server_id'] = self::server_id();
-		$config['app_id']    = self::app_id();
+		$config['server_id'] = $target !== null ? (string) $target[0] : self::server_id();
+		$config['app_id']    = $target !== null ? (string) $target[1] : self::app_id();
 		if (defined('WU_RUNCLOUD_API_URL') && WU_RUNCLOUD_API_URL) {
 			$config['base_url'] = (string) WU_RUNCLOUD_API_URL;
 		}
@@ -246,6 +363,11 @@ final class Settings {
 			}
 		}
 		$config['setting_names'] = self::SETTING_NAMES;
+		if (self::uses_target_list() && $target !== null) {
+			// A message about an id then names the pair to fix (a setting name has no colon).
+			$config['setting_names']['server_id'] = sprintf('WU_RUNCLOUD_TARGETS (server %d of the pair %d and %d)', $target[0], $target[0], $target[1]);
+			$config['setting_names']['app_id']    = sprintf('WU_RUNCLOUD_TARGETS (app %d of the pair %d and %d)', $target[1], $target[0], $target[1]);
+		}
 		return $config;
 	}
 

@@ -235,17 +235,22 @@ final class Site_Health {
 	public static function domains(): array {
 		$views   = Domain_Status::view_counts(Domain_Status::counts());
 		$failing = Domain_Status::page(['states' => ['failing'], 'per_page' => 3]);
-		$ssl     = self::latest_redeploy();
 		$lines   = [];
 		$permanent = false;
-		if ($ssl !== null && in_array($ssl->status, Queue::PROBLEMS, true)) {
-			$lines[]   = self::describe_op($ssl);
-			// Retried or not, the app's new domains have no HTTPS until it succeeds.
-			$permanent = true;
+		foreach (Settings::targets() as $target) {
+			// Each target's own latest order: one app's success never hides another's failure.
+			$ssl = self::latest_redeploy($target);
+			if ($ssl !== null && in_array($ssl->status, Queue::PROBLEMS, true)) {
+				$lines[]   = (Settings::uses_target_list() ? Settings::target_key($target) . ': ' : '') . self::describe_op($ssl);
+				// Retried or not, the app's new domains have no HTTPS until it succeeds.
+				$permanent = true;
+			}
 		}
 		foreach ($failing as $row) {
+			// With several targets a domain fails on one web app: say which.
+			$name      = Settings::uses_target_list() ? sprintf('%s (%s)', $row->domain, $row->target) : $row->domain;
 			/* translators: 1: domain, 2: the failure */
-			$lines[]   = sprintf(__('%1$s: %2$s', 'wu-runcloud'), $row->domain, $row->last_error);
+			$lines[]   = sprintf(__('%1$s: %2$s', 'wu-runcloud'), $name, $row->last_error);
 			$permanent = $permanent || $row->op_status === 'failed';
 		}
 		$action = self::page_action(['tab' => 'domains', 'view' => 'failing'], __('Review the failing domains', 'wu-runcloud'));
@@ -275,12 +280,13 @@ final class Site_Health {
 	}
 
 	/** The newest SSL redeploy that was not set aside, or null. */
-	private static function latest_redeploy(): ?object {
+	private static function latest_redeploy(array $target): ?object {
 		global $wpdb;
 		$table = Queue::table();
-		return $wpdb->get_row(
-			"SELECT * FROM {$table} WHERE op = 'redeploy_ssl' AND status NOT IN ('" . implode("','", Queue::SET_ASIDE) . "') ORDER BY id DESC LIMIT 1"
-		) ?: null;
+		return $wpdb->get_row($wpdb->prepare(
+			"SELECT * FROM {$table} WHERE op = 'redeploy_ssl' AND server_id = %d AND app_id = %d AND status NOT IN ('" . implode("','", Queue::SET_ASIDE) . "') ORDER BY id DESC LIMIT 1",
+			$target[0], $target[1]
+		)) ?: null;
 	}
 
 	/**
@@ -401,6 +407,7 @@ final class Site_Health {
 			'credentials'        => [__('Credentials', 'wu-runcloud'), $credentials],
 			'server_id'          => [__('Server id (WU_RUNCLOUD_SERVER_ID)', 'wu-runcloud'), Settings::server_id() !== '' ? Settings::server_id() : $none],
 			'app_id'             => [__('Web application id (WU_RUNCLOUD_APP_ID)', 'wu-runcloud'), Settings::app_id() !== '' ? Settings::app_id() : $none],
+			'targets'            => [__('Targets (WU_RUNCLOUD_TARGETS)', 'wu-runcloud'), Settings::uses_target_list() ? implode(', ', array_merge(array_map([Settings::class, 'target_key'], Settings::targets()), Settings::target_problems())) : $none],
 			'api_url'            => [__('API URL (WU_RUNCLOUD_API_URL)', 'wu-runcloud'), defined('WU_RUNCLOUD_API_URL') && WU_RUNCLOUD_API_URL ? self::without_userinfo((string) WU_RUNCLOUD_API_URL) : __('RunCloud (default)', 'wu-runcloud')],
 			'ca_file'            => [__('Extra CA file (WU_RUNCLOUD_CA_FILE)', 'wu-runcloud'), defined('WU_RUNCLOUD_CA_FILE') && WU_RUNCLOUD_CA_FILE ? (string) WU_RUNCLOUD_CA_FILE : $none],
 			'client'             => [__('Client (INI wu_runcloud.*)', 'wu-runcloud'), implode(', ', $client)],

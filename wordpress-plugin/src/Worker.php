@@ -101,10 +101,12 @@ final class Worker {
 		}
 		$target = Settings::target();
 		if ($target === null) {
+			// No target is usable: every row would be refused the same way.
 			self::hold_queue(Settings::target_problem());
 			self::schedule(time() + self::HOLD_RECHECK);
 			return 'held';
 		}
+		// Rows from before domains were scoped by target were the one app's, then the first.
 		Domains::adopt_unscoped($target);
 		return null;
 	}
@@ -174,7 +176,7 @@ final class Worker {
 			);
 		}
 		if ($op->op === 'redeploy_ssl') {
-			Queue::supersede_older_redeploys((int) $op->id);
+			Queue::supersede_older_redeploys($op);
 		}
 		return 'ran';
 	}

@@ -129,7 +129,7 @@ $wu_rc_tabs = [
 			</tr>
 			<tr>
 				<th scope="row"><?php esc_html_e('Server / web application', 'wu-runcloud'); ?></th>
-				<td><?php echo esc_html(($data['server_id'] ?: '?') . ' / ' . ($data['app_id'] ?: '?')); ?></td>
+				<td><?php echo esc_html($data['targets'] !== null ? implode(', ', $data['targets']) : ($data['server_id'] ?: '?') . ' / ' . ($data['app_id'] ?: '?')); ?></td>
 			</tr>
 			<tr>
 				<th scope="row"><?php esc_html_e('SSL mode', 'wu-runcloud'); ?></th>

@@ -8,7 +8,8 @@
  * another network's main domain; ours but still used by another network's site; ours but
  * still asked for by another network; added by hand on the app the install moved to; ours,
  * then deleted and added again by hand (the same name under a new id: the stored id is gone,
- * and the extension never falls back to a lookup by name).
+ * and the extension never falls back to a lookup by name); with two targets
+ * (WU_RUNCLOUD_TARGETS), ours on one web app and added by hand on the other.
  * Paths: wu_remove_domain, wu_remove_subdomain, a site deleted, a site's domain changed,
  * `wp runcloud remove`, "Retry now" of an old failed remove, the hourly reconcile, "Sync
  * now", `wp runcloud sync --prune --force` (each reconcile path run twice: a prune needs
@@ -33,10 +34,17 @@ final class ForeignDomainsTest extends TestCase {
 
 	private const READDED = 'ours, deleted and added again by hand';
 
-	/** The app the foreign domain lives on (changes for the app-move kind). */
+	/** The app the foreign domain lives on (changes for the app-move and two-target kinds). */
 	private int $app = self::APP;
 
-	private const KINDS = ['hand-added', 'hand-added, mapped then unmapped', 'app primary domain', 'another network\'s main domain', 'ours, used by another network\'s site', 'ours, asked for by another network', 'hand-added on the new app', self::READDED];
+	private int $server = self::SERVER;
+
+	/** The kind under test (the WP-CLI path words its outcome per kind). */
+	private string $kind = '';
+
+	private const TWO_TARGETS = 'ours on one target, hand-added on the other';
+
+	private const KINDS = [self::TWO_TARGETS, 'hand-added', 'hand-added, mapped then unmapped', 'app primary domain', 'another network\'s main domain', 'ours, used by another network\'s site', 'ours, asked for by another network', 'hand-added on the new app', self::READDED];
 
 	/** @return array<string, array{0:string, 1:string}> */
 	public static function scenarios(): array {
@@ -103,6 +111,21 @@ final class ForeignDomainsTest extends TestCase {
 				$this->set_credentials(['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_SERVER_ID' => (string) self::SERVER, 'WU_RUNCLOUD_APP_ID' => (string) self::NEW_APP]);
 				$this->app = self::NEW_APP;
 				return 'moved.example.com';
+			case self::TWO_TARGETS:
+				$this->reset_sim(['servers' => [
+					['id' => self::SERVER, 'name' => 'web-01', 'ipAddress' => '127.0.0.1', 'webapps' => [['id' => self::APP, 'name' => 'network', 'primary_domain' => 'network.test', 'ssl' => 'basic']]],
+					['id' => 11668, 'name' => 'web-02', 'ipAddress' => '127.0.0.2', 'webapps' => [['id' => 940300, 'name' => 'network-b', 'primary_domain' => 'b.network.test', 'ssl' => 'basic']]],
+				]]);
+				$this->sim()->seed(11668, 940300, ['names' => ['split.example.com']]);
+				$this->set_credentials(['WU_RUNCLOUD_API_TOKEN' => 'sim-token', 'WU_RUNCLOUD_TARGETS' => self::SERVER . ':' . self::APP . ',11668:940300']);
+				do_action('wu_add_domain', 'split.example.com', 1);
+				Worker::process_due();
+				$this->assertTrue(Domains::added_by_us(['split.example.com'], [self::SERVER, self::APP])['split.example.com'] ?? false, 'ours on web-01');
+				foreach (Settings::targets() as $target) {
+					Domains::unrequest(get_current_network_id(), $target, 'split.example.com');
+				}
+				[$this->server, $this->app] = [11668, 940300];
+				return 'split.example.com';
 			case self::READDED:
 				do_action('wu_add_domain', 'again.example.com', 1);
 				Worker::process_due();
@@ -148,15 +171,22 @@ final class ForeignDomainsTest extends TestCase {
 			case 'wp runcloud remove':
 				$run = $this->wp(['runcloud', 'remove', $domain]);
 				$this->assertSame(0, $run['exit'], self::transcript($run));
-				$this->assertStringContainsString("Warning: remove {$domain}: kept: ", $run['stderr'], 'The command says why it keeps it');
+				if ($this->kind === self::READDED) {
+					// The rule lets it through; the extension finds the stored id gone and says so.
+					$this->assertStringContainsString("remove {$domain}: done (not in RunCloud under id ", $run['stdout'], 'The command says the stored id is gone');
+				} else {
+					// With two targets each line names its target ("Warning: target 11668:940300: remove …").
+					$this->assertMatchesRegularExpression('/^Warning: (target \d+:\d+: )?' . preg_quote("remove {$domain}: kept: ", '/') . '/m', $run['stderr'], 'The command says why it keeps it');
+				}
 				file_put_contents(getenv('WU_HARDENING_ARTIFACTS') . '/cli-output.txt', "\$ wp runcloud remove {$domain}\n{$run['stdout']}{$run['stderr']}\n", FILE_APPEND);
 				return true;
 			case 'Retry now':
 				// A remove that failed long ago (an older version, an outage) comes back by hand.
-				$id = Queue::enqueue('remove', $domain, 0, 'old');
-				Queue::fail(Queue::claim($id), 503, 'RunCloud was down', true);
-				$ended = $this->admin_post(1, ['action' => 'wu_runcloud_op', 'op_id' => (string) $id, 'do' => 'retry'], 'wu_runcloud_op_' . $id);
-				$this->assertStringStartsWith('redirect:', $ended);
+				foreach (Queue::enqueue_each('remove', $domain, 0, 'old') as $id) {
+					Queue::fail(Queue::claim($id), 503, 'RunCloud was down', true);
+					$ended = $this->admin_post(1, ['action' => 'wu_runcloud_op', 'op_id' => (string) $id, 'do' => 'retry'], 'wu_runcloud_op_' . $id);
+					$this->assertStringStartsWith('redirect:', $ended);
+				}
 				return true;
 			case 'hourly reconcile':
 				do_action(Plugin::RECONCILE_HOOK);
@@ -191,17 +221,19 @@ final class ForeignDomainsTest extends TestCase {
 	}
 
 	private function survives(string $kind, string $path): void {
-		$domain = $this->arrange($kind);
+		$this->kind = $kind;
+		$domain     = $this->arrange($kind);
 		$this->sim()->clearRequests();
 		$asked  = $this->act($path, $domain);
 
 		self::$tally['scenarios']++;
-		$present = in_array($domain, array_map(static fn($d) => strtolower($d['name']), (array) $this->sim()->domains(self::SERVER, $this->app)), true);
+		$present = in_array($domain, array_map(static fn($d) => strtolower($d['name']), (array) $this->sim()->domains($this->server, $this->app)), true);
 		if (!$present) {
 			self::$tally['deleted']++;
 		}
 		$this->assertTrue($present, "{$kind} / {$path}: {$domain} was deleted; ops:\n" . $this->describe_ops() . "\nrequests:\n" . $this->describe_requests());
-		$this->assertSame([], $this->api_requests('DELETE'), 'Not even attempted');
+		// On the foreign domain's app (with two targets, the other app's copy is ours to remove).
+		$this->assertSame([], $this->api_requests('DELETE', "#/servers/{$this->server}/webapps/{$this->app}/#"), 'Not even attempted');
 		if ($asked && $kind === self::READDED) {
 			// The rule let it through (the plugin's row still says "ours"); the extension, given
 			// the id stored at add time, found it gone and deleted nothing.
@@ -210,7 +242,7 @@ final class ForeignDomainsTest extends TestCase {
 			self::$tally['kept_by_id']++;
 		} elseif ($asked) {
 			// The path really asked, and the rule said no: this scenario could have failed.
-			$kept = array_filter($this->ops($domain), static fn($o) => $o->op === 'remove' && $o->status === 'skipped' && str_starts_with((string) $o->last_error, 'kept: '));
+			$kept = array_filter($this->ops($domain), fn($o) => $o->op === 'remove' && $o->status === 'skipped' && str_starts_with((string) $o->last_error, 'kept: ') && (int) $o->app_id === $this->app);
 			$this->assertNotEmpty($kept, "{$kind} / {$path}: expected a remove kept by the ownership rule; ops:\n" . $this->describe_ops());
 			self::$tally['kept_by_rule']++;
 		}

@@ -14,7 +14,7 @@ final class PublicSurfaceTest extends TestCase {
 
 	private const FIRED = [
 		'apply_filters' => [
-			'wu_runcloud_client_options', 'wu_runcloud_dns_gate',
+			'wu_runcloud_balancer_ips', 'wu_runcloud_client_options', 'wu_runcloud_dns_gate',
 			'wu_runcloud_dns_give_up_days', 'wu_runcloud_dns_proxied_is_ready', 'wu_runcloud_dns_recheck_delays',
 			'wu_runcloud_https_check_delay', 'wu_runcloud_https_checks_per_run', 'wu_runcloud_https_pending_checks',
 			'wu_runcloud_keep_finished_days', 'wu_runcloud_reconcile_recurrence',

@@ -25,7 +25,7 @@ final class QueueTest extends TestCase {
 		$wpdb->suppress_errors(true);
 		$result = $wpdb->query($wpdb->prepare(
 			'INSERT INTO ' . Queue::table() . " (op, domain, status, dedup_key) VALUES ('add', %s, 'pending', %s)",
-			'race.example.com', 'add|' . get_current_network_id() . '|race.example.com'
+			'race.example.com', 'add|' . get_current_network_id() . '|race.example.com|' . self::SERVER . ':' . self::APP // one waiting row per target
 		));
 		$wpdb->suppress_errors(false);
 		$this->assertFalse($result, 'The unique dedup_key must reject a concurrent duplicate');

@@ -89,7 +89,7 @@ final class SchemaMigrationTest extends TestCase {
 		$this->assertSame((int) $second->id, (int) $rows['theirs.second.test']->network_id, 'A site\'s row belongs to the site\'s network');
 		$this->assertSame((int) get_main_network_id(), (int) $rows['old-ours.example.com']->network_id, 'A mapped name belongs to the main network');
 		$this->assertSame('1', $rows['old-ours.example.com']->managed, 'What we knew is kept');
-		$this->assertSame('add|' . get_main_network_id() . '|old-pending.example.com', Queue::get($pending)->dedup_key, 'Waiting rows keep de-duplicating');
+		$this->assertSame('add|' . get_main_network_id() . '|old-pending.example.com|0:0', Queue::get($pending)->dedup_key, 'Waiting rows keep de-duplicating (aimed at the targets when claimed)');
 		$this->assertSame($pending, Queue::enqueue('add', 'old-pending.example.com', 1, 'wu_add_domain'), 'A repeat lands on the migrated row');
 
 		Worker::process_due();
