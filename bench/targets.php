@@ -96,7 +96,7 @@ foreach ([1, 2, 4] as $n) {
 }
 
 $md   = [];
-$md[] = '## 7. Several targets (WU_RUNCLOUD_TARGETS)';
+$md[] = '## 8. Several targets (WU_RUNCLOUD_TARGETS)';
 $md[] = '';
 $md[] = sprintf(
     '`bench/targets.php` (ours only): a fresh simulator per size with 4 servers of one web app each, RunCloud\'s round trip modelled as %d ms (`latency_ms`); %d domains added one by one, each as the worker runs its rows: one row per target, one after the other (DNS gate check, add without SSL); then one coalesced certificate order per target. %s build of the extension, warm worker (client and server addresses known).',
