@@ -16,10 +16,7 @@ defined('ABSPATH') || exit;
 
 class Domains_Table extends \WP_List_Table {
 
-	/** @var array<string, int> view => count */
-	private array $view_counts = [];
-
-	private string $view = 'all';
+	use List_Table_Views;
 
 	public function __construct(array $args = []) {
 		parent::__construct([
@@ -60,18 +57,10 @@ class Domains_Table extends \WP_List_Table {
 	}
 
 	public function prepare_items() {
-		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- read-only listing parameters
-		$view       = isset($_REQUEST['view']) ? sanitize_key(wp_unslash($_REQUEST['view'])) : 'all';
-		$this->view = array_key_exists($view, Domain_Status::VIEWS) ? $view : 'all';
-		$search     = isset($_REQUEST['s']) ? sanitize_text_field(wp_unslash($_REQUEST['s'])) : '';
-		$orderby    = isset($_REQUEST['orderby']) ? sanitize_key(wp_unslash($_REQUEST['orderby'])) : 'domain';
-		$order      = isset($_REQUEST['order']) ? sanitize_key(wp_unslash($_REQUEST['order'])) : 'asc';
-		// phpcs:enable
-		$this->view_counts = Domain_Status::view_counts(Domain_Status::counts($search));
-		$per_page          = $this->get_items_per_page(Network_Admin::DOMAINS_PER_PAGE, 20);
-		$total             = $this->view_counts[$this->view];
-		$paged             = min($this->get_pagenum(), max(1, (int) ceil($total / $per_page)));
-		$this->items       = Domain_Status::page([
+		[$search, $orderby, $order] = $this->read_request(Domain_Status::VIEWS, 'domain', 'asc');
+		$this->view_counts          = Domain_Status::view_counts(Domain_Status::counts($search));
+		[$per_page, $paged]         = $this->paging(Network_Admin::DOMAINS_PER_PAGE);
+		$this->items                = Domain_Status::page([
 			'states'   => Domain_Status::VIEWS[$this->view],
 			'search'   => $search,
 			'orderby'  => $orderby,
@@ -79,33 +68,18 @@ class Domains_Table extends \WP_List_Table {
 			'per_page' => $per_page,
 			'paged'    => $paged,
 		]);
-		$this->set_pagination_args(['total_items' => $total, 'per_page' => $per_page]);
 	}
 
-	public function view_counts(): array {
-		return $this->view_counts;
+	protected function tab(): string {
+		return 'domains';
 	}
 
-	protected function get_views() {
-		$search = isset($_REQUEST['s']) ? sanitize_text_field(wp_unslash($_REQUEST['s'])) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Recommended
-		$links  = [];
-		foreach (Domain_Status::view_labels() as $view => $label) {
-			$links[$view] = [
-				'url'     => Network_Admin::page_url(array_filter(['tab' => 'domains', 'view' => $view, 's' => $search])),
-				'label'   => sprintf('%s <span class="count">(%s)</span>', esc_html($label), number_format_i18n($this->view_counts[$view] ?? 0)),
-				'current' => $view === $this->view,
-			];
-		}
-		return $this->get_views_links($links);
+	protected function view_words(): array {
+		return Domain_Status::view_labels();
 	}
 
-	protected function get_bulk_actions() {
+	protected function bulk_choices(): array {
 		return Network_Admin::domain_actions();
-	}
-
-	/** WP_List_Table's selector, named bulk_action: the form's "action" is admin-post's. */
-	protected function bulk_actions($which = '') {
-		Network_Admin::bulk_selector(Network_Admin::domain_actions(), $which);
 	}
 
 	public function no_items() {

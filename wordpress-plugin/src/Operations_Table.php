@@ -24,10 +24,7 @@ class Operations_Table extends \WP_List_Table {
 		'set_aside' => Queue::SET_ASIDE,
 	];
 
-	/** @var array<string, int> view => count */
-	private array $view_counts = [];
-
-	private string $view = 'all';
+	use List_Table_Views;
 
 	private bool $networks;
 
@@ -87,21 +84,13 @@ class Operations_Table extends \WP_List_Table {
 	}
 
 	public function prepare_items() {
-		// phpcs:disable WordPress.Security.NonceVerification.Recommended -- read-only listing parameters
-		$view       = isset($_REQUEST['view']) ? sanitize_key(wp_unslash($_REQUEST['view'])) : 'all';
-		$this->view = array_key_exists($view, self::VIEWS) ? $view : 'all';
-		$search     = isset($_REQUEST['s']) ? sanitize_text_field(wp_unslash($_REQUEST['s'])) : '';
-		$orderby    = isset($_REQUEST['orderby']) ? sanitize_key(wp_unslash($_REQUEST['orderby'])) : 'id';
-		$order      = isset($_REQUEST['order']) ? sanitize_key(wp_unslash($_REQUEST['order'])) : '';
-		// phpcs:enable
-		$counts = Queue::counts($search);
+		[$search, $orderby, $order] = $this->read_request(self::VIEWS, 'id', '');
+		$counts                     = Queue::counts($search);
 		foreach (self::VIEWS as $name => $statuses) {
 			$this->view_counts[$name] = $statuses === null ? array_sum($counts) : array_sum(array_intersect_key($counts, array_flip($statuses)));
 		}
-		$per_page    = $this->get_items_per_page(Network_Admin::OPERATIONS_PER_PAGE, 20);
-		$total       = $this->view_counts[$this->view];
-		$paged       = min($this->get_pagenum(), max(1, (int) ceil($total / $per_page)));
-		$this->items = Queue::page([
+		[$per_page, $paged] = $this->paging(Network_Admin::OPERATIONS_PER_PAGE);
+		$this->items        = Queue::page([
 			'statuses' => self::VIEWS[$this->view],
 			'search'   => $search,
 			'orderby'  => $orderby,
@@ -109,32 +98,18 @@ class Operations_Table extends \WP_List_Table {
 			'per_page' => $per_page,
 			'paged'    => $paged,
 		]);
-		$this->set_pagination_args(['total_items' => $total, 'per_page' => $per_page]);
 	}
 
-	public function view_counts(): array {
-		return $this->view_counts;
+	protected function tab(): string {
+		return 'operations';
 	}
 
-	protected function get_views() {
-		$search = isset($_REQUEST['s']) ? sanitize_text_field(wp_unslash($_REQUEST['s'])) : ''; // phpcs:ignore WordPress.Security.NonceVerification.Recommended
-		$links  = [];
-		foreach (self::view_labels() as $view => $label) {
-			$links[$view] = [
-				'url'     => Network_Admin::page_url(array_filter(['tab' => 'operations', 'view' => $view, 's' => $search])),
-				'label'   => sprintf('%s <span class="count">(%s)</span>', esc_html($label), number_format_i18n($this->view_counts[$view] ?? 0)),
-				'current' => $view === $this->view,
-			];
-		}
-		return $this->get_views_links($links);
+	protected function view_words(): array {
+		return self::view_labels();
 	}
 
-	protected function get_bulk_actions() {
+	protected function bulk_choices(): array {
 		return Network_Admin::operation_actions();
-	}
-
-	protected function bulk_actions($which = '') {
-		Network_Admin::bulk_selector(Network_Admin::operation_actions(), $which);
 	}
 
 	public function no_items() {
