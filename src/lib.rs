@@ -62,7 +62,10 @@ extern "C" fn minfo(module: *mut ModuleEntry) {
             "RunCloud API",
             "v3 (Bearer token), v2 (key + secret, legacy)"
         );
-        info_table_row!("HTTP client", "reqwest (blocking), redirects not followed");
+        info_table_row!(
+            "HTTP client",
+            "reqwest on a current-thread runtime in the PHP thread, redirects not followed"
+        );
         info_table_row!(
             "TLS backend",
             "rustls (aws-lc-rs), platform roots + optional ca_file"

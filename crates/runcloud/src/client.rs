@@ -1,25 +1,29 @@
-//! The HTTP side: one lazily built, pid-tagged `reqwest::blocking::Client` per php-fpm worker
-//! (never built in MINIT, never reused across a fork, keep-alive across the requests the
-//! worker serves), and [`Session`], which sends one logical [`Request`]: auth headers,
-//! rate-limit pacing, retries, the classification of each attempt, and the decoding of the
-//! answer (the `data` envelope removed once, here).
+//! The HTTP side: one lazily built, pid-tagged `reqwest::Client` per php-fpm worker on a
+//! current-thread tokio runtime that the PHP thread itself drives while it waits for an
+//! answer (no second thread: nothing to hand each request to and back, nothing to lose across
+//! a fork, nothing for PHP's signals to land on; never built in MINIT, never reused across a
+//! fork, keep-alive across the requests the worker serves), and [`Session`], which sends one
+//! logical [`Request`]: auth headers, rate-limit pacing, retries, the classification of each
+//! attempt, and the decoding of the answer (the `data` envelope removed once, here).
 
 use std::cell::Cell;
 use std::error::Error as StdError;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::io::Read;
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use once_cell::sync::Lazy;
-use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION, RETRY_AFTER,
 };
+use reqwest::{Client, RequestBuilder, Response};
 use reqwest::{Method, Url};
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value as Json;
+use tokio::runtime::Runtime;
 
 use crate::config::{Auth, Config, invalid};
 use crate::domain_name::quote;
@@ -71,12 +75,19 @@ impl ClientKey {
     }
 }
 
-/// `(owner pid, clients)`; a worker has one or two, so a list beats a map.
-type Pool = (u32, Vec<(ClientKey, Client)>);
+/// What a worker's requests run on: its runtime and its clients (one or two, so a list
+/// beats a map).
+struct Pool {
+    /// The pid that built it.
+    owner: u32,
+    runtime: Arc<Runtime>,
+    clients: Vec<(ClientKey, Client)>,
+}
 
-/// `(owner pid, clients)`. A fork copies this memory but not the runtime threads the clients
-/// need, so a child that finds another pid here leaks the inherited clients (dropping them
-/// would join a thread that does not exist in this process) and builds its own.
+/// A fork copies this memory and the runtime's file descriptors (its epoll instance, the
+/// pooled connections' sockets), which the parent keeps using: a child that finds another
+/// pid here leaks the inherited pool (dropping it would shut down connections that are the
+/// parent's) and builds its own.
 static CLIENTS: Mutex<Option<Pool>> = Mutex::new(None);
 
 /// How many clients this process has built (for `php --ri` and keep-alive tests).
@@ -86,29 +97,87 @@ fn user_agent() -> String {
     format!("wu-runcloud/{} (+php-extension)", env!("CARGO_PKG_VERSION"))
 }
 
-/// Returns this worker's client for `config`, building it on first use in this pid.
-fn shared_client(config: &Config) -> Result<Client, Error> {
+/// Returns this worker's client for `config` and the runtime it runs on, building them on
+/// first use in this pid.
+fn shared_client(config: &Config) -> Result<(Client, Arc<Runtime>), Error> {
     let meta = config
         .ca_file
         .as_ref()
         .and_then(|p| std::fs::metadata(p).ok());
     let pid = std::process::id();
     let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
-    if guard.as_ref().is_some_and(|(owner, _)| *owner != pid)
+    if guard.as_ref().is_some_and(|pool| pool.owner != pid)
         && let Some(inherited) = guard.take()
     {
         std::mem::forget(inherited);
     }
-    let (_, clients) = guard.get_or_insert_with(|| (pid, Vec::new()));
-    if let Some((_, c)) = clients.iter().find(|(k, _)| k.is(config, meta.as_ref())) {
-        return Ok(c.clone());
+    if guard.is_none() {
+        *guard = Some(Pool {
+            owner: pid,
+            runtime: Arc::new(build_runtime()?),
+            clients: Vec::new(),
+        });
     }
-    let client = build_client(config)?;
-    clients.push((ClientKey::of(config, meta.as_ref()), client.clone()));
+    let Some(pool) = guard.as_mut() else {
+        unreachable!("the pool was just set")
+    };
+    if let Some((_, c)) = pool
+        .clients
+        .iter()
+        .find(|(k, _)| k.is(config, meta.as_ref()))
+    {
+        return Ok((c.clone(), pool.runtime.clone()));
+    }
+    let client = {
+        // hyper-util's connector and timers register with the runtime they are built in.
+        let _in_runtime = pool.runtime.enter();
+        build_client(config)?
+    };
+    pool.clients
+        .push((ClientKey::of(config, meta.as_ref()), client.clone()));
     *BUILT.lock().unwrap_or_else(|p| p.into_inner()) += 1;
-    Ok(client)
+    Ok((client, pool.runtime.clone()))
 }
 
+/// A current-thread runtime with I/O and timers: it runs only inside `block_on`, on the
+/// thread that calls it (the PHP thread), and spawns no thread of its own.
+fn build_runtime() -> Result<Runtime, Error> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .enable_time()
+        .build()
+        .map_err(|e| Error::client_setup(&chain(&e)))
+}
+
+/// Host names are looked up by the system's resolver (`getaddrinfo`: /etc/hosts, nsswitch,
+/// resolv.conf), as libcurl and reqwest's own resolver do, on a short-lived thread with every
+/// signal blocked, so that the connect timeout also bounds a resolver that hangs. Only a new
+/// connection to a host name looks up (an IP address never does).
+struct SystemResolver;
+
+impl Resolve for SystemResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let host = name.as_str().to_owned();
+        let spawned = with_signals_blocked(|| {
+            std::thread::Builder::new()
+                .name("wu-runcloud-dns".into())
+                .spawn(move || {
+                    let found = (host.as_str(), 0)
+                        .to_socket_addrs()
+                        .map(|addrs| addrs.collect::<Vec<SocketAddr>>());
+                    let _ = tx.send(found);
+                })
+        });
+        Box::pin(async move {
+            spawned?;
+            let addrs = rx.await.map_err(|_| {
+                std::io::Error::other("the resolver thread ended without an answer")
+            })??;
+            Ok(Box::new(addrs.into_iter()) as Addrs)
+        })
+    }
+}
 fn build_client(config: &Config) -> Result<Client, Error> {
     let mut builder = Client::builder()
         .user_agent(user_agent())
@@ -120,7 +189,8 @@ fn build_client(config: &Config) -> Result<Client, Error> {
         .no_proxy()
         .connect_timeout(config.connect_timeout)
         .pool_idle_timeout(Duration::from_secs(55))
-        .tcp_keepalive(Duration::from_secs(30));
+        .tcp_keepalive(Duration::from_secs(30))
+        .dns_resolver(Arc::new(SystemResolver));
     if let Some(path) = &config.ca_file {
         let shown = format!(
             "{} {}",
@@ -136,11 +206,11 @@ fn build_client(config: &Config) -> Result<Client, Error> {
         }
         builder = builder.tls_certs_merge(certs);
     }
-    // The client's runtime thread inherits the signal mask in force when it is spawned:
-    // block everything so SIGPROF/SIGALRM/SIGTERM meant for PHP never land on it.
-    with_signals_blocked(|| builder.build()).map_err(|e| Error::client_setup(&chain(&e)))
+    builder.build().map_err(|e| Error::client_setup(&chain(&e)))
 }
 
+/// Runs `f` with every signal blocked in this thread: a thread spawned inside inherits that
+/// mask, so SIGPROF/SIGALRM/SIGTERM meant for PHP never land on it.
 fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
     // SAFETY: sigset_t is plain data; pthread_sigmask only reads/writes the sets we pass.
     unsafe {
@@ -156,15 +226,15 @@ fn with_signals_blocked<T>(f: impl FnOnce() -> T) -> T {
     }
 }
 
-/// Drops this process's clients (joining their threads) and forgets inherited ones.
-/// Called from MSHUTDOWN; never panics.
+/// Drops this process's clients and runtime (closing its connections) and forgets inherited
+/// ones. Called from MSHUTDOWN; never panics.
 pub fn shutdown() {
     let taken = match CLIENTS.lock() {
         Ok(mut g) => g.take(),
         Err(p) => p.into_inner().take(),
     };
     match taken {
-        Some((owner, clients)) if owner == std::process::id() => drop(clients),
+        Some(pool) if pool.owner == std::process::id() => drop(pool),
         Some(inherited) => std::mem::forget(inherited),
         None => {}
     }
@@ -318,6 +388,7 @@ impl Request {
 pub struct Session<'c> {
     pub config: &'c Config,
     client: Client,
+    runtime: Arc<Runtime>,
     pacer: Pacer,
     requests: Cell<u64>,
 }
@@ -364,10 +435,11 @@ impl Attempt {
 
 impl<'c> Session<'c> {
     pub fn new(config: &'c Config) -> Result<Self, Error> {
-        let client = shared_client(config)?;
+        let (client, runtime) = shared_client(config)?;
         Ok(Session {
             config,
             client,
+            runtime,
             pacer: Pacer {
                 key: config.endpoint.rate_key,
             },
@@ -538,13 +610,19 @@ impl<'c> Session<'c> {
         }
         self.requests.set(self.requests.get() + 1);
         let sent_at = now_secs();
-        match http.send() {
-            Ok(resp) => {
-                self.pacer.observe(sent_at, resp.headers());
-                answer(resp, &self.context(req, retries), retries)
+        let ctx = self.context(req, retries);
+        // The PHP thread runs the runtime until the answer is read: the request, and whatever
+        // the pooled connections' tasks have to do, run here, in this thread.
+        self.runtime.block_on(async {
+            settle_pool().await;
+            match http.send().await {
+                Ok(resp) => {
+                    self.pacer.observe(sent_at, resp.headers());
+                    answer(resp, &ctx, retries).await
+                }
+                Err(e) => Attempt::transport(&e),
             }
-            Err(e) => Attempt::transport(&e),
-        }
+        })
     }
 }
 
@@ -566,12 +644,24 @@ pub(crate) fn decode_failure(bytes: &[u8], e: &serde_json::Error) -> DecodeFailu
     }
 }
 
+/// The runtime runs only while a request is in flight, so a kept-alive connection that the
+/// server closed in between (an idle timeout, a restart) is noticed only when it runs again.
+/// Before a request takes a connection from the pool, this lets the runtime poll its sockets
+/// (the first yield) and run the connection tasks that woke up (the second), so a closed
+/// connection has left the pool and the request opens a new one instead of being written
+/// into a dead socket (which, for an order of a certificate, would be a failure that is
+/// never retried). Two polls of epoll with no wait: a few microseconds.
+async fn settle_pool() {
+    tokio::task::yield_now().await;
+    tokio::task::yield_now().await;
+}
+
 /// `application/json`, the type of everything sent and asked for.
 static JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Classifies an answer by its status, reading at most [`MAX_BODY`] of it. Only the
 /// headers a verdict needs are kept (no copy of the header map).
-fn answer(resp: Response, ctx: &Context<'_>, retries: u32) -> Attempt {
+async fn answer(resp: Response, ctx: &Context<'_>, retries: u32) -> Attempt {
     let status = resp.status().as_u16();
     let header = |name| resp.headers().get(name).cloned();
     let (content_type, location, retry_after) = match status {
@@ -579,7 +669,7 @@ fn answer(resp: Response, ctx: &Context<'_>, retries: u32) -> Attempt {
         300..=399 => (header(CONTENT_TYPE), header(LOCATION), None),
         _ => (header(CONTENT_TYPE), None, header(RETRY_AFTER)),
     };
-    let bytes = match read_capped(resp) {
+    let bytes = match read_capped(resp).await {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Attempt::Done(Err(Error::too_large(ctx, MAX_BODY))),
         Err(e) => return Attempt::transport(&e),
@@ -612,18 +702,20 @@ fn answer(resp: Response, ctx: &Context<'_>, retries: u32) -> Attempt {
 /// The whole body, or `None` when it is longer than [`MAX_BODY`] (announced or read). A
 /// body of announced length is taken in one piece; one without is read in chunks up to the
 /// cap.
-fn read_capped(resp: Response) -> std::io::Result<Option<Vec<u8>>> {
+async fn read_capped(mut resp: Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
     match resp.content_length() {
         Some(n) if n > MAX_BODY as u64 => Ok(None),
         // hyper never delivers more than the announced length.
-        Some(_) => resp
-            .bytes()
-            .map(|b| Some(Vec::from(b)))
-            .map_err(std::io::Error::other),
+        Some(_) => resp.bytes().await.map(|b| Some(Vec::from(b))),
         None => {
             let mut bytes = Vec::new();
-            resp.take(MAX_BODY as u64 + 1).read_to_end(&mut bytes)?;
-            Ok((bytes.len() <= MAX_BODY).then_some(bytes))
+            while let Some(chunk) = resp.chunk().await? {
+                if bytes.len() + chunk.len() > MAX_BODY {
+                    return Ok(None);
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            Ok(Some(bytes))
         }
     }
 }
@@ -967,7 +1059,7 @@ mod tests {
             ("api_key", Value::str("key")),
             ("api_secret", Value::str("sécret:1")),
         ]);
-        let client = reqwest::blocking::Client::builder().build().unwrap();
+        let client = reqwest::Client::builder().build().unwrap();
         let reqwest_made = |c: &Config| {
             let b = client.get("http://127.0.0.1/");
             let b = match &c.auth {
