@@ -1,13 +1,15 @@
-//! What the blocking client's thread hand-off costs, measured apart from everything else
-//! (`make bench` runs it next to the per-call comparison; see bench/README.md).
+//! What the blocking client's thread hand-off cost, measured apart from everything else
+//! (`make bench` runs it next to the per-call comparison; see bench/README.md): the transport
+//! the extension used until issue 18 against the one it uses now.
 //!
 //!   handoff URL CA_FILE TOKEN CALLS blocking|inline
 //!
 //! The same GET on one kept-alive HTTPS connection, CALLS times after one untimed call, with
 //! reqwest configured as the extension configures it, either through
-//! `reqwest::blocking::Client` (what the extension uses: each request is handed to the
+//! `reqwest::blocking::Client` (what the extension used: each request is handed to the
 //! client's runtime thread and the answer handed back) or through `reqwest::Client` on a
-//! current-thread tokio runtime driven by the calling thread (no second thread). Only the
+//! current-thread tokio runtime driven by the calling thread (no second thread: what the
+//! extension uses now, `crates/runcloud/src/client.rs`). Only the
 //! transport differs: both read the whole body and nothing else. Prints one JSON line: CPU
 //! (user + system, every thread), wall time and context switches per call.
 

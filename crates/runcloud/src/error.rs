@@ -377,7 +377,7 @@ impl Error {
         }
     }
 
-    /// The HTTP client itself could not be built (TLS backend, resolver, runtime thread).
+    /// The HTTP client itself could not be built (TLS backend, resolver, runtime).
     pub fn client_setup(detail: &str) -> Error {
         Error::Transport {
             message: format!("could not create the HTTP client: {detail}"),
