@@ -178,6 +178,7 @@ impl Resolve for SystemResolver {
         })
     }
 }
+
 fn build_client(config: &Config) -> Result<Client, Error> {
     let mut builder = Client::builder()
         .user_agent(user_agent())
