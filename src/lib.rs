@@ -36,7 +36,8 @@ pub fn minit(_ty: i32, module_number: i32) -> i32 {
 }
 
 /// Drops this worker's HTTP clients and their runtime (closing its connections) before PHP
-/// unloads the library; forgets clients inherited across a fork. A panic must not cross this `extern "C"` boundary.
+/// unloads the library; forgets clients inherited across a fork. A panic must not cross this
+/// `extern "C"` boundary.
 extern "C" fn mshutdown(_ty: i32, _module_number: i32) -> i32 {
     let _ = std::panic::catch_unwind(runcloud::client::shutdown);
     zend_extra::uninstall_throw_hook();

@@ -111,15 +111,13 @@ fn shared_client(config: &Config) -> Result<(Client, Arc<Runtime>), Error> {
     {
         std::mem::forget(inherited);
     }
-    if guard.is_none() {
-        *guard = Some(Pool {
+    let pool = match &mut *guard {
+        Some(pool) => pool,
+        empty => empty.insert(Pool {
             owner: pid,
             runtime: Arc::new(build_runtime()?),
             clients: Vec::new(),
-        });
-    }
-    let Some(pool) = guard.as_mut() else {
-        unreachable!("the pool was just set")
+        }),
     };
     if let Some((_, c)) = pool
         .clients
