@@ -38,6 +38,29 @@ final class TlsTest extends SimTestCase
         $this->assertSame([], $this->tls->requests(), 'no API request got through an untrusted TLS connection');
     }
 
+    /**
+     * The CA file is looked at when `$config` is parsed: once per PHP request for the same
+     * array (no `stat` on every call), and again for the next array or request, which then
+     * picks up a replaced file.
+     */
+    public function test_a_replaced_ca_file_is_picked_up_when_the_configuration_is_read_again(): void
+    {
+        $ca = tempnam(sys_get_temp_dir(), 'wu-ca');
+        copy(SIM_CA_FILE, $ca);
+        try {
+            $config = $this->v3(['base_url' => SIM_HTTPS_URL, 'ca_file' => $ca]);
+            $this->assertIsArray(wu_runcloud_list_domains($config));
+            file_put_contents($ca, "not a certificate\n");
+            $this->assertIsArray(wu_runcloud_list_domains($config), 'the same array in the same request keeps the client it was parsed with');
+            $reread = $config + ['retries' => 1];
+            $this->assertThrows('WuRunCloud\InvalidArgumentException', 0, ['ca_file', 'certificate'], fn () => wu_runcloud_list_domains($reread));
+            copy(SIM_CA_FILE, $ca);
+            $this->assertIsArray(wu_runcloud_list_domains($config + ['retries' => 2]), 'the restored file is trusted again');
+        } finally {
+            unlink($ca);
+        }
+    }
+
     public function test_a_ca_file_that_is_not_pem_is_invalid_argument(): void
     {
         $bad = tempnam(sys_get_temp_dir(), 'wu-ca');

@@ -25,7 +25,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value as Json;
 use tokio::runtime::Runtime;
 
-use crate::config::{Auth, Config, invalid};
+use crate::config::{Auth, CaStamp, Config, invalid};
 use crate::domain_name::quote;
 use crate::error::{Action, Cause, Context, Error, describe_body, truncate, without_position};
 use crate::retry::{Decision, Failure, Policy, RateWindow, parse_retry_after};
@@ -38,38 +38,29 @@ pub const MAX_BODY: usize = 8 << 20;
 const MIN_ATTEMPT: Duration = Duration::from_millis(10);
 
 /// Clients differ only by what must be fixed at build time: extra CA and connect timeout.
-/// The CA file's size and mtime are part of the key, so a replaced file is picked up.
+/// The CA file's size and mtime as the configuration was parsed are part of the key, so a
+/// replaced file is picked up by the next parse.
 #[derive(Clone, PartialEq, Eq)]
 struct ClientKey {
-    ca_file: Option<(PathBuf, u64, Option<std::time::SystemTime>)>,
+    ca_file: Option<(PathBuf, Option<CaStamp>)>,
     connect_timeout_ms: u128,
 }
 
 impl ClientKey {
-    /// Whether this key is `config`'s, its CA file as `meta` describes it now (compared in
-    /// place: no path is copied to look a client up).
-    fn is(&self, config: &Config, meta: Option<&std::fs::Metadata>) -> bool {
+    /// Whether this key is `config`'s (compared in place: no path is copied to look a
+    /// client up).
+    fn is(&self, config: &Config) -> bool {
         self.connect_timeout_ms == config.connect_timeout.as_millis()
             && match (&self.ca_file, &config.ca_file) {
                 (None, None) => true,
-                (Some((path, len, mtime)), Some(p)) => {
-                    path == p
-                        && *len == meta.map_or(0, |m| m.len())
-                        && *mtime == meta.and_then(|m| m.modified().ok())
-                }
+                (Some((path, stamp)), Some(p)) => path == p && *stamp == config.ca_stamp,
                 _ => false,
             }
     }
 
-    fn of(config: &Config, meta: Option<&std::fs::Metadata>) -> ClientKey {
+    fn of(config: &Config) -> ClientKey {
         ClientKey {
-            ca_file: config.ca_file.as_ref().map(|p| {
-                (
-                    p.clone(),
-                    meta.map_or(0, |m| m.len()),
-                    meta.and_then(|m| m.modified().ok()),
-                )
-            }),
+            ca_file: config.ca_file.clone().map(|p| (p, config.ca_stamp)),
             connect_timeout_ms: config.connect_timeout.as_millis(),
         }
     }
@@ -100,10 +91,6 @@ fn user_agent() -> String {
 /// Returns this worker's client for `config` and the runtime it runs on, building them on
 /// first use in this pid.
 fn shared_client(config: &Config) -> Result<(Client, Arc<Runtime>), Error> {
-    let meta = config
-        .ca_file
-        .as_ref()
-        .and_then(|p| std::fs::metadata(p).ok());
     let pid = std::process::id();
     let mut guard = CLIENTS.lock().unwrap_or_else(|p| p.into_inner());
     if guard.as_ref().is_some_and(|pool| pool.owner != pid)
@@ -122,7 +109,7 @@ fn shared_client(config: &Config) -> Result<(Client, Arc<Runtime>), Error> {
     if let Some((_, c)) = pool
         .clients
         .iter()
-        .find(|(k, _)| k.is(config, meta.as_ref()))
+        .find(|(k, _)| k.is(config))
     {
         return Ok((c.clone(), pool.runtime.clone()));
     }
@@ -132,7 +119,7 @@ fn shared_client(config: &Config) -> Result<(Client, Arc<Runtime>), Error> {
         build_client(config)?
     };
     pool.clients
-        .push((ClientKey::of(config, meta.as_ref()), client.clone()));
+        .push((ClientKey::of(config), client.clone()));
     *BUILT.lock().unwrap_or_else(|p| p.into_inner()) += 1;
     Ok((client, pool.runtime.clone()))
 }

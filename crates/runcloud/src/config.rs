@@ -182,6 +182,13 @@ fn retries_in_range(n: i64) -> Option<u32> {
     (0..=10).contains(&n).then_some(n as u32)
 }
 
+/// What tells a replaced CA file from the one a client was built with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CaStamp {
+    pub len: u64,
+    pub modified: Option<std::time::SystemTime>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub auth: Auth,
@@ -190,6 +197,10 @@ pub struct Config {
     /// API root without `/api/vN` and without a trailing slash.
     pub base_url: String,
     pub ca_file: Option<PathBuf>,
+    /// `ca_file`'s size and mtime when this configuration was parsed: the worker's client
+    /// that trusts it is looked up with them, so a replaced file is picked up by the next
+    /// parse (the next PHP request, which parses `$config` again) without a `stat` per call.
+    pub ca_stamp: Option<CaStamp>,
     /// Budget for one logical request, retries and backoff included.
     pub timeout: Duration,
     pub connect_timeout: Duration,
@@ -280,19 +291,25 @@ impl Config {
             Some(u) => base_url(&u, n("base_url"))?,
             None => DEFAULT_BASE_URL.to_string(),
         };
-        let ca_file = match opt_string(get("ca_file"), n("ca_file"))?.filter(|s| !s.is_empty()) {
+        let (ca_file, ca_stamp) = match opt_string(get("ca_file"), n("ca_file"))?
+            .filter(|s| !s.is_empty())
+        {
             Some(path) => {
                 let path = PathBuf::from(path);
-                if let Err(e) = std::fs::metadata(&path) {
-                    return Err(invalid(format!(
+                let meta = std::fs::metadata(&path).map_err(|e| {
+                    invalid(format!(
                         "{} {} cannot be read: {e}",
                         n("ca_file"),
                         quote(&path.to_string_lossy())
-                    )));
-                }
-                Some(path)
+                    ))
+                })?;
+                let stamp = CaStamp {
+                    len: meta.len(),
+                    modified: meta.modified().ok(),
+                };
+                (Some(path), Some(stamp))
             }
-            None => None,
+            None => (None, None),
         };
         let timeout = seconds(get("timeout"), n("timeout"))?.unwrap_or(defaults.timeout);
         let connect_timeout = seconds(get("connect_timeout"), n("connect_timeout"))?
@@ -330,6 +347,7 @@ impl Config {
             app_id,
             base_url,
             ca_file,
+            ca_stamp,
             timeout,
             connect_timeout,
             retries,
