@@ -106,11 +106,7 @@ fn shared_client(config: &Config) -> Result<(Client, Arc<Runtime>), Error> {
             clients: Vec::new(),
         }),
     };
-    if let Some((_, c)) = pool
-        .clients
-        .iter()
-        .find(|(k, _)| k.is(config))
-    {
+    if let Some((_, c)) = pool.clients.iter().find(|(k, _)| k.is(config)) {
         return Ok((c.clone(), pool.runtime.clone()));
     }
     let client = {
@@ -118,8 +114,7 @@ fn shared_client(config: &Config) -> Result<(Client, Arc<Runtime>), Error> {
         let _in_runtime = pool.runtime.enter();
         build_client(config)?
     };
-    pool.clients
-        .push((ClientKey::of(config), client.clone()));
+    pool.clients.push((ClientKey::of(config), client.clone()));
     *BUILT.lock().unwrap_or_else(|p| p.into_inner()) += 1;
     Ok((client, pool.runtime.clone()))
 }

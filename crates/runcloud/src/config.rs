@@ -291,26 +291,25 @@ impl Config {
             Some(u) => base_url(&u, n("base_url"))?,
             None => DEFAULT_BASE_URL.to_string(),
         };
-        let (ca_file, ca_stamp) = match opt_string(get("ca_file"), n("ca_file"))?
-            .filter(|s| !s.is_empty())
-        {
-            Some(path) => {
-                let path = PathBuf::from(path);
-                let meta = std::fs::metadata(&path).map_err(|e| {
-                    invalid(format!(
-                        "{} {} cannot be read: {e}",
-                        n("ca_file"),
-                        quote(&path.to_string_lossy())
-                    ))
-                })?;
-                let stamp = CaStamp {
-                    len: meta.len(),
-                    modified: meta.modified().ok(),
-                };
-                (Some(path), Some(stamp))
-            }
-            None => (None, None),
-        };
+        let (ca_file, ca_stamp) =
+            match opt_string(get("ca_file"), n("ca_file"))?.filter(|s| !s.is_empty()) {
+                Some(path) => {
+                    let path = PathBuf::from(path);
+                    let meta = std::fs::metadata(&path).map_err(|e| {
+                        invalid(format!(
+                            "{} {} cannot be read: {e}",
+                            n("ca_file"),
+                            quote(&path.to_string_lossy())
+                        ))
+                    })?;
+                    let stamp = CaStamp {
+                        len: meta.len(),
+                        modified: meta.modified().ok(),
+                    };
+                    (Some(path), Some(stamp))
+                }
+                None => (None, None),
+            };
         let timeout = seconds(get("timeout"), n("timeout"))?.unwrap_or(defaults.timeout);
         let connect_timeout = seconds(get("connect_timeout"), n("connect_timeout"))?
             .unwrap_or(defaults.connect_timeout);
