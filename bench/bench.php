@@ -47,6 +47,7 @@ $plan = $smoke ? [
     'bulk_limits' => [100 => 1000], // no pacing wait in a smoke run: correctness only
     'overhead_calls' => 200,
     'overhead_rounds' => 1,
+    'overhead_block' => 50,
     'callgrind_calls' => 0,
     'syscall_calls' => 0,
     'memory_jobs' => 2,
@@ -65,6 +66,7 @@ $plan = $smoke ? [
     'bulk_limits' => [1000 => 500, 10000 => 10000],
     'overhead_calls' => 2000,
     'overhead_rounds' => 9,
+    'overhead_block' => 100,
     'callgrind_calls' => 200,
     'syscall_calls' => 500,
     'memory_jobs' => 10,
@@ -475,6 +477,28 @@ for ($round = 1; $round <= $plan['overhead_rounds']; $round++) {
         $rounds[$mode][] = $j;
     }
 }
+// The same two loops paired in one process, in alternating blocks (ours, curl, curl, ours, …):
+// both sides then share the process's layout, its CPU placement and the load of the moment,
+// which differ from one process to the next far more than the sides differ from each other.
+$paired = [];
+for ($round = 1; $round <= $plan['overhead_rounds']; $round++) {
+    $cmd = array_merge($phpExt, ["$root/bench/worker/overhead.php", $ovCfg, 'both', (string) $plan['overhead_calls'], (string) $plan['overhead_block']]);
+    $c0 = $sim->counters();
+    $raw = shell_exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', $cmd)) . ' 2>&1');
+    $c1 = $sim->counters();
+    $j = json_decode((string) $raw, true);
+    if (!is_array($j) || !isset($j['sides']['ours'], $j['sides']['curl'])) { fail('overhead.php both failed: ' . substr((string) $raw, 0, 1000)); }
+    $j['requests'] = $c1['requests'] - $c0['requests'];
+    $j['connections'] = new_connections($c0, $c1);
+    $want = 2 * ($plan['overhead_calls'] + 1);
+    check($j['sides']['ours']['found'] === $plan['overhead_calls'] && $j['sides']['curl']['found'] === $plan['overhead_calls'] && $j['requests'] === $want && $j['connections'] === 2,
+        "overhead (paired, round $round): every call of each side found the domain with one request, one connection per side",
+        "{$j['sides']['ours']['found']} + {$j['sides']['curl']['found']} of {$plan['overhead_calls']} each found, {$j['requests']} requests (want $want), {$j['connections']} connections");
+    $paired[] = $j;
+}
+$R['phases']['overhead']['paired'] = ['block' => $plan['overhead_block'], 'rounds' => $paired];
+$pr = array_map(fn($j) => $j['sides']['ours']['cpu_us_per_call'] / $j['sides']['curl']['cpu_us_per_call'], $paired);
+say(sprintf('  paired in one process (blocks of %d): extension / curl CPU per call, round by round: min %.3f, median %.3f, max %.3f', $plan['overhead_block'], min($pr), stats($pr)['median'], max($pr)));
 foreach ($rounds as $mode => $rs) {
     $R['phases']['overhead'][$mode] = ['rounds' => $rs];
     $cpu = stats(array_column($rs, 'cpu_us_per_call'));
@@ -593,6 +617,10 @@ foreach (['noext' => $fcgiNo, 'ext' => $fcgiExt] as $k => $f) {
 }
 $first = job($fcgiExt, $memScript, ['op' => 'calls', 'n' => '1']);
 $mem['after_first_call'] = $first;
+// The same first call made with PHP's curl, in the worker without the extension.
+$firstCurl = job($fcgiNo, $memScript, ['op' => 'curl', 'n' => '1']);
+check($firstCurl['ok'] && !$firstCurl['extension_loaded'], 'memory: PHP curl\'s first call found the domain in the worker without the extension', (string) $firstCurl['error']);
+$mem['after_first_curl_call'] = $firstCurl;
 $sizes = [];
 if (preg_match('/^\s*(\d+)\s+(\d+)\s+(\d+)/m', (string) shell_exec('size ' . escapeshellarg($ext) . ' 2>/dev/null'), $sm)) {
     $sizes = ['text' => (int) $sm[1], 'data' => (int) $sm[2], 'bss' => (int) $sm[3]];

@@ -29,6 +29,22 @@ $handoffShare = static function (array $ho) use ($spread): ?float {
     $d = array_map(fn($b, $i) => ['d' => $b['cpu_us_per_call'] - $i['cpu_us_per_call']], $ho['blocking']['rounds'], $ho['inline']['rounds']);
     return $spread($d, 'd')['median'];
 };
+/**
+ * The paired rounds (both sides in one process, alternating blocks): each side's CPU per call
+ * over rounds, and the ratio extension / curl of each round, min / median / max.
+ */
+$pairedStats = static function (array $ov) use ($spread): ?array {
+    if (empty($ov['paired']['rounds'])) { return null; }
+    $rs = $ov['paired']['rounds'];
+    $side = fn(string $k) => array_map(fn($r) => $r['sides'][$k], $rs);
+    return [
+        'rounds' => count($rs), 'block' => $ov['paired']['block'], 'calls' => $rs[0]['sides']['ours']['calls'],
+        'ours' => $spread($side('ours'), 'cpu_us_per_call'), 'curl' => $spread($side('curl'), 'cpu_us_per_call'),
+        'ours_rounds' => $side('ours'), 'curl_rounds' => $side('curl'),
+        'ratio' => $spread(array_map(fn($r) => ['r' => $r['sides']['ours']['cpu_us_per_call'] / $r['sides']['curl']['cpu_us_per_call']], $rs), 'r'),
+        'requests' => end($rs)['requests'], 'connections' => end($rs)['connections'],
+    ];
+};
 $failed = array_values(array_filter($R['checks'], fn($c) => !$c['ok']));
 
 $o = [];
@@ -76,11 +92,19 @@ if (isset($R['phases']['overhead']['ours']['rounds'], $R['phases']['overhead']['
     $a = $spread($ov['ours']['rounds'], 'cpu_us_per_call');
     $c = $spread($ov['curl']['rounds'], 'cpu_us_per_call');
     $h = $handoffShare($R['phases']['handoff'] ?? []);
-    $hl[] = sprintf('Per call on a kept-alive loopback connection, median of %d alternated rounds: the extension %.1f µs of CPU, PHP\'s curl %.1f µs (**%s**; min %s, max %s)%s%s',
-        count($ov['ours']['rounds']), $a['median'], $c['median'], $ratio($a['median'], $c['median']), $ratio($a['min'], $c['min']), $ratio($a['max'], $c['max']),
-        isset($cgs['ours']['ir_per_call'], $cgs['curl']['ir_per_call'])
-            ? sprintf('; %s vs %s instructions (**%s**)', number_format($cgs['ours']['ir_per_call']), number_format($cgs['curl']['ir_per_call']), $ratio($cgs['ours']['ir_per_call'], $cgs['curl']['ir_per_call'])) : '',
-        $h !== null ? sprintf('. The extension drives reqwest\'s async client in the PHP thread; the blocking client it used before issue 18 cost %.1f µs more per request for its thread hand-off, measured in the same rounds (§4b, median).', $h) : '.');
+    $p = $pairedStats($ov);
+    $hl[] = ($p !== null
+        ? sprintf('Per call on a kept-alive loopback connection, both sides in one process in alternating blocks of %d calls, %d rounds: the extension %.1f µs of CPU, PHP\'s curl %.1f µs by the median; '
+            . 'extension / curl round by round **%s** by the median (min %s, max %s). In separate processes, %d alternated rounds: %.1f vs %.1f µs (%s by the median, round by round %s–%s)',
+            $p['block'], $p['rounds'], $p['ours']['median'], $p['curl']['median'], number_format($p['ratio']['median'], 2) . '×', number_format($p['ratio']['min'], 2) . '×', number_format($p['ratio']['max'], 2) . '×',
+            count($ov['ours']['rounds']), $a['median'], $c['median'], $ratio($a['median'], $c['median']),
+            number_format(min(array_map(fn($x, $y) => $x['cpu_us_per_call'] / $y['cpu_us_per_call'], $ov['ours']['rounds'], $ov['curl']['rounds'])), 2) . '×',
+            number_format(max(array_map(fn($x, $y) => $x['cpu_us_per_call'] / $y['cpu_us_per_call'], $ov['ours']['rounds'], $ov['curl']['rounds'])), 2) . '×')
+        : sprintf('Per call on a kept-alive loopback connection, median of %d alternated rounds: the extension %.1f µs of CPU, PHP\'s curl %.1f µs (**%s**; min %s, max %s)',
+            count($ov['ours']['rounds']), $a['median'], $c['median'], $ratio($a['median'], $c['median']), $ratio($a['min'], $c['min']), $ratio($a['max'], $c['max'])))
+        . (isset($cgs['ours']['ir_per_call'], $cgs['curl']['ir_per_call'])
+            ? sprintf('; %s vs %s instructions (**%s**)', number_format($cgs['ours']['ir_per_call']), number_format($cgs['curl']['ir_per_call']), $ratio($cgs['ours']['ir_per_call'], $cgs['curl']['ir_per_call'])) : '')
+        . ($h !== null ? sprintf('. The extension drives reqwest\'s async client in the PHP thread; the blocking client it used before issue 18 cost %.1f µs more per request for its thread hand-off, measured in the same rounds (§4b, median).', $h) : '.');
 }
 if (!empty($R['phases']['memory']['series'])) {
     $mm = $R['phases']['memory'];
@@ -89,7 +113,10 @@ if (!empty($R['phases']['memory']['series'])) {
     $hl[] = sprintf('Memory: loading the extension adds %s kB to an idle php-fpm worker; the first call %s kB more, of which %s kB is the worker\'s own memory (RssAnon) and %s kB pages of the extension\'s code mapped from the page cache, shared with every worker (RssFile); after %s calls RSS is %s kB (%+d kB since the first batch) and `memory_get_usage()` is unchanged.',
         number_format($mm['idle_ext']['rss_kb'] - $mm['idle_noext']['rss_kb']), number_format($f['rss_kb'] - $mm['idle_ext']['rss_kb']),
         isset($f['rss_anon_kb']) ? number_format($f['rss_anon_kb'] - $mm['idle_ext']['rss_anon_kb']) : '?', isset($f['rss_file_kb']) ? number_format($f['rss_file_kb'] - $mm['idle_ext']['rss_file_kb']) : '?',
-        number_format($lastS['calls']), number_format($lastS['rss_kb']), $lastS['rss_kb'] - $mm['series'][0]['rss_kb']);
+        number_format($lastS['calls']), number_format($lastS['rss_kb']), $lastS['rss_kb'] - $mm['series'][0]['rss_kb'])
+        . (isset($mm['after_first_curl_call']) ? sprintf(' The same first call made with PHP\'s curl adds %s kB to a worker without the extension (%s kB own, %s kB mapped pages).',
+            number_format($mm['after_first_curl_call']['rss_kb'] - $mm['idle_noext']['rss_kb']), number_format($mm['after_first_curl_call']['rss_anon_kb'] - $mm['idle_noext']['rss_anon_kb']),
+            number_format($mm['after_first_curl_call']['rss_file_kb'] - $mm['idle_noext']['rss_file_kb'])) : '');
 }
 if (!empty($R['phases']['admin']['scenarios']['domains'])) {
     $ad = $R['phases']['admin'];
@@ -301,6 +328,28 @@ if (isset($ov['ours']['rounds'], $ov['curl']['rounds'])) {
     $o[] = sprintf('| **extension / curl** | %s / **%s** / %s (each round with its own curl round: %s–%s) | | | | | |', $ratio($med['ours']['min'], $med['curl']['min']),
         $ratio($med['ours']['median'], $med['curl']['median']), $ratio($med['ours']['max'], $med['curl']['max']), number_format($pair[0], 2) . '×', number_format(end($pair), 2) . '×');
     $o[] = '';
+    $p = $pairedStats($ov);
+    if ($p !== null) {
+        $o[] = sprintf('**Paired in one process.** Separate processes differ from each other (where the library lands in memory, which CPU the process and the simulator share, what else runs at that moment) by more than the two sides differ, '
+            . 'so the same loops also run in one process: %d rounds (a fresh process each) of %s calls per side, in alternating blocks of %d calls (extension, curl, curl, extension, …), '
+            . 'each side\'s CPU summed over its blocks (getrusage around each block). Both sides then share every condition of the round; the ratio is taken within each round.',
+            $p['rounds'], number_format($p['calls']), $p['block']);
+        $o[] = '';
+        $o[] = '| paired in one process | CPU µs/call: min / median / max | user / system µs (median round) | wall µs/call (median) | context switches/call |';
+        $o[] = '|---|---|---|---|---|';
+        foreach (['ours' => 'extension', 'curl' => 'PHP curl (reused handle)'] as $k => $label) {
+            $rs = $p[$k . '_rounds'];
+            usort($rs, fn($x, $y) => $x['cpu_us_per_call'] <=> $y['cpu_us_per_call']);
+            $mid = $rs[intdiv(count($rs) - 1, 2)];
+            $o[] = sprintf('| %s | %.1f / **%.1f** / %.1f | %.1f / %.1f | %.1f | %.2f |', $label, $p[$k]['min'], $p[$k]['median'], $p[$k]['max'], $mid['user_us_per_call'], $mid['sys_us_per_call'],
+                $spread($rs, 'wall_us_per_call')['median'], $spread($rs, 'context_switches_per_call')['median']);
+        }
+        $o[] = sprintf('| **extension / curl, round by round** | %s / **%s** / %s | | | |', number_format($p['ratio']['min'], 2) . '×', number_format($p['ratio']['median'], 2) . '×', number_format($p['ratio']['max'], 2) . '×');
+        $o[] = '';
+        $o[] = sprintf('Each paired round: %s requests on %d connections (one per side, kept alive). '
+            . 'The user / system split comes from the kernel\'s tick sampling and moves from round to round; the sum is exact.', number_format($p['requests']), $p['connections']);
+        $o[] = '';
+    }
 }
 if (isset($cg['ours']['ir_per_call'], $cg['curl']['ir_per_call'])) {
     $th = $cg['ours']['profile']['threads'] ?? [];
@@ -415,8 +464,8 @@ if (isset($sc['not_run'])) {
     $o[] = 'Reading it: the probe\'s blocking column is the hand-off the extension no longer makes (`futex` and the `write`s to the runtime\'s eventfd: the request goes to the runtime thread, which is woken; the caller parks until the answer and then the body are handed back). '
         . 'The extension polls its socket in the PHP thread as curl does: two `epoll_wait`s per request, as the probe\'s inline column, and about two more plus one eventfd `write` for the pool check before each request '
         . '(the runtime is let to poll its sockets and run the connection tasks that woke, so a connection the server closed while PHP was elsewhere leaves the pool instead of being written to; `tests/php/KeepAliveTest.php` fails without it). '
-        . '`statx` is ours: a configuration with `ca_file` (the benchmark\'s, for the simulator\'s CA) checks the file\'s size and mtime on every call so that a replaced CA file builds a new client; '
-        . 'a configuration without `ca_file`, as in production, makes no such call. `getpid` is ours too: the fork check that keeps a child from using its parent\'s client.';
+        . 'A configuration with `ca_file` (the benchmark\'s, for the simulator\'s CA) has the file\'s size and mtime checked once, when `$config` is parsed (once per PHP request for the same array), not on every call. '
+        . '`getpid` is ours: the fork check that keeps a child from using its parent\'s client.';
     $o[] = '';
 }
 
@@ -424,12 +473,18 @@ if (isset($med['ours'], $med['curl'])) {
     $hoShare = $handoffShare($ho);
     $o[] = '### 4d. What is left above curl, and the transport in the PHP thread';
     $o[] = '';
-    $o[] = sprintf('In this run the extension costs **%s** of curl\'s CPU per call (median; min %s, max %s; round by round %s–%s), so the target of 1.0× is **%s** by the median. ', $ratio($med['ours']['median'], $med['curl']['median']),
-        $ratio($med['ours']['min'], $med['curl']['min']), $ratio($med['ours']['max'], $med['curl']['max']), number_format($pair[0], 2) . '×', number_format(end($pair), 2) . '×',
-        $med['ours']['median'] <= $med['curl']['median'] ? 'met' : 'not met')
+    $p = $pairedStats($ov);
+    $o[] = ($p !== null
+        ? sprintf('In this run, paired in one process, the extension costs **%s** of curl\'s CPU per call by the median of the rounds\' ratios (min %s, max %s), so the target of 1.0× is **%s** by the median; '
+            . 'in separate processes %s by the median (round by round %s–%s). ',
+            number_format($p['ratio']['median'], 2) . '×', number_format($p['ratio']['min'], 2) . '×', number_format($p['ratio']['max'], 2) . '×', $p['ratio']['median'] <= 1.0 ? 'met' : 'not met',
+            $ratio($med['ours']['median'], $med['curl']['median']), number_format($pair[0], 2) . '×', number_format(end($pair), 2) . '×')
+        : sprintf('In this run the extension costs **%s** of curl\'s CPU per call (median; min %s, max %s; round by round %s–%s), so the target of 1.0× is **%s** by the median. ', $ratio($med['ours']['median'], $med['curl']['median']),
+            $ratio($med['ours']['min'], $med['curl']['min']), $ratio($med['ours']['max'], $med['curl']['max']), number_format($pair[0], 2) . '×', number_format(end($pair), 2) . '×',
+            $med['ours']['median'] <= $med['curl']['median'] ? 'met' : 'not met'))
         . (isset($cg['ours']['ir_per_call'], $cg['curl']['ir_per_call']) ? sprintf('It executes %s of curl\'s instructions (§4). ', $ratio($cg['ours']['ir_per_call'], $cg['curl']['ir_per_call'])) : '')
         . 'What is ours and was removed (§4a, "before" vs "now"): the `Value` tree walked twice (now decoded straight into typed structs), the per-call origin, `Authorization` header and rate-limit key '
-        . '(now once per configuration), the `$config` array parsed again on every call of a request (now kept for an equal array), result arrays built through an intermediate value (now straight into zvals), '
+        . '(now once per configuration), the `$config` array parsed again on every call of a request (now kept for an equal array), a `stat` of the `ca_file` on every call (now once, when the configuration is parsed), result arrays built through an intermediate value (now straight into zvals), '
         . 'UTS #46 on plain ASCII names, and the blocking client\'s thread hand-off (§4b). The biggest item left, "URLs and headers", is reqwest parsing the request URL again in its redirect layer and its response, which no setting of ours avoids.';
     $o[] = '';
     $o[] = 'The transport since issue 18: **`reqwest::Client` (async) on a current-thread tokio runtime owned by the worker and driven by `block_on` in the calling PHP thread** (`crates/runcloud/src/client.rs`). '
@@ -468,6 +523,11 @@ if ($mem && !empty($mem['series'])) {
     $o[] = $row('idle worker, with the extension loaded', $mem['idle_ext'], sprintf(' (**%s kB** for loading it)', $d($mem['idle_ext'], $mem['idle_noext'], 'rss_kb')));
     $o[] = $row('after the first API call', $mem['after_first_call'], sprintf(' (**%s kB**: %s kB own, %s kB shared code)', $d($mem['after_first_call'], $mem['idle_ext'], 'rss_kb'),
         $d($mem['after_first_call'], $mem['idle_ext'], 'rss_anon_kb'), $d($mem['after_first_call'], $mem['idle_ext'], 'rss_file_kb')));
+    $fc = $mem['after_first_curl_call'] ?? null;
+    if ($fc !== null) {
+        $o[] = $row('the worker without the extension, after PHP curl\'s first call (the same lookup, same CA file)', $fc, sprintf(' (**%s kB**: %s kB own, %s kB shared code)', $d($fc, $mem['idle_noext'], 'rss_kb'),
+            $d($fc, $mem['idle_noext'], 'rss_anon_kb'), $d($fc, $mem['idle_noext'], 'rss_file_kb')));
+    }
     foreach ($mem['series'] as $i => $sr) {
         if ($i === 0 || $i === count($mem['series']) - 1 || $i === intdiv(count($mem['series']), 2)) {
             $o[] = $row('after ' . number_format($sr['calls']) . ' calls', $sr);
@@ -491,6 +551,16 @@ if ($mem && !empty($mem['series'])) {
             number_format($i0['rss_ext_so_kb']), isset($so['text']) ? number_format(intdiv($so['text'], 1024)) : '?', isset($so['bytes']) ? sprintf(' (the file is %s kB)', number_format(intdiv($so['bytes'], 1024))) : '',
             number_format($f['rss_ext_so_kb']), number_format($f['rss_anon_kb'] - $i0['rss_anon_kb']),
             number_format($firstKb - ($f['rss_ext_so_kb'] - $i0['rss_ext_so_kb']) - ($f['rss_anon_kb'] - $i0['rss_anon_kb'])));
+        if ($fc !== null) {
+            $curlKb = $fc['rss_kb'] - $mem['idle_noext']['rss_kb'];
+            $o[] = '';
+            $o[] = sprintf('For scale, the same first call made with PHP\'s curl (libcurl and OpenSSL, already loaded, as the extension is) adds **%s kB** to a worker without the extension '
+                . '(%s kB its own memory, %s kB mapped pages of libcurl, OpenSSL and the other libraries it runs for the first time): %s the 2,048 kB target. The extension\'s first call is %s of curl\'s '
+                . '(own memory %s, mapped pages %s).',
+                number_format($curlKb), $d($fc, $mem['idle_noext'], 'rss_anon_kb'), $d($fc, $mem['idle_noext'], 'rss_file_kb'), $curlKb <= 2048 ? 'within' : 'above',
+                $ratio((float) $firstKb, (float) $curlKb), $ratio((float) ($f['rss_anon_kb'] - $i0['rss_anon_kb']), (float) ($fc['rss_anon_kb'] - $mem['idle_noext']['rss_anon_kb'])),
+                $ratio((float) ($f['rss_file_kb'] - $i0['rss_file_kb']), (float) ($fc['rss_file_kb'] - $mem['idle_noext']['rss_file_kb'])));
+        }
     }
     $first = $mem['series'][0];
     $o[] = '';

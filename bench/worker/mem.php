@@ -1,6 +1,8 @@
 <?php
 // Memory of the php-fpm worker. Query: op=idle, or op=calls&n=N (N lookups through the
-// extension on a keep-alive loopback connection; memory_get_usage() around them).
+// extension on a keep-alive loopback connection; memory_get_usage() around them), or
+// op=curl&n=N (the same lookups through PHP's curl, one handle for the request: what the
+// same first call costs a worker without the extension).
 declare(strict_types=1);
 
 header('Content-Type: application/json');
@@ -34,6 +36,28 @@ if ($op === 'calls') {
         $out['ok'] = false;
         $out['error'] = get_class($e) . ': ' . $e->getMessage();
     }
+}
+if ($op === 'curl') {
+    $cfg = json_decode((string) file_get_contents(__DIR__ . '/../out/run/overhead-config.json'), true);
+    $n = (int) ($_GET['n'] ?? 1);
+    $ch = curl_init(sprintf('%s/api/v3/servers/%d/webapps/%d/domains?page=1&perPage=40', rtrim($cfg['base_url'], '/'), $cfg['server_id'], $cfg['app_id']));
+    curl_setopt_array($ch, [
+        CURLOPT_RETURNTRANSFER => true,
+        CURLOPT_CAINFO => $cfg['ca_file'],
+        CURLOPT_HTTPHEADER => ['Authorization: Bearer ' . $cfg['api_token'], 'Accept: application/json'],
+        CURLOPT_TIMEOUT => 15,
+        CURLOPT_CONNECTTIMEOUT => 5,
+    ]);
+    $found = 0;
+    for ($i = 0; $i <= $n; $i++) { // the first one untimed, as above
+        $body = curl_exec($ch);
+        $j = is_string($body) && curl_getinfo($ch, CURLINFO_RESPONSE_CODE) === 200 ? json_decode($body, true) : null;
+        foreach ($j['data'] ?? [] as $d) {
+            if (strcasecmp($d['name'], 'network.test') === 0) { $found++; break; }
+        }
+    }
+    $out += ['calls' => $n, 'found' => $found - 1];
+    if ($found !== $n + 1) { $out['ok'] = false; $out['error'] = 'curl found the domain in ' . $found . ' of ' . ($n + 1) . ' calls: ' . curl_error($ch); }
 }
 $out['rss_kb'] = $status('VmRSS');
 $out['rss_anon_kb'] = $status('RssAnon');

@@ -3,75 +3,102 @@
 // find one by name) done by the extension or by PHP's own curl with one reused handle.
 //
 //   php overhead.php CONFIG.json ours|curl CALLS
+//   php overhead.php CONFIG.json both CALLS BLOCK
 //
-// One untimed call first (client creation, TLS handshake), then CALLS timed calls. Prints JSON:
-// CPU time (user+sys of the whole process, every thread), wall time and context switches
-// (voluntary + involuntary, every thread) per call.
+// One untimed call first (client, connection and TLS session set up), then CALLS timed calls.
+// `both` times CALLS calls of each side in the same process, alternating blocks of BLOCK
+// calls (ours, curl, curl, ours, ours, curl, …), so that both sides run under the same
+// conditions: the same CPU placement and load, and the same layout of the process. Prints
+// JSON: CPU time (user+sys of the whole process, every thread), wall time and context switches
+// (voluntary + involuntary, every thread) per call; for `both`, one such object per side.
 declare(strict_types=1);
 
-[$_, $cfgFile, $mode, $calls] = $argv + [null, null, null, null];
+[$_, $cfgFile, $mode, $calls, $block] = $argv + [null, null, null, null, null];
 $cfg = json_decode((string) file_get_contents($cfgFile), true);
 $calls = (int) $calls;
+$block = max(1, (int) ($block ?? $calls));
 $name = 'network.test';
 
-if ($mode === 'ours') {
-    $call = static function () use ($cfg, $name): bool {
-        $d = wu_runcloud_find_domain($cfg, $name);
-        return is_array($d) && $d['name'] === $name;
-    };
-} elseif ($mode === 'curl') {
-    $ch = curl_init();
-    $base = sprintf('%s/api/v3/servers/%d/webapps/%d/domains', rtrim($cfg['base_url'], '/'), $cfg['server_id'], $cfg['app_id']);
-    curl_setopt_array($ch, [
-        CURLOPT_RETURNTRANSFER => true,
-        CURLOPT_CAINFO => $cfg['ca_file'],
-        CURLOPT_HTTPHEADER => ['Authorization: Bearer ' . $cfg['api_token'], 'Accept: application/json'],
-        CURLOPT_TIMEOUT => 15,
-        CURLOPT_CONNECTTIMEOUT => 5,
-    ]);
+$ours = static function () use ($cfg, $name): bool {
+    $d = wu_runcloud_find_domain($cfg, $name);
+    return is_array($d) && $d['name'] === $name;
+};
+$base = sprintf('%s/api/v3/servers/%d/webapps/%d/domains', rtrim($cfg['base_url'], '/'), $cfg['server_id'], $cfg['app_id']);
+$ch = null; // one reused handle, made on the first call
+$curl = static function () use (&$ch, $cfg, $base, $name): bool {
+    if ($ch === null) {
+        $ch = curl_init();
+        curl_setopt_array($ch, [
+            CURLOPT_RETURNTRANSFER => true,
+            CURLOPT_CAINFO => $cfg['ca_file'],
+            CURLOPT_HTTPHEADER => ['Authorization: Bearer ' . $cfg['api_token'], 'Accept: application/json'],
+            CURLOPT_TIMEOUT => 15,
+            CURLOPT_CONNECTTIMEOUT => 5,
+        ]);
+    }
     // Same work as find_domain: every page, case-insensitive match, status checked.
-    $call = static function () use ($ch, $base, $name): bool {
-        $page = 1;
-        do {
-            curl_setopt($ch, CURLOPT_URL, "$base?page=$page&perPage=40");
-            $body = curl_exec($ch);
-            if ($body === false || curl_getinfo($ch, CURLINFO_RESPONSE_CODE) !== 200) {
-                throw new RuntimeException('curl: ' . curl_error($ch) . ' status ' . curl_getinfo($ch, CURLINFO_RESPONSE_CODE));
-            }
-            $j = json_decode($body, true, 512, JSON_THROW_ON_ERROR);
-            foreach ($j['data'] as $d) {
-                if (strcasecmp($d['name'], $name) === 0) { return true; }
-            }
-            $last = $j['meta']['pagination']['total_pages'] ?? 1;
-        } while (++$page <= $last);
-        return false;
-    };
-} else {
-    fwrite(STDERR, "usage: php overhead.php CONFIG.json ours|curl CALLS\n");
+    $page = 1;
+    do {
+        curl_setopt($ch, CURLOPT_URL, "$base?page=$page&perPage=40");
+        $body = curl_exec($ch);
+        if ($body === false || curl_getinfo($ch, CURLINFO_RESPONSE_CODE) !== 200) {
+            throw new RuntimeException('curl: ' . curl_error($ch) . ' status ' . curl_getinfo($ch, CURLINFO_RESPONSE_CODE));
+        }
+        $j = json_decode($body, true, 512, JSON_THROW_ON_ERROR);
+        foreach ($j['data'] as $d) {
+            if (strcasecmp($d['name'], $name) === 0) { return true; }
+        }
+        $last = $j['meta']['pagination']['total_pages'] ?? 1;
+    } while (++$page <= $last);
+    return false;
+};
+
+$sides = match ($mode) {
+    'ours' => ['ours' => $ours],
+    'curl' => ['curl' => $curl],
+    'both' => ['ours' => $ours, 'curl' => $curl],
+    default => null,
+};
+if ($sides === null) {
+    fwrite(STDERR, "usage: php overhead.php CONFIG.json ours|curl CALLS | both CALLS BLOCK\n");
     exit(2);
 }
 
-$call(); // client, connection and TLS session set up outside the measurement
-$cpu = static function (): array {
-    $r = getrusage();
-    return [$r['ru_utime.tv_sec'] * 1e6 + $r['ru_utime.tv_usec'], $r['ru_stime.tv_sec'] * 1e6 + $r['ru_stime.tv_usec'], $r['ru_nvcsw'] + $r['ru_nivcsw']];
-};
-$found = 0;
-[$u0, $s0, $cs0] = $cpu();
-$t0 = hrtime(true);
-for ($i = 0; $i < $calls; $i++) {
-    if ($call()) { $found++; }
+foreach ($sides as $call) {
+    $call(); // client, connection and TLS session set up outside the measurement
 }
-$wall = (hrtime(true) - $t0) / 1e3;
-[$u1, $s1, $cs1] = $cpu();
-$per = static fn(float $x): ?float => $calls > 0 ? $x / $calls : null;
-echo json_encode([
-    'mode' => $mode,
-    'calls' => $calls,
-    'found' => $found,
-    'cpu_us_per_call' => $per(($u1 - $u0) + ($s1 - $s0)),
-    'user_us_per_call' => $per($u1 - $u0),
-    'sys_us_per_call' => $per($s1 - $s0),
-    'wall_us_per_call' => $per($wall),
-    'context_switches_per_call' => $per($cs1 - $cs0),
-]), "\n";
+$usage = static function (): array {
+    $r = getrusage();
+    return [$r['ru_utime.tv_sec'] * 1e6 + $r['ru_utime.tv_usec'], $r['ru_stime.tv_sec'] * 1e6 + $r['ru_stime.tv_usec'], $r['ru_nvcsw'] + $r['ru_nivcsw'], hrtime(true) / 1e3];
+};
+$sum = array_fill_keys(array_keys($sides), ['found' => 0, 'calls' => 0, 'user' => 0.0, 'sys' => 0.0, 'wall' => 0.0, 'cs' => 0]);
+$order = array_keys($sides);
+for ($done = 0; $done < $calls; $done += $block, $order = array_reverse($order)) {
+    $n = min($block, $calls - $done);
+    foreach ($order as $side) {
+        $call = $sides[$side];
+        $found = 0;
+        [$u0, $s0, $cs0, $w0] = $usage();
+        for ($i = 0; $i < $n; $i++) {
+            if ($call()) { $found++; }
+        }
+        [$u1, $s1, $cs1, $w1] = $usage();
+        $sum[$side] = ['found' => $sum[$side]['found'] + $found, 'calls' => $sum[$side]['calls'] + $n, 'user' => $sum[$side]['user'] + $u1 - $u0,
+            'sys' => $sum[$side]['sys'] + $s1 - $s0, 'wall' => $sum[$side]['wall'] + $w1 - $w0, 'cs' => $sum[$side]['cs'] + $cs1 - $cs0];
+    }
+}
+$result = [];
+foreach ($sum as $side => $s) {
+    $per = static fn(float $x): ?float => $s['calls'] > 0 ? $x / $s['calls'] : null;
+    $result[$side] = [
+        'mode' => $side,
+        'calls' => $s['calls'],
+        'found' => $s['found'],
+        'cpu_us_per_call' => $per($s['user'] + $s['sys']),
+        'user_us_per_call' => $per($s['user']),
+        'sys_us_per_call' => $per($s['sys']),
+        'wall_us_per_call' => $per($s['wall']),
+        'context_switches_per_call' => $per($s['cs']),
+    ];
+}
+echo json_encode($mode === 'both' ? ['mode' => 'both', 'block' => $block, 'sides' => $result] : $result[$mode]), "\n";
