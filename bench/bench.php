@@ -499,6 +499,43 @@ for ($round = 1; $round <= $plan['overhead_rounds']; $round++) {
 $R['phases']['overhead']['paired'] = ['block' => $plan['overhead_block'], 'rounds' => $paired];
 $pr = array_map(fn($j) => $j['sides']['ours']['cpu_us_per_call'] / $j['sides']['curl']['cpu_us_per_call'], $paired);
 say(sprintf('  paired in one process (blocks of %d): extension / curl CPU per call, round by round: min %.3f, median %.3f, max %.3f', $plan['overhead_block'], min($pr), stats($pr)['median'], max($pr)));
+
+// The same loops with the client and the simulator pinned to one CPU (taskset), one side per
+// process, alternating: the client then never waits on an idle CPU, so what is measured is its
+// own work and the system calls it makes, without the cost of waking a CPU from idle (on a
+// virtual machine most of a call's CPU when the two run on different CPUs, and what varies).
+$simTasks = glob("/proc/{$simProcess->pid}/task/*") ?: [];
+$affinity = static function (string $cpus) use ($simProcess): bool {
+    exec('taskset -a -p -c ' . escapeshellarg($cpus) . ' ' . (int) $simProcess->pid . ' 2>&1', $o, $rc);
+    return $rc === 0;
+};
+$allCpus = '0-' . (max(1, (int) trim((string) shell_exec('nproc'))) - 1);
+if ($simTasks && $affinity('0')) {
+    $pinned = [];
+    for ($round = 1; $round <= $plan['overhead_rounds']; $round++) {
+        $row = [];
+        foreach (['ours', 'curl'] as $mode) {
+            $cmd = array_merge(['taskset', '-c', '0'], $phpExt, ["$root/bench/worker/overhead.php", $ovCfg, $mode, (string) $plan['overhead_calls']]);
+            $c0 = $sim->counters();
+            $raw = shell_exec('PHP_INI_SCAN_DIR= ' . implode(' ', array_map('escapeshellarg', $cmd)) . ' 2>&1');
+            $c1 = $sim->counters();
+            $j = json_decode((string) $raw, true);
+            if (!is_array($j)) { $affinity($allCpus); fail("overhead.php $mode (one CPU) failed: " . substr((string) $raw, 0, 1000)); }
+            $j['requests'] = $c1['requests'] - $c0['requests'];
+            check($j['found'] === $plan['overhead_calls'] && $j['requests'] === $plan['overhead_calls'] + 1,
+                "overhead ($mode, one CPU, round $round): every call found the domain with one request", "{$j['found']} of {$plan['overhead_calls']} found, {$j['requests']} requests");
+            $row[$mode] = $j;
+        }
+        $pinned[] = $row;
+    }
+    check($affinity($allCpus), "the simulator may run on every CPU again ($allCpus)", 'taskset failed');
+    $R['phases']['overhead']['one_cpu'] = ['rounds' => $pinned];
+    $pr = array_map(fn($r) => $r['ours']['cpu_us_per_call'] / $r['curl']['cpu_us_per_call'], $pinned);
+    say(sprintf('  client and simulator on one CPU: extension / curl CPU per call, round by round: min %.3f, median %.3f, max %.3f', min($pr), stats($pr)['median'], max($pr)));
+} else {
+    $R['phases']['overhead']['one_cpu'] = ['not_run' => 'taskset could not pin the simulator to CPU 0'];
+    say('  NOT RUN: client and simulator on one CPU (taskset could not pin the simulator)');
+}
 foreach ($rounds as $mode => $rs) {
     $R['phases']['overhead'][$mode] = ['rounds' => $rs];
     $cpu = stats(array_column($rs, 'cpu_us_per_call'));
