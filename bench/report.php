@@ -494,8 +494,9 @@ if (isset($sc['not_run'])) {
     $o[] = '| **total** | ' . implode(' | ', array_map(fn($k) => '**' . number_format($sc[$k]['total'], 1) . '**', array_keys($cols))) . ' |';
     $o[] = '';
     $o[] = 'Reading it: the probe\'s blocking column is the hand-off the extension no longer makes (`futex` and the `write`s to the runtime\'s eventfd: the request goes to the runtime thread, which is woken; the caller parks until the answer and then the body are handed back). '
-        . 'The extension polls its socket in the PHP thread as curl does: two `epoll_wait`s per request, as the probe\'s inline column, and about two more plus one eventfd `write` for the pool check before each request '
+        . 'The extension polls its socket in the PHP thread as curl does: two `epoll_wait`s per request, as the probe\'s inline column, and two more for the pool check before each request '
         . '(the runtime is let to poll its sockets and run the connection tasks that woke, so a connection the server closed while PHP was elsewhere leaves the pool instead of being written to; `tests/php/KeepAliveTest.php` fails without it). '
+        . 'The eventfd `write` is tokio\'s: registering the timer of the request\'s timeout wakes the runtime\'s driver (`perf` stack: `Session::attempt` → `Sleep::poll` → `time::Handle::reregister` → `mio::Waker::wake`), which tokio does for any timer earlier than the ones it holds. '
         . 'A configuration with `ca_file` (the benchmark\'s, for the simulator\'s CA) has the file\'s size and mtime checked once, when `$config` is parsed (once per PHP request for the same array), not on every call. '
         . '`getpid` is ours: the fork check that keeps a child from using its parent\'s client.';
     $o[] = '';
@@ -560,7 +561,7 @@ if ($mem && !empty($mem['series'])) {
         $d($mem['after_first_call'], $mem['idle_ext'], 'rss_anon_kb'), $d($mem['after_first_call'], $mem['idle_ext'], 'rss_file_kb')));
     $fc = $mem['after_first_curl_call'] ?? null;
     if ($fc !== null) {
-        $o[] = $row('the worker without the extension, after PHP curl\'s first call (the same lookup, same CA file)', $fc, sprintf(' (**%s kB**: %s kB own, %s kB shared code)', $d($fc, $mem['idle_noext'], 'rss_kb'),
+        $o[] = $row('the worker without the extension, after PHP curl\'s first call (the same lookup, same CA file)', $fc, sprintf(' (**%s kB**: %s kB own, %s kB mapped pages of libcurl, OpenSSL, PHP)', $d($fc, $mem['idle_noext'], 'rss_kb'),
             $d($fc, $mem['idle_noext'], 'rss_anon_kb'), $d($fc, $mem['idle_noext'], 'rss_file_kb')));
     }
     foreach ($mem['series'] as $i => $sr) {
