@@ -5,6 +5,8 @@
 // same first call costs a worker without the extension).
 declare(strict_types=1);
 
+require __DIR__ . '/../lib/curl-lookup.php';
+
 header('Content-Type: application/json');
 // VmRSS, and its parts: RssAnon (this worker's own memory) and RssFile (pages of files it
 // maps, such as the extension's code, shared with every process that maps them).
@@ -40,24 +42,18 @@ if ($op === 'calls') {
 if ($op === 'curl') {
     $cfg = json_decode((string) file_get_contents(__DIR__ . '/../out/run/overhead-config.json'), true);
     $n = (int) ($_GET['n'] ?? 1);
-    $ch = curl_init(sprintf('%s/api/v3/servers/%d/webapps/%d/domains?page=1&perPage=40', rtrim($cfg['base_url'], '/'), $cfg['server_id'], $cfg['app_id']));
-    curl_setopt_array($ch, [
-        CURLOPT_RETURNTRANSFER => true,
-        CURLOPT_CAINFO => $cfg['ca_file'],
-        CURLOPT_HTTPHEADER => ['Authorization: Bearer ' . $cfg['api_token'], 'Accept: application/json'],
-        CURLOPT_TIMEOUT => 15,
-        CURLOPT_CONNECTTIMEOUT => 5,
-    ]);
+    $call = curl_lookup($cfg, 'network.test');
     $found = 0;
-    for ($i = 0; $i <= $n; $i++) { // the first one untimed, as above
-        $body = curl_exec($ch);
-        $j = is_string($body) && curl_getinfo($ch, CURLINFO_RESPONSE_CODE) === 200 ? json_decode($body, true) : null;
-        foreach ($j['data'] ?? [] as $d) {
-            if (strcasecmp($d['name'], 'network.test') === 0) { $found++; break; }
+    try {
+        for ($i = 0; $i <= $n; $i++) { // the first one untimed, as above
+            if ($call()) { $found++; }
         }
+    } catch (Throwable $e) {
+        $out['ok'] = false;
+        $out['error'] = get_class($e) . ': ' . $e->getMessage();
     }
     $out += ['calls' => $n, 'found' => $found - 1];
-    if ($found !== $n + 1) { $out['ok'] = false; $out['error'] = 'curl found the domain in ' . $found . ' of ' . ($n + 1) . ' calls: ' . curl_error($ch); }
+    if ($out['ok'] && $found !== $n + 1) { $out['ok'] = false; $out['error'] = "curl found the domain in $found of " . ($n + 1) . ' calls'; }
 }
 $out['rss_kb'] = $status('VmRSS');
 $out['rss_anon_kb'] = $status('RssAnon');

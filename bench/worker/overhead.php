@@ -13,6 +13,8 @@
 // (voluntary + involuntary, every thread) per call; for `both`, one such object per side.
 declare(strict_types=1);
 
+require __DIR__ . '/../lib/curl-lookup.php';
+
 [$_, $cfgFile, $mode, $calls, $block] = $argv + [null, null, null, null, null];
 $cfg = json_decode((string) file_get_contents($cfgFile), true);
 $calls = (int) $calls;
@@ -23,35 +25,7 @@ $ours = static function () use ($cfg, $name): bool {
     $d = wu_runcloud_find_domain($cfg, $name);
     return is_array($d) && $d['name'] === $name;
 };
-$base = sprintf('%s/api/v3/servers/%d/webapps/%d/domains', rtrim($cfg['base_url'], '/'), $cfg['server_id'], $cfg['app_id']);
-$ch = null; // one reused handle, made on the first call
-$curl = static function () use (&$ch, $cfg, $base, $name): bool {
-    if ($ch === null) {
-        $ch = curl_init();
-        curl_setopt_array($ch, [
-            CURLOPT_RETURNTRANSFER => true,
-            CURLOPT_CAINFO => $cfg['ca_file'],
-            CURLOPT_HTTPHEADER => ['Authorization: Bearer ' . $cfg['api_token'], 'Accept: application/json'],
-            CURLOPT_TIMEOUT => 15,
-            CURLOPT_CONNECTTIMEOUT => 5,
-        ]);
-    }
-    // Same work as find_domain: every page, case-insensitive match, status checked.
-    $page = 1;
-    do {
-        curl_setopt($ch, CURLOPT_URL, "$base?page=$page&perPage=40");
-        $body = curl_exec($ch);
-        if ($body === false || curl_getinfo($ch, CURLINFO_RESPONSE_CODE) !== 200) {
-            throw new RuntimeException('curl: ' . curl_error($ch) . ' status ' . curl_getinfo($ch, CURLINFO_RESPONSE_CODE));
-        }
-        $j = json_decode($body, true, 512, JSON_THROW_ON_ERROR);
-        foreach ($j['data'] as $d) {
-            if (strcasecmp($d['name'], $name) === 0) { return true; }
-        }
-        $last = $j['meta']['pagination']['total_pages'] ?? 1;
-    } while (++$page <= $last);
-    return false;
-};
+$curl = curl_lookup($cfg, $name);
 
 $sides = match ($mode) {
     'ours' => ['ours' => $ours],
