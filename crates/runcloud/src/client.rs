@@ -42,7 +42,8 @@ const MIN_ATTEMPT: Duration = Duration::from_millis(10);
 /// replaced file is picked up by the next parse.
 #[derive(Clone, PartialEq, Eq)]
 struct ClientKey {
-    ca_file: Option<(PathBuf, Option<CaStamp>)>,
+    ca_file: Option<PathBuf>,
+    ca_stamp: Option<CaStamp>,
     connect_timeout_ms: u128,
 }
 
@@ -51,16 +52,14 @@ impl ClientKey {
     /// client up).
     fn is(&self, config: &Config) -> bool {
         self.connect_timeout_ms == config.connect_timeout.as_millis()
-            && match (&self.ca_file, &config.ca_file) {
-                (None, None) => true,
-                (Some((path, stamp)), Some(p)) => path == p && *stamp == config.ca_stamp,
-                _ => false,
-            }
+            && self.ca_file == config.ca_file
+            && self.ca_stamp == config.ca_stamp
     }
 
     fn of(config: &Config) -> ClientKey {
         ClientKey {
-            ca_file: config.ca_file.clone().map(|p| (p, config.ca_stamp)),
+            ca_file: config.ca_file.clone(),
+            ca_stamp: config.ca_stamp,
             connect_timeout_ms: config.connect_timeout.as_millis(),
         }
     }
